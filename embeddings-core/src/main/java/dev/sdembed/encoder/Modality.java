@@ -1,0 +1,7 @@
+package dev.sdembed.encoder;
+
+/** What an encoder reads. */
+public enum Modality {
+    TEXT,
+    IMAGE
+}
