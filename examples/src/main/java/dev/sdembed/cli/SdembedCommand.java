@@ -1,0 +1,67 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.SdembedException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code sdembed} command line. Each subcommand is its own class; errors that are the user's (bad input,
+ * missing files, unavailable device) print one line on stderr and exit {@link ExitCodes#USAGE}, with the stack
+ * trace only under {@code --verbose}.
+ */
+@Command(name = "sdembed",
+        mixinStandardHelpOptions = true,
+        versionProvider = SdembedCommand.Version.class,
+        description = "Embeddings for libraries of Stable Diffusion images.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class SdembedCommand {
+
+    @Option(names = "--verbose", description = "Print stack traces and debug logging.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /** A configured command line, for tests and embedding: same handlers as {@link #main}. */
+    public static CommandLine newCommandLine() {
+        CommandLine cli = new CommandLine(new SdembedCommand());
+        cli.setExecutionExceptionHandler(SdembedCommand::handleException);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    private static int handleException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+        boolean verbose = parseResult.hasMatchedOption("--verbose")
+                || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+        PrintWriter err = cli.getErr();
+        boolean expected = e instanceof SdembedException || e instanceof UncheckedIOException
+                || e instanceof java.io.IOException || e instanceof IllegalArgumentException;
+        err.println("sdembed: " + oneLine(e));
+        if (verbose || !expected) {
+            e.printStackTrace(err);
+        } else {
+            err.println("(run with --verbose for details)");
+        }
+        err.flush();
+        return expected ? ExitCodes.USAGE : ExitCodes.SOFTWARE;
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ');
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = SdembedCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"sdembed " + (version == null ? "(development build)" : version)};
+        }
+    }
+}
