@@ -1,6 +1,7 @@
 package dev.sdembed.encoder;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -12,6 +13,6 @@ public interface ImageEncoder extends Encoder {
     List<Embedding> embedFiles(List<Path> images);
 
     default Embedding embedFile(Path image) {
-        return embedFiles(List.of(image)).get(0);
+        return embedFiles(Collections.singletonList(image)).get(0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdembed.encoder;
 
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -20,10 +21,10 @@ public interface TextEncoder extends Encoder {
     }
 
     default Embedding embed(String text) {
-        return embedAll(List.of(text)).get(0);
+        return embedAll(Collections.singletonList(text)).get(0);
     }
 
     default Embedding embedQuery(String query) {
-        return embedQueries(List.of(query)).get(0);
+        return embedQueries(Collections.singletonList(query)).get(0);
     }
 }

@@ -1,0 +1,442 @@
+package dev.sdembed.onnx;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.sdembed.EncodingException;
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.ModelLoadException;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.EncoderInfo;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.internal.OnnxSession;
+import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
+import dev.sdembed.onnx.internal.TokenBudgetBatcher;
+import dev.sdembed.onnx.internal.Tokenizers;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A BERT-style sentence encoder such as BGE (bge-small/base/large-en-v1.5): Hugging Face tokenizer, truncation at
+ * the model's maximum length, each batch padded only to its longest member, CLS (or mean) pooling of the last
+ * hidden state, L2 normalisation. Batches are cut by {@link OnnxOptions#tokenBudget() token budget} from
+ * length-sorted texts; results come back in input order. Thread-safe; close it to free the native session.
+ */
+public final class BgeTextEncoder implements TextEncoder {
+    private static final Logger LOG = LoggerFactory.getLogger(BgeTextEncoder.class);
+
+    /** The instruction BGE v1.5 English models expect in front of retrieval queries (never stored texts). */
+    public static final String BGE_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: ";
+
+    public static final String INPUT_IDS = "input_ids";
+    public static final String ATTENTION_MASK = "attention_mask";
+    public static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    /** How token vectors become one sentence vector. */
+    public enum Pooling { CLS, MEAN }
+
+    private final OnnxSession session;
+    private final HuggingFaceTokenizer tokenizer;
+    private final EncoderInfo info;
+    private final OnnxOptions options;
+    private final Pooling pooling;
+    private final boolean normalize;
+    private final String queryInstruction;
+    private final String inputIdsName;
+    private final String attentionMaskName;
+    private final String tokenTypeIdsName;
+    private final String outputName;
+    private final int outputRank;
+    private final AtomicBoolean warnedTruncation = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private BgeTextEncoder(Builder b, ModelDirectory dir) {
+        ModelManifest manifest = dir.manifest();
+        Path tokenizerFile = dir.requireTokenizer();
+        int maxLength = b.maxLength != null ? b.maxLength
+                : manifest.maxLength() != null ? manifest.maxLength()
+                : dir.config().map(c -> c.path("max_position_embeddings").asInt(512)).orElse(512);
+        this.options = b.options;
+        this.pooling = b.pooling != null ? b.pooling
+                : manifest.pooling() != null ? parsePooling(manifest.pooling(), dir) : Pooling.CLS;
+        this.normalize = manifest.normalizeOrDefault();
+        this.queryInstruction = b.queryInstructionSet ? b.queryInstruction : manifest.queryInstruction();
+        String name = b.name != null ? b.name : dir.name();
+        this.session = OnnxSession.open(name, dir.modelFile(), options);
+        try {
+            this.inputIdsName = requireInput(dir, manifest.inputName(INPUT_IDS));
+            this.attentionMaskName = optionalInput(manifest.inputName(ATTENTION_MASK));
+            this.tokenTypeIdsName = optionalInput(manifest.inputName(TOKEN_TYPE_IDS));
+            TensorSpec output = chooseOutput(dir, manifest.output());
+            this.outputName = output.name();
+            this.outputRank = output.rank();
+            this.tokenizer = Tokenizers.load(tokenizerFile, maxLength);
+            int dimension = resolveDimension(dir, manifest, output);
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint());
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        LOG.info("Loaded text encoder '{}' ({}-d, {} pooling, max {} tokens) on {}", info.name(), info.dimension(),
+                pooling.name().toLowerCase(Locale.ROOT), maxLength, session.device());
+    }
+
+    /** Loads {@code modelDir} with default options (CPU, query instruction from the manifest). */
+    public static BgeTextEncoder open(Path modelDir) {
+        return builder(modelDir).build();
+    }
+
+    public static Builder builder(Path modelDir) {
+        return new Builder(modelDir);
+    }
+
+    @Override
+    public EncoderInfo info() {
+        return info;
+    }
+
+    /** The device the encoder actually runs on (the CPU after a fallback). */
+    public Device device() {
+        return session.device();
+    }
+
+    /** The instruction prepended to queries, or null. */
+    public String queryInstruction() {
+        return queryInstruction;
+    }
+
+    @Override
+    public List<Embedding> embedAll(List<String> texts) {
+        return encode(texts, null);
+    }
+
+    @Override
+    public List<Embedding> embedQueries(List<String> queries) {
+        return encode(queries, queryInstruction);
+    }
+
+    /** Token ids as fed to the model (special tokens included, truncated), for inspection and tests. */
+    public long[] tokenIds(String text) {
+        requireOpen();
+        return tokenizer.encode(requireText(text, 0, 1)).getIds();
+    }
+
+    private List<Embedding> encode(List<String> texts, String prefix) {
+        Objects.requireNonNull(texts, "texts");
+        requireOpen();
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        String[] inputs = new String[texts.size()];
+        for (int i = 0; i < inputs.length; i++) {
+            String text = requireText(texts.get(i), i, inputs.length);
+            inputs[i] = prefix == null || prefix.isEmpty() ? text : prefix + text;
+        }
+        Encoding[] encodings = tokenizer.batchEncode(inputs);
+        int[] lengths = new int[encodings.length];
+        for (int i = 0; i < encodings.length; i++) {
+            lengths[i] = encodings[i].getIds().length;
+            if (encodings[i].exceedMaxLength() && !warnedTruncation.getAndSet(true)) {
+                LOG.warn("Encoder '{}' truncates texts longer than {} tokens (logged once)", info.name(),
+                        info.maxTokens());
+            }
+        }
+        Embedding[] results = new Embedding[encodings.length];
+        for (int[] batch : TokenBudgetBatcher.batches(lengths, options.tokenBudget(), options.maxBatchSize())) {
+            float[][] vectors = runBatch(encodings, batch);
+            for (int j = 0; j < batch.length; j++) {
+                results[batch[j]] = new Embedding(normalize ? l2Normalize(vectors[j]) : vectors[j]);
+            }
+        }
+        return List.of(results);
+    }
+
+    private float[][] runBatch(Encoding[] encodings, int[] batch) {
+        int rows = batch.length;
+        int width = 0;
+        for (int index : batch) {
+            width = Math.max(width, encodings[index].getIds().length);
+        }
+        long[] ids = new long[rows * width];
+        long[] mask = new long[rows * width];
+        long[] types = new long[rows * width];
+        for (int r = 0; r < rows; r++) {
+            Encoding e = encodings[batch[r]];
+            long[] tokenIds = e.getIds();
+            long[] typeIds = e.getTypeIds();
+            System.arraycopy(tokenIds, 0, ids, r * width, tokenIds.length);
+            Arrays.fill(mask, r * width, r * width + tokenIds.length, 1L);
+            System.arraycopy(typeIds, 0, types, r * width, typeIds.length);
+        }
+        long[] shape = {rows, width};
+        var env = session.environment();
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            feeds.put(inputIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+            if (attentionMaskName != null) {
+                feeds.put(attentionMaskName, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+            }
+            if (tokenTypeIdsName != null) {
+                feeds.put(tokenTypeIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape));
+            }
+            try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
+                OnnxValue value = result.get(outputName).orElseThrow();
+                FloatBuffer out = ((OnnxTensor) value).getFloatBuffer();
+                return pool(out, rows, width, mask);
+            }
+        } catch (OrtException e) {
+            throw new EncodingException("Cannot create input tensors for encoder '" + info.name() + "' (batch "
+                    + rows + " x " + width + " tokens): " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private float[][] pool(FloatBuffer out, int rows, int width, long[] mask) {
+        int dim = info.dimension();
+        float[][] vectors = new float[rows][dim];
+        if (outputRank == 2) {
+            for (int r = 0; r < rows; r++) {
+                out.get(r * dim, vectors[r]);
+            }
+            return vectors;
+        }
+        for (int r = 0; r < rows; r++) {
+            int rowStart = r * width * dim;
+            if (pooling == Pooling.CLS) {
+                out.get(rowStart, vectors[r]);
+            } else {
+                int count = 0;
+                for (int t = 0; t < width; t++) {
+                    if (mask[r * width + t] == 0) {
+                        continue;
+                    }
+                    count++;
+                    for (int d = 0; d < dim; d++) {
+                        vectors[r][d] += out.get(rowStart + t * dim + d);
+                    }
+                }
+                for (int d = 0; d < dim; d++) {
+                    vectors[r][d] /= Math.max(count, 1);
+                }
+            }
+        }
+        return vectors;
+    }
+
+    static float[] l2Normalize(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        double norm = Math.sqrt(sum);
+        if (norm == 0) {
+            return v;
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] / norm);
+        }
+        return out;
+    }
+
+    private static String requireText(String text, int index, int count) {
+        if (text == null) {
+            throw new InvalidInputException("Text at index " + index + " of " + count + " is null");
+        }
+        return text;
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("Encoder '" + info.name() + "' is closed");
+        }
+    }
+
+    private String requireInput(ModelDirectory dir, String name) {
+        TensorSpec spec = session.inputs().get(name);
+        if (spec == null) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " has no input '" + name + "' (inputs: "
+                    + session.inputs().keySet() + "). Set inputs.input_ids in " + ModelManifest.FILE_NAME + ".");
+        }
+        if (spec.type() != OnnxJavaType.INT64) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
+                    + "; expected INT64 token ids");
+        }
+        return name;
+    }
+
+    private String optionalInput(String name) {
+        return session.inputs().containsKey(name) ? name : null;
+    }
+
+    private TensorSpec chooseOutput(ModelDirectory dir, String requested) {
+        Map<String, TensorSpec> outputs = session.outputs();
+        if (requested != null) {
+            TensorSpec spec = outputs.get(requested);
+            if (spec == null) {
+                throw new ModelLoadException("Model " + dir.modelFile() + " has no output '" + requested
+                        + "' named by " + ModelManifest.FILE_NAME + " (outputs: " + outputs.keySet() + ")");
+            }
+            return spec;
+        }
+        TensorSpec hidden = outputs.get("last_hidden_state");
+        if (hidden != null) {
+            return hidden;
+        }
+        List<TensorSpec> candidates = new ArrayList<>();
+        for (TensorSpec spec : outputs.values()) {
+            if (spec.type() == OnnxJavaType.FLOAT && (spec.rank() == 3 || spec.rank() == 2)) {
+                candidates.add(spec);
+            }
+        }
+        if (candidates.isEmpty()) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " has no float output of rank 2 or 3 to pool"
+                    + " (outputs: " + outputs.keySet() + "). Name one in " + ModelManifest.FILE_NAME + " 'output'.");
+        }
+        return candidates.get(0);
+    }
+
+    private int resolveDimension(ModelDirectory dir, ModelManifest manifest, TensorSpec output) {
+        long graphDim = output.lastDimension();
+        if (graphDim < 0) {
+            graphDim = probeOutputDimension();
+        }
+        if (manifest.dimension() != null && manifest.dimension() != graphDim) {
+            throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
+                    + " declares dimension " + manifest.dimension() + " but output '" + output.name() + "' of "
+                    + dir.modelFile() + " has " + graphDim + " " + output.shapeText()
+                    + ". Fix the manifest or use the model it describes.");
+        }
+        return (int) graphDim;
+    }
+
+    /** Probe run for models whose output dimension is symbolic: returns the size of the last axis. */
+    private int probeOutputDimension() {
+        long[] ids = tokenizer.encode("dimension probe").getIds();
+        long[] shape = {1, ids.length};
+        long[] ones = new long[ids.length];
+        Arrays.fill(ones, 1L);
+        var env = session.environment();
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            feeds.put(inputIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+            if (attentionMaskName != null) {
+                feeds.put(attentionMaskName, OnnxTensor.createTensor(env, LongBuffer.wrap(ones), shape));
+            }
+            if (tokenTypeIdsName != null) {
+                feeds.put(tokenTypeIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape));
+            }
+            try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
+                long[] outShape = ((OnnxTensor) result.get(outputName).orElseThrow()).getInfo().getShape();
+                return (int) outShape[outShape.length - 1];
+            }
+        } catch (OrtException e) {
+            throw new ModelLoadException("Cannot probe the output dimension of encoder '" + session.encoderName()
+                    + "': " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private static Pooling parsePooling(String value, ModelDirectory dir) {
+        try {
+            return Pooling.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
+                    + " has pooling '" + value + "'; expected cls or mean", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        try {
+            tokenizer.close();
+        } finally {
+            session.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BgeTextEncoder[" + info.name() + ", " + info.dimension() + "-d, " + session.device() + "]";
+    }
+
+    /** Configures a {@link BgeTextEncoder}; {@link #build()} loads the model. */
+    public static final class Builder {
+        private final Path modelDir;
+        private OnnxOptions options = OnnxOptions.defaults();
+        private String name;
+        private Pooling pooling;
+        private Integer maxLength;
+        private String queryInstruction;
+        private boolean queryInstructionSet;
+
+        private Builder(Path modelDir) {
+            this.modelDir = modelDir;
+        }
+
+        /** Device, fallback, threads, batching. Default {@link OnnxOptions#defaults()}. */
+        public Builder options(OnnxOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Display name. Default: the manifest's name, else the directory name. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Default: the manifest's pooling, else CLS (what BGE is trained with). */
+        public Builder pooling(Pooling pooling) {
+            this.pooling = pooling;
+            return this;
+        }
+
+        /** Longest sequence including special tokens. Default: manifest, config.json, else 512. */
+        public Builder maxLength(int maxLength) {
+            if (maxLength < 2) {
+                throw new InvalidInputException("maxLength must be at least 2 (room for [CLS] and [SEP]) but was "
+                        + maxLength);
+            }
+            this.maxLength = maxLength;
+            return this;
+        }
+
+        /**
+         * The prefix for {@link #embedQueries}; null for none. Default: the manifest's {@code query_instruction}
+         * (for BGE v1.5 English: {@link #BGE_QUERY_INSTRUCTION}).
+         */
+        public Builder queryInstruction(String instruction) {
+            this.queryInstruction = instruction;
+            this.queryInstructionSet = true;
+            return this;
+        }
+
+        public BgeTextEncoder build() {
+            return new BgeTextEncoder(this, ModelDirectory.open(modelDir));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.sdembed.onnx;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.sdembed.ModelLoadException;
+import dev.sdembed.hash.ContentHash;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A model directory as sdembed expects it: {@code model.onnx} (with its external-data files, if any), the
+ * tokenizer ({@code tokenizer.json}) for text models, optionally Hugging Face's {@code config.json} and
+ * {@code preprocessor_config.json}, and optionally an {@link ModelManifest sdembed.json} manifest.
+ *
+ * <p>Opening checks that the files exist and that the manifest parses; it does not load the graph.
+ */
+public final class ModelDirectory {
+    public static final String MODEL_FILE = "model.onnx";
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    public static final String CONFIG_FILE = "config.json";
+    public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path path;
+    private final ModelManifest manifest;
+    private volatile String fingerprint;
+
+    private ModelDirectory(Path path, ModelManifest manifest) {
+        this.path = path;
+        this.manifest = manifest;
+    }
+
+    /** Opens {@code dir}, failing with a message naming the missing file or the bad manifest key. */
+    public static ModelDirectory open(Path dir) {
+        if (dir == null) {
+            throw new ModelLoadException("Model directory is null");
+        }
+        Path path = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(path)) {
+            throw new ModelLoadException("Model directory " + path + " does not exist"
+                    + (Files.exists(path) ? " (it is a file; pass the folder that holds model.onnx)" : ""));
+        }
+        Path model = path.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(model)) {
+            throw new ModelLoadException("Model directory " + path + " has no " + MODEL_FILE + " (found: "
+                    + listing(path) + "). Export the model to ONNX as " + MODEL_FILE + " in that folder.");
+        }
+        return new ModelDirectory(path, readManifest(path.resolve(ModelManifest.FILE_NAME)));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Path modelFile() {
+        return path.resolve(MODEL_FILE);
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** The display name: the manifest's {@code name}, else the directory name. */
+    public String name() {
+        return manifest.name() != null ? manifest.name() : path.getFileName().toString();
+    }
+
+    /** {@code tokenizer.json}, failing with a message that names the directory and what it holds. */
+    public Path requireTokenizer() {
+        Path tokenizer = path.resolve(TOKENIZER_FILE);
+        if (!Files.isRegularFile(tokenizer)) {
+            throw new ModelLoadException("Model directory " + path + " has no " + TOKENIZER_FILE + " (found: "
+                    + listing(path) + "). Export it with the model"
+                    + " (for CLIP vocabularies: sdembed models clip-tokenizer).");
+        }
+        return tokenizer;
+    }
+
+    /** Hugging Face's {@code config.json}, when present. */
+    public Optional<JsonNode> config() {
+        return readJson(CONFIG_FILE);
+    }
+
+    /** Hugging Face's {@code preprocessor_config.json}, when present. */
+    public Optional<JsonNode> preprocessorConfig() {
+        return readJson(PREPROCESSOR_CONFIG_FILE);
+    }
+
+    /**
+     * SHA-256 (hex) of the model's weights: {@code model.onnx} and, for models over 2 GB, its external-data files
+     * ({@code *.onnx_data}, {@code *.onnx.data}, {@code *.data}), in file-name order. Computed once.
+     */
+    public String fingerprint() {
+        String f = fingerprint;
+        if (f == null) {
+            f = computeFingerprint();
+            fingerprint = f;
+        }
+        return f;
+    }
+
+    private String computeFingerprint() {
+        List<Path> files = new ArrayList<>();
+        files.add(modelFile());
+        try (Stream<Path> s = Files.list(path)) {
+            s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".onnx_data") || n.endsWith(".onnx.data") || n.endsWith(".data");
+            }).sorted().forEach(files::add);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot list model directory " + path + ": " + e.getMessage(), e);
+        }
+        if (files.size() == 1) {
+            return ContentHash.ofFile(modelFile()).hex();
+        }
+        MessageDigest digest = ContentHash.sha256();
+        byte[] buffer = new byte[1 << 16];
+        for (Path file : files) {
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    digest.update(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                throw new ModelLoadException("Cannot read model file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private Optional<JsonNode> readJson(String fileName) {
+        Path file = path.resolve(fileName);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readTree(file.toFile()));
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot parse " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelManifest readManifest(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return ModelManifest.EMPTY;
+        }
+        try {
+            ModelManifest manifest = JSON.readValue(file.toFile(), ModelManifest.class);
+            return manifest == null ? ModelManifest.EMPTY : manifest;
+        } catch (UnrecognizedPropertyException e) {
+            throw new ModelLoadException("Manifest " + file + " has unknown key '" + e.getPropertyName()
+                    + "' (known: " + e.getKnownPropertyIds() + ")", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot parse manifest " + file + ": "
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
+
+    static String listing(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            return names.isEmpty() ? "nothing" : String.join(", ", names);
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ModelDirectory[" + path + "]";
+    }
+}

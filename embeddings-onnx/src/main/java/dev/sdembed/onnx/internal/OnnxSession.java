@@ -1,0 +1,251 @@
+package dev.sdembed.onnx.internal;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.sdembed.DeviceUnavailableException;
+import dev.sdembed.EncodingException;
+import dev.sdembed.ModelLoadException;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.onnx.OnnxOptions;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ONNX Runtime session, created once per encoder on the device its options name (or the CPU, when the
+ * fallback policy allows), and safe to run from many threads. Owns native memory: close it.
+ */
+public final class OnnxSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxSession.class);
+
+    private final String encoderName;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final Device device;
+    private final String fallbackReason;
+    private final Map<String, TensorSpec> inputs;
+    private final Map<String, TensorSpec> outputs;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Name, element type and shape (-1 for symbolic axes) of a graph input or output. */
+    public record TensorSpec(String name, OnnxJavaType type, long[] shape, String[] dimensionNames) {
+        public int rank() {
+            return shape.length;
+        }
+
+        /** The size of the last axis, or -1 when symbolic. */
+        public long lastDimension() {
+            return shape.length == 0 ? -1 : shape[shape.length - 1];
+        }
+
+        public String shapeText() {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < shape.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                boolean named = dimensionNames != null && i < dimensionNames.length
+                        && dimensionNames[i] != null && !dimensionNames[i].isEmpty();
+                sb.append(shape[i] >= 0 ? Long.toString(shape[i]) : named ? dimensionNames[i] : "?");
+            }
+            return sb.append(']').toString();
+        }
+    }
+
+    private OnnxSession(String encoderName, OrtEnvironment environment, OrtSession session, Device device,
+                        String fallbackReason) throws OrtException {
+        this.encoderName = encoderName;
+        this.environment = environment;
+        this.session = session;
+        this.device = device;
+        this.fallbackReason = fallbackReason;
+        this.inputs = specs(session.getInputInfo());
+        this.outputs = specs(session.getOutputInfo());
+    }
+
+    /**
+     * Opens {@code model} for the encoder named {@code encoderName}. A GPU device that cannot be used either fails
+     * with {@link DeviceUnavailableException} or, under {@link DeviceFallback#CPU}, loads on the CPU after one WARN
+     * line naming the encoder and the reason.
+     */
+    public static OnnxSession open(String encoderName, Path model, OnnxOptions options) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Device requested = options.device();
+        String fallbackReason = null;
+        if (requested.isGpu()) {
+            String reason = gpuUnavailableReason(requested);
+            if (reason == null) {
+                try {
+                    return create(encoderName, env, model, options, requested, null);
+                } catch (DeviceUnavailableException e) {
+                    reason = e.getMessage();
+                    if (options.fallback() == DeviceFallback.FAIL) {
+                        throw e;
+                    }
+                }
+            } else if (options.fallback() == DeviceFallback.FAIL) {
+                throw new DeviceUnavailableException("Encoder '" + encoderName + "' cannot run on " + requested
+                        + ": " + reason + ". Use device cpu, or allow the CPU fallback.");
+            }
+            fallbackReason = reason;
+            LOG.warn("Encoder '{}' runs on cpu instead of {}: {}", encoderName, requested, reason);
+        }
+        return create(encoderName, env, model, options, Device.CPU, fallbackReason);
+    }
+
+    private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, OnnxOptions options,
+                                      Device device, String fallbackReason) {
+        long started = System.nanoTime();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(options.interOpThreads());
+            so.setOptimizationLevel(switch (options.graphOptimization()) {
+                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            if (device.isGpu()) {
+                addGpuProvider(encoderName, so, device);
+            }
+            OrtSession session;
+            try {
+                session = env.createSession(model.toString(), so);
+            } catch (OrtException e) {
+                throw new ModelLoadException("Cannot load ONNX model " + model + " for encoder '" + encoderName
+                        + "': " + e.getMessage(), e);
+            }
+            try {
+                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason);
+                LOG.debug("Encoder '{}' session created on {} in {} ms", encoderName, device,
+                        (System.nanoTime() - started) / 1_000_000);
+                return s;
+            } catch (OrtException e) {
+                closeQuietly(session);
+                throw new ModelLoadException("Cannot inspect ONNX model " + model + ": " + e.getMessage(), e);
+            }
+        } catch (OrtException e) {
+            throw new ModelLoadException("Cannot configure an ONNX Runtime session for encoder '" + encoderName
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void addGpuProvider(String encoderName, OrtSession.SessionOptions so, Device device) {
+        try {
+            if (device.kind() == Device.Kind.TENSORRT) {
+                so.addTensorrt(device.index());
+            }
+            so.addCUDA(device.index());
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            throw new DeviceUnavailableException("Encoder '" + encoderName + "' cannot run on " + device
+                    + ": ONNX Runtime could not start its " + device.kind() + " provider (" + e.getMessage()
+                    + "). It needs " + GpuLibraryProbe.REQUIREMENT + ".", e);
+        }
+    }
+
+    /**
+     * Why {@code device} cannot be used, or null when nothing speaks against it. Cheap: looks at the providers
+     * compiled into the runtime, library files and the driver's device list; loads nothing.
+     */
+    static String gpuUnavailableReason(Device device) {
+        EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
+        OrtProvider provider = device.kind() == Device.Kind.TENSORRT ? OrtProvider.TENSOR_RT : OrtProvider.CUDA;
+        if (!providers.contains(provider)) {
+            return "this ONNX Runtime build has no " + provider + " provider (available: " + providers
+                    + "); use the com.microsoft.onnxruntime:onnxruntime_gpu artifact";
+        }
+        if (!GpuLibraryProbe.supported()) {
+            return null;
+        }
+        GpuLibraryProbe probe = GpuLibraryProbe.system();
+        List<String> missing = probe.missingFor(device);
+        if (!missing.isEmpty()) {
+            return "missing " + String.join(", ", missing) + " (the " + provider + " provider needs "
+                    + GpuLibraryProbe.REQUIREMENT + "; searched LD_LIBRARY_PATH, CUDA_PATH, /usr/local/cuda/lib64"
+                    + " and the ldconfig cache)";
+        }
+        int gpus = probe.visibleGpuCount();
+        if (gpus >= 0 && device.index() >= gpus) {
+            return "the NVIDIA driver shows " + gpus + " GPU(s), so there is no GPU " + device.index();
+        }
+        return null;
+    }
+
+    public OrtEnvironment environment() {
+        return environment;
+    }
+
+    /** The device the session actually runs on. */
+    public Device device() {
+        return device;
+    }
+
+    /** Why the session fell back to the CPU, or null when it runs where it was asked to. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    public Map<String, TensorSpec> inputs() {
+        return inputs;
+    }
+
+    public Map<String, TensorSpec> outputs() {
+        return outputs;
+    }
+
+    public String encoderName() {
+        return encoderName;
+    }
+
+    /** Runs the graph; the caller closes the result (try-with-resources). */
+    public OrtSession.Result run(Map<String, ? extends ai.onnxruntime.OnnxTensorLike> feeds, java.util.Set<String> fetch) {
+        if (closed.get()) {
+            throw new IllegalStateException("Encoder '" + encoderName + "' is closed");
+        }
+        try {
+            return session.run(feeds, fetch);
+        } catch (OrtException e) {
+            throw new EncodingException("Inference failed in encoder '" + encoderName + "' on " + device + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.debug("Closing session failed", e);
+        }
+    }
+
+    private static Map<String, TensorSpec> specs(Map<String, NodeInfo> infos) {
+        Map<String, TensorSpec> out = new LinkedHashMap<>();
+        for (NodeInfo node : infos.values()) {
+            if (node.getInfo() instanceof TensorInfo t) {
+                out.put(node.getName(), new TensorSpec(node.getName(), t.type, t.getShape(), t.getDimensionNames()));
+            } else {
+                out.put(node.getName(), new TensorSpec(node.getName(), OnnxJavaType.UNKNOWN, new long[0], new String[0]));
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+}
