@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
         description = "Embeddings for libraries of Stable Diffusion images.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                EmbedTextCommand.class,
+                ModelsCommand.class,
         })
 public final class SdembedCommand {
 
@@ -25,7 +27,17 @@ public final class SdembedCommand {
     boolean verbose;
 
     public static void main(String[] args) {
+        configureLogging(args);
         System.exit(newCommandLine().execute(args));
+    }
+
+    /** slf4j-simple reads its level once, at the first logger: decide before anything logs. */
+    private static void configureLogging(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--verbose")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "info");
+            System.setProperty("org.slf4j.simpleLogger.showLogName", "true");
+        }
     }
 
     /** A configured command line, for tests and embedding: same handlers as {@link #main}. */
@@ -45,8 +57,6 @@ public final class SdembedCommand {
         err.println("sdembed: " + oneLine(e));
         if (verbose || !expected) {
             e.printStackTrace(err);
-        } else {
-            err.println("(run with --verbose for details)");
         }
         err.flush();
         return expected ? ExitCodes.USAGE : ExitCodes.SOFTWARE;

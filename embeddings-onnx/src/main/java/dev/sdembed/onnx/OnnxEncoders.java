@@ -1,0 +1,27 @@
+package dev.sdembed.onnx;
+
+import dev.sdembed.ModelLoadException;
+import dev.sdembed.encoder.TextEncoder;
+import java.nio.file.Path;
+
+/**
+ * Loads whatever encoder a model directory holds, by the kind its manifest declares or its graph shows
+ * ({@link ModelInspection#detectKind}).
+ */
+public final class OnnxEncoders {
+
+    private OnnxEncoders() {
+    }
+
+    /** A text encoder for {@code modelDir}: BERT-style (BGE) or CLIP text. */
+    public static TextEncoder text(Path modelDir, OnnxOptions options) {
+        ModelInspection inspection = ModelInspection.of(modelDir);
+        return switch (inspection.kind()) {
+            case BERT -> BgeTextEncoder.builder(modelDir).options(options).build();
+            default -> throw new ModelLoadException("Model directory " + inspection.directory() + " holds a "
+                    + inspection.kind().id() + " model, not a text encoder sdembed can load (inputs: "
+                    + inspection.inputs().stream().map(ModelInspection.Tensor::name).toList() + ", outputs: "
+                    + inspection.outputs().stream().map(ModelInspection.Tensor::name).toList() + ")");
+        };
+    }
+}

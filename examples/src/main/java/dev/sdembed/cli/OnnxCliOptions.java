@@ -1,0 +1,37 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.onnx.OnnxOptions;
+import picocli.CommandLine.Option;
+
+/** The runtime options every encoder-loading command takes (a picocli mixin). */
+public final class OnnxCliOptions {
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "cpu, cuda:N or tensorrt:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--device-fallback", paramLabel = "POLICY", defaultValue = "fail",
+            description = "When the GPU cannot be used: fail, or cpu (run on the CPU after one warning). Default: ${DEFAULT-VALUE}.")
+    DeviceFallback fallback;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--token-budget", paramLabel = "TOKENS",
+            description = "Most tokens (batch size x padded length) in one inference batch (default: 16384).")
+    Integer tokenBudget;
+
+    public OnnxOptions toOptions() {
+        OnnxOptions.Builder b = OnnxOptions.builder().device(Device.parse(device)).fallback(fallback);
+        if (threads != null) {
+            b.intraOpThreads(threads);
+        }
+        if (tokenBudget != null) {
+            b.tokenBudget(tokenBudget);
+        }
+        return b.build();
+    }
+}
