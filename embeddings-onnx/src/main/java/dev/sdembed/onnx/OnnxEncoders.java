@@ -15,9 +15,18 @@ public final class OnnxEncoders {
 
     /** A text encoder for {@code modelDir}: BERT-style (BGE) or CLIP text. */
     public static TextEncoder text(Path modelDir, OnnxOptions options) {
+        return text(modelDir, options, null);
+    }
+
+    /**
+     * @param longPrompts CLIP text only: overrides the manifest's policy; null keeps it
+     */
+    public static TextEncoder text(Path modelDir, OnnxOptions options, LongPromptPolicy longPrompts) {
         ModelInspection inspection = ModelInspection.of(modelDir);
         return switch (inspection.kind()) {
             case BERT -> BgeTextEncoder.builder(modelDir).options(options).build();
+            case CLIP_TEXT, CLIP_TEXT_UNPROJECTED ->
+                    ClipTextEncoder.builder(modelDir).options(options).longPrompts(longPrompts).build();
             default -> throw new ModelLoadException("Model directory " + inspection.directory() + " holds a "
                     + inspection.kind().id() + " model, not a text encoder sdembed can load (inputs: "
                     + inspection.inputs().stream().map(ModelInspection.Tensor::name).toList() + ", outputs: "

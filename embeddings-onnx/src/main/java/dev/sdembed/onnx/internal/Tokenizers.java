@@ -28,6 +28,20 @@ public final class Tokenizers {
         }
     }
 
+    /** A tokenizer that neither truncates nor pads: the caller frames and cuts the ids itself (CLIP). */
+    public static HuggingFaceTokenizer loadUntruncated(Path tokenizerJson) {
+        try {
+            return HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerJson)
+                    .optAddSpecialTokens(false)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException("Cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * @param truncateTo longest sequence, special tokens included; longer inputs are truncated
      */
