@@ -15,9 +15,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
@@ -195,19 +193,15 @@ public final class ImageDecoder {
             throw new ImageDecodeException(file, "JPEG with " + jpeg.components()
                     + " colour components; expected 1 (grey), 3 (YCbCr/RGB) or 4 (CMYK/YCCK)");
         }
+        if (!Container.hasEndOfImage(in, jpeg.scanOffset())) {
+            throw new ImageDecodeException(file, "truncated JPEG data (the file ends before its end-of-image marker)");
+        }
+        in.seek(0);
         ImageReader reader = reader(file, "jpeg", "com.twelvemonkeys.");
-        List<String> warnings = new ArrayList<>();
         try {
-            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             reader.setInput(in, true, true);
             // The raster holds the samples before any colour transform; Pillow's transforms are applied after.
             Raster raster = reader.readRaster(0, null);
-            for (String warning : warnings) {
-                // libjpeg pads a cut-off JPEG with grey and only warns; Pillow refuses it ("image file is truncated").
-                if (warning.contains("Premature end")) {
-                    throw new ImageDecodeException(file, "truncated JPEG data (the file ends early)");
-                }
-            }
             if (raster.getNumBands() != jpeg.components()) {
                 throw new ImageDecodeException(file, "JPEG decoder returned " + raster.getNumBands()
                         + " bands for " + jpeg.components() + " components");
@@ -220,6 +214,12 @@ public final class ImageDecoder {
     }
 
     private RgbImage decodeWebp(Path file, ImageInputStream in, Container c) throws IOException {
+        long length = in.length();
+        if (length >= 0 && length < c.webp().fileSize()) {
+            // libwebp's demuxer refuses incomplete files, so Pillow does; the reader here would decode what is there.
+            throw new ImageDecodeException(file, "truncated WEBP data (the file has " + length
+                    + " bytes, its RIFF header declares " + c.webp().fileSize() + ")");
+        }
         ImageReader reader = reader(file, "webp", null);
         try {
             reader.setInput(in, false, true);

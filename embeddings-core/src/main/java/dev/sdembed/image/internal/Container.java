@@ -44,9 +44,10 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
      *
      * @param adobeTransform the APP14 "Adobe" transform flag, or -1 without that marker
      * @param rgbIds         whether the three component ids spell 'R', 'G', 'B'
+     * @param scanOffset     where the first scan's entropy-coded data starts
      */
     public record JpegInfo(int sofMarker, int precision, int components, boolean jfif, int adobeTransform,
-                           boolean rgbIds) {
+                           boolean rgbIds, long scanOffset) {
 
         public boolean arithmetic() {
             return sofMarker >= 0xc9 && sofMarker <= 0xcf;
@@ -77,8 +78,9 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
      * @param animated whether the VP8X header declares an animation
      * @param frameX   where the first animation frame sits on the canvas (0 when not animated)
      * @param frameY   likewise
+     * @param fileSize the file size the RIFF header declares
      */
-    public record WebpInfo(boolean animated, int frameX, int frameY) {
+    public record WebpInfo(boolean animated, int frameX, int frameY, long fileSize) {
     }
 
     /** Reads the container from the start of {@code in}; leaves the stream position undefined. */
@@ -142,12 +144,15 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
         int height = 0;
         int components = 0;
         boolean rgbIds = false;
+        long scanOffset = 0;
         while (true) {
             int marker = nextMarker(in);
             if (marker == 0xd9) {
                 throw new IIOException("not a valid JPEG (end of image before any frame)");
             }
             if (marker == 0xda) {
+                int length = in.readUnsignedShort();
+                scanOffset = in.getStreamPosition() + length - 2;
                 break;
             }
             if (marker == 0x01 || marker >= 0xd0 && marker <= 0xd7) {
@@ -191,7 +196,7 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
             throw new IIOException("JPEGs whose height is defined after the first scan (DNL marker) are not supported");
         }
         return new Container(ImageFormat.JPEG, dimension(width, "width"), height, null, new JpegInfo(sofMarker, precision, components,
-                jfif, adobeTransform, rgbIds), null);
+                jfif, adobeTransform, rgbIds, scanOffset), null);
     }
 
     private static int nextMarker(ImageInputStream in) throws IOException {
@@ -214,6 +219,8 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
 
     private static Container readWebp(ImageInputStream in) throws IOException {
         in.setByteOrder(ByteOrder.LITTLE_ENDIAN);
+        in.seek(4);
+        long fileSize = in.readUnsignedInt() + 8;
         in.seek(12);
         int chunk = Integer.reverseBytes(in.readInt());
         long length = in.readUnsignedInt();
@@ -227,7 +234,7 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
                 }
                 int width = ((head[6] & 0xff) | (head[7] & 0xff) << 8) & 0x3fff;
                 int height = ((head[8] & 0xff) | (head[9] & 0xff) << 8) & 0x3fff;
-                return webp(width, height, new WebpInfo(false, 0, 0));
+                return webp(width, height, new WebpInfo(false, 0, 0, fileSize));
             }
             case VP8L -> {
                 if (in.readUnsignedByte() != 0x2f) {
@@ -236,7 +243,7 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
                 long bits = in.readUnsignedInt();
                 int width = (int) (bits & 0x3fff) + 1;
                 int height = (int) (bits >> 14 & 0x3fff) + 1;
-                return webp(width, height, new WebpInfo(false, 0, 0));
+                return webp(width, height, new WebpInfo(false, 0, 0, fileSize));
             }
             case VP8X -> {
                 int flags = in.readUnsignedByte();
@@ -245,7 +252,7 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
                 int height = readUInt24(in) + 1;
                 boolean animated = (flags & 0x02) != 0;
                 if (!animated) {
-                    return webp(width, height, new WebpInfo(false, 0, 0));
+                    return webp(width, height, new WebpInfo(false, 0, 0, fileSize));
                 }
                 long position = payload + length + (length & 1);
                 while (true) {
@@ -255,7 +262,7 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
                     if (next == ANMF) {
                         int x = readUInt24(in) * 2;
                         int y = readUInt24(in) * 2;
-                        return webp(width, height, new WebpInfo(true, x, y));
+                        return webp(width, height, new WebpInfo(true, x, y, fileSize));
                     }
                     position += 8 + size + (size & 1);
                 }
@@ -320,6 +327,27 @@ public record Container(ImageFormat format, int width, int height, PngInfo png, 
             out.append(String.format("%02X", data[i] & 0xff));
         }
         return n == 0 ? "nothing" : out.toString();
+    }
+
+    /**
+     * Whether the JPEG's end-of-image marker follows its scans. libjpeg pads a cut-off scan with grey and the JDK
+     * reader does not even warn; Pillow refuses such files ("image file is truncated"). Entropy-coded data cannot
+     * contain 0xFF 0xD9 (0xFF is stuffed with 0x00), so the first such pair after the scan start is the EOI.
+     */
+    public static boolean hasEndOfImage(ImageInputStream in, long scanOffset) throws IOException {
+        in.seek(scanOffset);
+        byte[] buffer = new byte[1 << 16];
+        boolean previousFf = false;
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                int b = buffer[i] & 0xff;
+                if (previousFf && b == 0xd9) {
+                    return true;
+                }
+                previousFf = b == 0xff;
+            }
+        }
+        return false;
     }
 
     /** An EOF while reading headers means the file is cut short. */
