@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
         description = "Embeddings for libraries of Stable Diffusion images.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ModelsCommand.class,
+                PreprocessCommand.class,
         })
 public final class SdembedCommand {
 

@@ -1,0 +1,10 @@
+package dev.sdembed.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code sdembed models ...}: model directory tools. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "Inspect and prepare model directories.",
+        subcommands = {ClipTokenizerCommand.class})
+public final class ModelsCommand {
+}
