@@ -66,13 +66,7 @@ public final class ClipTestModels {
      * {@code attention_mask}) → {@code text_embeds} float [batch, D] and {@code last_hidden_state} [batch, 77, W].
      */
     public static Path hfTextWithProjection(Path file, TextSpec spec) {
-        OnnxModelBuilder b = new OnnxModelBuilder("clip_text_with_projection");
-        b.input("input_ids", INT64, "batch", CONTEXT);
-        if (spec.attentionMask()) {
-            b.input("attention_mask", INT64, "batch", CONTEXT);
-        }
-        textTower(b, "input_ids", spec.attentionMask() ? "attention_mask" : null, spec, "last_hidden_state",
-                "pooled");
+        OnnxModelBuilder b = hfTextTower("clip_text_with_projection", spec, "pooled");
         b.randomInitializer("text_projection", new Random(spec.seed() + 1), 0.5f, spec.width(), spec.dim());
         b.node("MatMul", List.of("pooled", "text_projection"), List.of("text_embeds"));
         b.output("text_embeds", FLOAT, "batch", spec.dim());
@@ -82,16 +76,22 @@ public final class ClipTestModels {
 
     /** A bare Hugging Face {@code CLIPTextModel}: {@code last_hidden_state} and {@code pooler_output}, no projection. */
     public static Path hfTextWithoutProjection(Path file, TextSpec spec) {
-        OnnxModelBuilder b = new OnnxModelBuilder("clip_text_model");
+        OnnxModelBuilder b = hfTextTower("clip_text_model", spec, "pooler_output");
+        b.output("last_hidden_state", FLOAT, "batch", CONTEXT, spec.width());
+        b.output("pooler_output", FLOAT, "batch", spec.width());
+        return b.write(file);
+    }
+
+    /** Hugging Face's text inputs ({@code input_ids}, optionally {@code attention_mask}) and the tower. */
+    private static OnnxModelBuilder hfTextTower(String graphName, TextSpec spec, String pooledName) {
+        OnnxModelBuilder b = new OnnxModelBuilder(graphName);
         b.input("input_ids", INT64, "batch", CONTEXT);
         if (spec.attentionMask()) {
             b.input("attention_mask", INT64, "batch", CONTEXT);
         }
         textTower(b, "input_ids", spec.attentionMask() ? "attention_mask" : null, spec, "last_hidden_state",
-                "pooler_output");
-        b.output("last_hidden_state", FLOAT, "batch", CONTEXT, spec.width());
-        b.output("pooler_output", FLOAT, "batch", spec.width());
-        return b.write(file);
+                pooledName);
+        return b;
     }
 
     /** An OpenCLIP text export: one int64 token input [batch, 77] → one float embedding [batch, D]. */
