@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 EmbedTextCommand.class,
                 ModelsCommand.class,
+                PreprocessCommand.class,
         })
 public final class SdembedCommand {
 
