@@ -21,7 +21,6 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,13 +239,19 @@ class ImageDecoderTest {
     }
 
     @Test
-    @Disabled("TwelveMonkeys 3.12.0's VP8 (lossy WebP) decoder is not libwebp-exact: it decodes this flat "
-            + "(200, 120, 40) image to (50, 0, 0), and real SD WebPs differ from Pillow by 3-5 levels on average, up "
-            + "to 50. Enable once lossy WebP has a bit-exact decoder.")
-    void lossyWebpMatchesLibwebp() throws IOException {
+    void lossyWebpIsWithinOneLevelOfLibwebp() throws IOException {
+        // Pillow (libwebp) decodes every pixel of this flat image to (201, 120, 40). TwelveMonkeys 3.15's VP8
+        // decoder is not bit-exact (chroma upsampling differs at edges: on the real SD WebP fixtures the mean
+        // difference to Pillow is under one level), but a flat colour must come out as that colour.
         RgbImage image = decode("flat.webp", resource("flat-lossy.webp"));
-        // Pillow (libwebp) decodes every pixel to (201, 120, 40).
-        assertThat(image.rgbAt(10, 10)).isEqualTo(0xc97828);
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < image.width(); x++) {
+                int rgb = image.rgbAt(x, y);
+                assertThat((rgb >> 16) & 0xff).as("red at (%d, %d)", x, y).isBetween(200, 202);
+                assertThat((rgb >> 8) & 0xff).as("green at (%d, %d)", x, y).isBetween(119, 121);
+                assertThat(rgb & 0xff).as("blue at (%d, %d)", x, y).isBetween(39, 41);
+            }
+        }
     }
 
     // ---- headers and the pixel limit ----
