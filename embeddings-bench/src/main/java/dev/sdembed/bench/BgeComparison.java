@@ -29,8 +29,8 @@ public final class BgeComparison {
                 continue;
             }
             double score = r.getPrimaryResult().getScore();
-            System.out.printf("sdembed batch %-3s: %6.1f texts/s  = %.2fx LangChain4j%n",
-                    r.getParams().getParam("batchSize"), score, score / baseline);
+            System.out.printf("sdembed batch %-3s %-10s: %6.1f texts/s  = %.2fx LangChain4j%n",
+                    r.getParams().getParam("batchSize"), r.getParams().getParam("layout"), score, score / baseline);
         }
     }
 }

@@ -6,6 +6,8 @@ import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.onnx.testing.TestModels;
 import dev.sdembed.testing.SdPrompts;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 5)
-@Measurement(iterations = 3, time = 10)
+@Measurement(iterations = 3, time = 8)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx4g"})
 public class BgeThroughputBenchmark {
     static final int PROMPTS = 256;
@@ -39,24 +41,38 @@ public class BgeThroughputBenchmark {
     @Param({"1", "8", "32", "64"})
     public int batchSize;
 
-    @Param({"2"})
-    public int threads;
+    /**
+     * {@code sequential}: one batch at a time using all cores; {@code parallel}: one intra-op thread per batch and as
+     * many batches at once as there are cores.
+     */
+    @Param({"sequential", "parallel"})
+    public String layout;
 
     private BgeTextEncoder encoder;
+    private ExecutorService executor;
     private List<String> prompts;
 
     @Setup(Level.Trial)
     public void load() {
         prompts = SdPrompts.generated(PROMPTS, 2024);
-        encoder = BgeTextEncoder.builder(TestModels.bgeSmall())
-                .options(OnnxOptions.builder().intraOpThreads(threads).interOpThreads(1)
-                        .maxBatchSize(batchSize).tokenBudget(1 << 20).build())
-                .build();
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean parallel = layout.equals("parallel");
+        BgeTextEncoder.Builder builder = BgeTextEncoder.builder(TestModels.bgeSmall())
+                .options(OnnxOptions.builder().intraOpThreads(parallel ? 1 : cores).interOpThreads(1)
+                        .maxBatchSize(batchSize).tokenBudget(1 << 20).build());
+        if (parallel) {
+            executor = Executors.newFixedThreadPool(cores);
+            builder.batchExecutor(executor);
+        }
+        encoder = builder.build();
     }
 
     @TearDown(Level.Trial)
     public void close() {
         encoder.close();
+        if (executor != null) {
+            executor.shutdownNow();
+        }
     }
 
     @Benchmark

@@ -30,6 +30,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,7 @@ public final class BgeTextEncoder implements TextEncoder {
     private final Pooling pooling;
     private final boolean normalize;
     private final String queryInstruction;
+    private final Executor batchExecutor;
     private final String inputIdsName;
     private final String attentionMaskName;
     private final String tokenTypeIdsName;
@@ -79,6 +83,7 @@ public final class BgeTextEncoder implements TextEncoder {
                 : manifest.pooling() != null ? parsePooling(manifest.pooling(), dir) : Pooling.CLS;
         this.normalize = manifest.normalizeOrDefault();
         this.queryInstruction = b.queryInstructionSet ? b.queryInstruction : manifest.queryInstruction();
+        this.batchExecutor = b.batchExecutor;
         String name = b.name != null ? b.name : dir.name();
         this.session = OnnxSession.open(name, dir.modelFile(), options);
         try {
@@ -160,13 +165,31 @@ public final class BgeTextEncoder implements TextEncoder {
             }
         }
         Embedding[] results = new Embedding[encodings.length];
-        for (int[] batch : TokenBudgetBatcher.batches(lengths, options.tokenBudget(), options.maxBatchSize())) {
-            float[][] vectors = runBatch(encodings, batch);
-            for (int j = 0; j < batch.length; j++) {
-                results[batch[j]] = new Embedding(normalize ? l2Normalize(vectors[j]) : vectors[j]);
+        List<int[]> batches = TokenBudgetBatcher.batches(lengths, options.tokenBudget(), options.maxBatchSize());
+        if (batchExecutor == null || batches.size() == 1) {
+            for (int[] batch : batches) {
+                store(results, batch, runBatch(encodings, batch));
+            }
+        } else {
+            List<CompletableFuture<Void>> running = new ArrayList<>(batches.size());
+            for (int[] batch : batches) {
+                running.add(CompletableFuture.runAsync(() -> store(results, batch, runBatch(encodings, batch)),
+                        batchExecutor));
+            }
+            try {
+                CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r
+                        : new EncodingException("Batch failed in encoder '" + info.name() + "'", e.getCause());
             }
         }
         return List.of(results);
+    }
+
+    private void store(Embedding[] results, int[] batch, float[][] vectors) {
+        for (int j = 0; j < batch.length; j++) {
+            results[batch[j]] = new Embedding(normalize ? l2Normalize(vectors[j]) : vectors[j]);
+        }
     }
 
     private float[][] runBatch(Encoding[] encodings, int[] batch) {
@@ -392,6 +415,7 @@ public final class BgeTextEncoder implements TextEncoder {
         private Integer maxLength;
         private String queryInstruction;
         private boolean queryInstructionSet;
+        private Executor batchExecutor;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -432,6 +456,16 @@ public final class BgeTextEncoder implements TextEncoder {
         public Builder queryInstruction(String instruction) {
             this.queryInstruction = instruction;
             this.queryInstructionSet = true;
+            return this;
+        }
+
+        /**
+         * Runs the batches of one request concurrently on {@code executor} (the caller owns it). Default: none, the
+         * batches run one after another on the calling thread. On a small CPU, one intra-op thread per batch and an
+         * executor with one thread per core often beats one batch using all cores (the benchmarks measure both).
+         */
+        public Builder batchExecutor(Executor executor) {
+            this.batchExecutor = executor;
             return this;
         }
 

@@ -88,6 +88,25 @@ class BgeTextEncoderBehaviourTest {
     }
 
     @Test
+    void batchesRunConcurrentlyOnAnExecutorGiveTheSameResults() {
+        List<String> texts = SdPrompts.generated(60, 9);
+        List<Embedding> sequential = encoder.embedAll(texts);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (BgeTextEncoder parallel = BgeTextEncoder.builder(TestModels.bgeSmall())
+                .options(OnnxOptions.builder().intraOpThreads(1).tokenBudget(2048).maxBatchSize(16).build())
+                .batchExecutor(pool)
+                .build()) {
+            List<Embedding> concurrent = parallel.embedAll(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(concurrent.get(i).maxAbsDifference(sequential.get(i))).as("text %d", i)
+                        .isLessThanOrEqualTo(1e-5);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void rejectsNullTextNamingItsIndex() {
         List<String> texts = Arrays.asList("ok", null, "fine");
         assertThatThrownBy(() -> encoder.embedAll(texts))
