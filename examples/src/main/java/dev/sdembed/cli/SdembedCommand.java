@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
         description = "Embeddings for libraries of Stable Diffusion images.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                MetadataCommand.class,
         })
 public final class SdembedCommand {
 
