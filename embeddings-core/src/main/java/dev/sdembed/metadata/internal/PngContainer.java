@@ -35,7 +35,8 @@ final class PngContainer {
             byte[] data = chunk.getBytes();
             if (data == BoundedFileReader.SKIPPED) {
                 BoundedFileReader.SkippedRead read = skipped.next();
-                entries.warn("PNG " + type + " chunk at offset " + read.offset() + " is " + read.length()
+                // The reader saw the data; the chunk starts 8 bytes earlier, at its length and type.
+                entries.warn("PNG " + type + " chunk at offset " + (read.offset() - 8) + " is " + read.length()
                         + " bytes, over the " + limits.maxTextBytes() + "-byte limit; skipped unread");
             } else if (type.equals("eXIf")) {
                 Metadata exif = new Metadata();

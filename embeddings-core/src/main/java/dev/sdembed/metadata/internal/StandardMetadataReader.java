@@ -104,10 +104,16 @@ public final class StandardMetadataReader implements MetadataReader {
 
     /** Parameters hidden in the pixels: A1111 text, or NovelAI's JSON copy of its PNG chunks. */
     private GenerationMetadata stealth(Path file, Entries entries, GenerationMetadata plain) {
+        int warningsBefore = entries.warnings().size();
         StealthPngInfo.Payload payload = StealthPngInfo.read(file, limits, entries);
         if (payload == null) {
-            return entries.warnings().size() == plain.warnings().size() ? plain
-                    : GenerationMetadata.none(entries.warnings());
+            List<String> stealthWarnings = entries.warnings().subList(warningsBefore, entries.warnings().size());
+            if (stealthWarnings.isEmpty()) {
+                return plain;
+            }
+            List<String> warnings = new java.util.ArrayList<>(plain.warnings());
+            warnings.addAll(stealthWarnings);
+            return GenerationMetadata.none(warnings);
         }
         String source = "PNG " + (payload.alpha() ? "alpha" : "RGB") + "-channel stealth parameters";
         if (MetadataJson.looksLikeObject(payload.text())) {
