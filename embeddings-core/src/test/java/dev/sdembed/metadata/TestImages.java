@@ -289,7 +289,7 @@ public final class TestImages {
      * (column-major: signature, 32-bit length in bits, payload); the other alpha bits are 1 (opaque).
      */
     public static BufferedImage stealthAlpha(int width, int height, String signature, byte[] payload) {
-        byte[] stream = concat(latin1(signature), ByteBuffer.allocate(4).putInt(payload.length * 8).array(), payload);
+        byte[] stream = stealthStream(width * height, 1, signature, payload);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
         int bit = 0;
         for (int x = 0; x < width; x++) {
@@ -299,15 +299,12 @@ public final class TestImages {
                 bit++;
             }
         }
-        if (bit < stream.length * 8) {
-            throw new IllegalArgumentException("payload does not fit in " + width + "x" + height);
-        }
         return image;
     }
 
     /** An RGB image carrying {@code payload} in the red, green and blue least-significant bits. */
     public static BufferedImage stealthRgb(int width, int height, String signature, byte[] payload) {
-        byte[] stream = concat(latin1(signature), ByteBuffer.allocate(4).putInt(payload.length * 8).array(), payload);
+        byte[] stream = stealthStream(width * height, 3, signature, payload);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int bit = 0;
         for (int x = 0; x < width; x++) {
@@ -321,9 +318,16 @@ public final class TestImages {
                 image.setRGB(x, y, rgb);
             }
         }
-        if (bit < stream.length * 8) {
-            throw new IllegalArgumentException("payload does not fit in " + width + "x" + height);
-        }
         return image;
+    }
+
+    /** Signature, payload length in bits, payload; checked to fit in {@code pixels} at {@code bitsPerPixel}. */
+    private static byte[] stealthStream(int pixels, int bitsPerPixel, String signature, byte[] payload) {
+        byte[] stream = concat(latin1(signature), ByteBuffer.allocate(4).putInt(payload.length * 8).array(), payload);
+        if ((long) stream.length * 8 > (long) pixels * bitsPerPixel) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes does not fit in " + pixels
+                    + " pixels");
+        }
+        return stream;
     }
 }

@@ -37,6 +37,8 @@ final class ComfyGraph {
     private static final Set<String> NOT_CONDITIONING = Set.of("model", "clip", "vae", "control_net", "image",
             "images", "mask", "latent", "latent_image", "samples", "pixels", "upscale_model", "style_model",
             "clip_vision", "clip_vision_output", "sampler", "sigmas", "noise", "seed", "noise_seed");
+    /** Inputs that never lead to the diffusion model. */
+    private static final Set<String> NOT_MODEL = Set.of("clip", "vae");
     private static final String[] TEXT_INPUTS = {"text", "prompt", "Text", "prompt_text", "string", "value"};
     private static final String[] STRING_SOURCE_INPUTS = {"value", "text", "string", "Text", "prompt", "STRING",
         "text_0"};
@@ -344,16 +346,7 @@ final class ComfyGraph {
                 }
                 return String.join("\n", parts);
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> input = it.next();
-                if (isLink(input.getValue()) && !NOT_CONDITIONING.contains(input.getKey())) {
-                    String text = conditioning(input.getValue(), role, path);
-                    if (text != null) {
-                        return text;
-                    }
-                }
-            }
-            return null;
+            return firstAmongLinks(inputs, NOT_CONDITIONING, next -> conditioning(next, role, path));
         } finally {
             path.remove(linkId(link));
         }
@@ -615,19 +608,28 @@ final class ComfyGraph {
             if (isLink(inputs.get("model"))) {
                 return model(inputs.get("model"), path);
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> input = it.next();
-                if (isLink(input.getValue()) && !input.getKey().equals("clip") && !input.getKey().equals("vae")) {
-                    String found = model(input.getValue(), path);
-                    if (found != null) {
-                        return found;
-                    }
-                }
-            }
-            return null;
+            return firstAmongLinks(inputs, NOT_MODEL, next -> model(next, path));
         } finally {
             path.remove(linkId(link));
         }
+    }
+
+    /**
+     * For nodes this walk does not know: the first non-null result of {@code resolve} over the links among
+     * {@code inputs}, in input order, skipping the inputs named in {@code skipped}.
+     */
+    private static String firstAmongLinks(JsonNode inputs, Set<String> skipped,
+                                          java.util.function.Function<JsonNode, String> resolve) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> input = it.next();
+            if (isLink(input.getValue()) && !skipped.contains(input.getKey())) {
+                String found = resolve.apply(input.getValue());
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static String loaderName(JsonNode inputs) {
