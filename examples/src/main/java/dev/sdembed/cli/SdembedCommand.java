@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
         versionProvider = SdembedCommand.Version.class,
         description = "Embeddings for libraries of Stable Diffusion images.",
         subcommands = {
-                CommandLine.HelpCommand.class,
                 MetadataCommand.class,
+                CommandLine.HelpCommand.class,
         })
 public final class SdembedCommand {
 
