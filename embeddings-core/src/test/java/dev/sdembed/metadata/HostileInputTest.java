@@ -91,6 +91,31 @@ class HostileInputTest {
         assertThat(m.parameters().get("Deep")).hasSize(200_000);
     }
 
+    @Test
+    void absurdNumbersAreIgnoredWithWarningsInsteadOfBeingExpanded() {
+        GenerationMetadata m = reader.read(png().text("parameters", "p\nSteps: 9e99999999, Sampler: Euler, "
+                + "Seed: 1e999999999, CFG scale: 1e-999999999, Size: 99999999999x5").write(dir.resolve("n.png")));
+        assertThat(m.seed()).isNull();
+        assertThat(m.steps()).isNull();
+        assertThat(m.cfg()).isNull();
+        assertThat(m.width()).isNull();
+        assertThat(m.warnings()).hasSize(4);
+        GenerationMetadata swarm = reader.read(png().text("parameters", "{\"sui_image_params\": {\"prompt\": "
+                + "\"p\", \"seed\": 1e400, \"steps\": 123456789012345678901234567890}}").write(dir.resolve("s.png")));
+        assertThat(swarm.seed()).isNull();
+        assertThat(swarm.steps()).isNull();
+        assertThat(swarm.warnings()).anySatisfy(w -> assertThat(w).contains("seed").contains("not a finite number"))
+                .anySatisfy(w -> assertThat(w).contains("steps").contains("int range"));
+    }
+
+    @Test
+    void parameterLineOfMillionsOfSegmentsIsParsedInLinearTime() {
+        String text = "p\n" + "a,".repeat(4_000_000) + "Steps: 1, Sampler: x, Seed: 2";
+        GenerationMetadata m = reader.read(png().text("parameters", text).write(dir.resolve("long.png")));
+        assertThat(m.steps()).isEqualTo(1);
+        assertThat(m.seed()).isEqualTo(2L);
+    }
+
     // ---- huge chunks --------------------------------------------------------------------------------------------
 
     @Test
@@ -305,6 +330,20 @@ class HostileInputTest {
         assertThat(m.generator()).isEqualTo(Generator.COMFYUI);
         assertThat(m.seed()).isEqualTo(1L);
         assertThat(m.warnings()).anySatisfy(w -> assertThat(w).contains("more than 100000 node visits"));
+    }
+
+    @Test
+    void pngDeclaringBillionsOfPixelsIsNotSearchedForStealthParameters() {
+        byte[] bytes = png().bytes();
+        ByteBuffer.wrap(bytes, 16, 8).putInt(50_000).putInt(50_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bytes, 12, 17);
+        ByteBuffer.wrap(bytes, 29, 4).putInt((int) crc.getValue());
+        GenerationMetadata m = reader.read(TestImages.write(dir.resolve("huge.png"), bytes));
+        assertThat(m.generator()).isEqualTo(Generator.NONE);
+        assertThat(m.warnings()).singleElement().asString()
+                .isEqualTo("PNG of 50000x50000 pixels is over the 67108864-pixel limit for the stealth-parameters "
+                        + "search; not searched");
     }
 
     @Test

@@ -126,16 +126,24 @@ final class A1111Parameters {
         Map<String, String> params = new LinkedHashMap<>();
         int i = 0;
         int n = line.length();
+        int colon = -1;
+        int comma = -1;
         while (i < n) {
             while (i < n && (Character.isWhitespace(line.charAt(i)) || line.charAt(i) == ',')) {
                 i++;
             }
-            int colon = line.indexOf(':', i);
-            int comma = line.indexOf(',', i);
+            // Searches resume where the last one stopped, so a long line costs linear time whatever its shape.
+            if (colon < i) {
+                colon = line.indexOf(':', i);
+            }
+            if (comma < i) {
+                comma = line.indexOf(',', i);
+                comma = comma < 0 ? Integer.MAX_VALUE : comma;
+            }
             if (colon < 0) {
                 break;
             }
-            if (comma >= 0 && comma < colon) {
+            if (comma < colon) {
                 i = comma + 1;
                 continue;
             }
@@ -154,7 +162,7 @@ final class A1111Parameters {
                 end = closingBracket(line, i);
                 value = line.substring(i, end);
             } else {
-                end = comma < 0 ? n : comma;
+                end = Math.min(comma, n);
                 value = line.substring(i, end).strip();
             }
             if (!key.isEmpty()) {

@@ -201,7 +201,12 @@ final class MetadataBuilder {
     private BigDecimal toDecimal(String field, Object value) {
         if (value instanceof JsonNode node) {
             if (node.isNumber()) {
-                return node.isIntegralNumber() ? new BigDecimal(node.bigIntegerValue()) : node.decimalValue();
+                if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+                    warn(field + " " + excerpt(node) + " is not a finite number; ignored");
+                    return null;
+                }
+                return inRange(field, node.isIntegralNumber() ? new BigDecimal(node.bigIntegerValue())
+                        : node.decimalValue());
             }
             if (node.isNull() || node.isMissingNode()) {
                 return null;
@@ -228,11 +233,23 @@ final class MetadataBuilder {
             return null;
         }
         try {
-            return new BigDecimal(text);
+            return inRange(field, new BigDecimal(text));
         } catch (NumberFormatException e) {
             warn(field + " " + excerpt(text) + " is not a number; ignored");
             return null;
         }
+    }
+
+    /**
+     * Rejects magnitudes no setting has ("1e999999999"), which would otherwise cost unbounded time and memory
+     * when converted to an exact integer.
+     */
+    private BigDecimal inRange(String field, BigDecimal value) {
+        if (value.signum() != 0 && (value.precision() - value.scale() > 40 || value.scale() > 40)) {
+            warn(field + " " + excerpt(value.toString()) + " is out of any sensible range; ignored");
+            return null;
+        }
+        return value;
     }
 
     private static String excerpt(Object value) {

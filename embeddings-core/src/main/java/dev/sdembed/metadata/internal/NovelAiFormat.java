@@ -54,7 +54,7 @@ final class NovelAiFormat {
             b.paramsFrom(settings, CONSUMED);
         }
         String source = entries.get("Source");
-        if (source != null) {
+        if (source != null && source.length() <= 1000) {
             Matcher m = SOURCE.matcher(source.strip());
             if (m.matches()) {
                 b.model(m.group(1)).modelHash(m.group(2));

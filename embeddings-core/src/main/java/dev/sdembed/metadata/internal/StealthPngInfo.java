@@ -25,6 +25,8 @@ import javax.imageio.stream.ImageInputStream;
 final class StealthPngInfo {
     private static final int SIGNATURE_BITS = 15 * 8;
     private static final int HEADER_BITS = SIGNATURE_BITS + 32;
+    /** 64 megapixels: far beyond generated images, small enough to decode in about a second. */
+    static final long MAX_PIXELS = 64L * 1024 * 1024;
 
     /** The decoded payload and whether it came from the alpha channel. */
     record Payload(String text, boolean alpha) {
@@ -44,6 +46,12 @@ final class StealthPngInfo {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
+            if ((long) width * height > MAX_PIXELS) {
+                // Searching means inflating every row: a tiny file can declare billions of pixels.
+                entries.warn("PNG of " + width + "x" + height + " pixels is over the " + MAX_PIXELS
+                        + "-pixel limit for the stealth-parameters search; not searched");
+                return null;
+            }
             BufferedImage header = readColumns(reader, width, height, HEADER_BITS);
             if (header == null) {
                 return null;
