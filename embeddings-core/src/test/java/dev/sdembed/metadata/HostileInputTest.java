@@ -268,6 +268,16 @@ class HostileInputTest {
     }
 
     @Test
+    void filesShorterThanAnySignatureAreNotImages() {
+        Path png = TestImages.write(dir.resolve("three.png"), new byte[] {(byte) 0x89, 'P', 'N'});
+        assertThatThrownBy(() -> reader.read(png)).isInstanceOf(MetadataReadException.class)
+                .hasMessageContaining("not an image");
+        Path cut = TestImages.write(dir.resolve("cut.png"), java.util.Arrays.copyOf(png().bytes(), 20));
+        assertThatThrownBy(() -> reader.read(cut)).isInstanceOf(MetadataReadException.class)
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
     void otherImageFormatsAreNamedAsUnsupported() {
         Path file = TestImages.write(dir.resolve("anim.gif"), latin1("GIF89a\1\0\1\0\0\0\0;"));
         assertThatThrownBy(() -> reader.read(file)).isInstanceOf(MetadataReadException.class)

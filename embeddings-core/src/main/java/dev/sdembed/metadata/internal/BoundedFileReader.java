@@ -25,7 +25,11 @@ final class BoundedFileReader extends SequentialReader {
     private final FileChannel channel;
     private final long size;
     private final int maxReadBytes;
-    private final ByteBuffer buffer = ByteBuffer.allocate(8192).limit(0);
+    /**
+     * Small on purpose: a PNG walk reads 8-byte chunk headers between long skips, and every refill copies the
+     * whole buffer; long reads bypass it.
+     */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(512).limit(0);
     private final List<SkippedRead> skipped = new ArrayList<>();
     private long position;
 
@@ -79,7 +83,20 @@ final class BoundedFileReader extends SequentialReader {
     @Override
     public void getBytes(byte[] target, int offset, int count) throws IOException {
         requireAvailable(count);
-        int done = 0;
+        int done = Math.min(buffer.remaining(), count);
+        buffer.get(target, offset, done);
+        position += done;
+        if (count - done >= buffer.capacity()) {
+            ByteBuffer direct = ByteBuffer.wrap(target, offset + done, count - done);
+            while (direct.hasRemaining()) {
+                int n = channel.read(direct, position);
+                if (n < 0) {
+                    throw new EOFException("file shrank while reading: nothing at offset " + position);
+                }
+                position += n;
+            }
+            return;
+        }
         while (done < count) {
             fill();
             int n = Math.min(buffer.remaining(), count - done);

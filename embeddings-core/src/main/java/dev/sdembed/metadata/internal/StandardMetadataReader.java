@@ -7,7 +7,6 @@ import dev.sdembed.MetadataReadException;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.Generator;
 import dev.sdembed.metadata.MetadataReader;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -39,9 +38,6 @@ public final class StandardMetadataReader implements MetadataReader {
 
     @Override
     public GenerationMetadata read(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new MetadataReadException(file, "is a directory, not an image file");
-        }
         Entries entries = new Entries();
         FileType type;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -79,6 +75,9 @@ public final class StandardMetadataReader implements MetadataReader {
         } catch (EOFException e) {
             throw new MetadataReadException(file, "the file is truncated: " + e.getMessage(), e);
         } catch (IOException e) {
+            if (Files.isDirectory(file)) {
+                throw new MetadataReadException(file, "is a directory, not an image file");
+            }
             throw new MetadataReadException(file, "cannot read the file: " + e, e);
         } catch (ImageProcessingException e) {
             throw new MetadataReadException(file, "not a valid image container (" + e.getMessage() + ")", e);
@@ -129,7 +128,6 @@ public final class StandardMetadataReader implements MetadataReader {
         while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
             // read until full or end of file
         }
-        return FileTypeDetector.detectFileType(new BufferedInputStream(
-                new ByteArrayInputStream(head.array(), 0, head.position())));
+        return FileTypeDetector.detectFileType(new ByteArrayInputStream(head.array(), 0, head.position()));
     }
 }

@@ -36,6 +36,10 @@ final class Texts {
 
     /** The text if {@code bytes} are valid UTF-8, else null. */
     static String strictUtf8(byte[] bytes, int offset, int length) {
+        if (isAscii(bytes, offset, length)) {
+            // The common case (JSON escapes non-ASCII): a plain copy instead of a checked decode.
+            return new String(bytes, offset, length, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -45,6 +49,15 @@ final class Texts {
         } catch (CharacterCodingException e) {
             return null;
         }
+    }
+
+    private static boolean isAscii(byte[] bytes, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
