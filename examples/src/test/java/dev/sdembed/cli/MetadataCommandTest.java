@@ -12,7 +12,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,7 +54,7 @@ class MetadataCommandTest {
         assertThat(run.err()).isEmpty();
         JsonNode line = run.lines().get(0);
         List<String> keys = new ArrayList<>();
-        line.fieldNames().forEachRemaining(keys::add);
+        line.properties().forEach(p -> keys.add(p.getKey()));
         assertThat(keys).containsExactly("file", "generator", "prompt", "negative_prompt", "width", "height",
                 "seed", "steps", "cfg", "sampler", "model", "model_hash", "parameters", "warnings");
         assertThat(line.get("file").asText()).isEqualTo(file.toString());
@@ -131,8 +130,7 @@ class MetadataCommandTest {
             }
             assertThat(got.get("generator").asText()).as(want.get("file").asText())
                     .isEqualTo(want.get("generator").asText());
-            for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
+            for (Map.Entry<String, JsonNode> field : want.properties()) {
                 if (List.of("seed", "steps", "width", "height").contains(field.getKey())
                         && !field.getValue().isNull()) {
                     assertThat(got.get(field.getKey()).asLong()).as(want.get("file").asText() + " " + field.getKey())

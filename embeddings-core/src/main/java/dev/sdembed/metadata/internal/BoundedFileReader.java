@@ -47,10 +47,6 @@ final class BoundedFileReader extends SequentialReader {
         return skipped;
     }
 
-    long size() {
-        return size;
-    }
-
     @Override
     public long getPosition() {
         return position;

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,8 +51,7 @@ final class ComfyGraph {
 
     private ComfyGraph(JsonNode root, MetadataBuilder b) {
         this.b = b;
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (field.getValue().isObject() && field.getValue().path("class_type").isTextual()) {
                 nodes.put(field.getKey(), (ObjectNode) field.getValue());
             }
@@ -62,8 +60,7 @@ final class ComfyGraph {
 
     /** Whether {@code root} is an API graph: an object with at least one node that has a class_type. */
     static boolean isGraph(JsonNode root) {
-        for (Iterator<JsonNode> it = root.elements(); it.hasNext(); ) {
-            JsonNode node = it.next();
+        for (JsonNode node : root) {
             if (node.isObject() && node.path("class_type").isTextual()) {
                 return true;
             }
@@ -71,22 +68,15 @@ final class ComfyGraph {
         return false;
     }
 
-    /**
-     * Fills {@code b} from the graph. Returns false when the graph has no nodes to read.
-     */
-    static boolean read(JsonNode root, MetadataBuilder b) {
+    /** Fills {@code b} from the graph (callers have checked {@link #isGraph}). */
+    static void read(JsonNode root, MetadataBuilder b) {
         ComfyGraph graph = new ComfyGraph(root, b);
-        if (graph.nodes.isEmpty()) {
-            b.warn("ComfyUI prompt graph has no nodes");
-            return false;
-        }
         if (graph.nodes.size() > ReadLimits.MAX_GRAPH_NODES) {
             b.warn("ComfyUI prompt graph has " + graph.nodes.size() + " nodes, over the "
                     + ReadLimits.MAX_GRAPH_NODES + "-node limit; not interpreted");
-            return true;
+            return;
         }
         graph.interpret();
-        return true;
     }
 
     private void interpret() {
@@ -162,8 +152,7 @@ final class ComfyGraph {
     private List<String> outputs() {
         Set<String> linked = new HashSet<>();
         for (ObjectNode node : nodes.values()) {
-            for (Iterator<JsonNode> it = node.path("inputs").elements(); it.hasNext(); ) {
-                JsonNode value = it.next();
+            for (JsonNode value : node.path("inputs")) {
                 if (isLink(value)) {
                     linked.add(linkId(value));
                 }
@@ -200,8 +189,7 @@ final class ComfyGraph {
         queue.add(start);
         while (!queue.isEmpty() && charge()) {
             ObjectNode node = queue.poll();
-            for (Iterator<JsonNode> it = node.path("inputs").elements(); it.hasNext(); ) {
-                JsonNode value = it.next();
+            for (JsonNode value : node.path("inputs")) {
                 if (!isLink(value) || !seen.add(linkId(value))) {
                     continue;
                 }
@@ -331,8 +319,7 @@ final class ComfyGraph {
                 return conditioning(byRole, role, path);
             }
             List<String> parts = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> input = it.next();
+            for (Map.Entry<String, JsonNode> input : inputs.properties()) {
                 if (isLink(input.getValue()) && input.getKey().toLowerCase(Locale.ROOT).contains("cond")) {
                     String text = conditioning(input.getValue(), role, path);
                     if (text != null && !parts.contains(text)) {
@@ -469,8 +456,7 @@ final class ComfyGraph {
         }
         boolean clean = inputs.path("clean_whitespace").asText().equalsIgnoreCase("true");
         List<String> parts = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> input = it.next();
+        for (Map.Entry<String, JsonNode> input : inputs.properties()) {
             if (CONCAT_PART.matcher(input.getKey()).matches()) {
                 String part = string(input.getValue(), path);
                 if (part != null) {
@@ -620,8 +606,7 @@ final class ComfyGraph {
      */
     private static String firstAmongLinks(JsonNode inputs, Set<String> skipped,
                                           java.util.function.Function<JsonNode, String> resolve) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> input = it.next();
+        for (Map.Entry<String, JsonNode> input : inputs.properties()) {
             if (isLink(input.getValue()) && !skipped.contains(input.getKey())) {
                 String found = resolve.apply(input.getValue());
                 if (found != null) {

@@ -43,10 +43,6 @@ final class Entries {
         return source == null ? "'" + keyword + "'" : source;
     }
 
-    boolean isEmpty() {
-        return texts.isEmpty();
-    }
-
     Map<String, String> texts() {
         return texts;
     }

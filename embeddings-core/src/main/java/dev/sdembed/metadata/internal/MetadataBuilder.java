@@ -6,7 +6,6 @@ import dev.sdembed.metadata.Generator;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,8 +161,7 @@ final class MetadataBuilder {
         if (object == null || !object.isObject()) {
             return this;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : object.properties()) {
             if (!consumed.contains(field.getKey()) && !field.getValue().isNull()) {
                 param(field.getKey(), field.getValue());
             }

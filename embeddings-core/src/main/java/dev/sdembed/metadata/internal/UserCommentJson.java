@@ -1,7 +1,6 @@
 package dev.sdembed.metadata.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,8 +37,7 @@ final class UserCommentJson {
             entries.put("prompt", asText(root.get("prompt")), source);
             entries.put("workflow", asText(root.get("workflow")), source);
         } else if (hasChunkKeyword(root)) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
+            for (Map.Entry<String, JsonNode> field : root.properties()) {
                 entries.replace(field.getKey(), ExifEntries.trimNuls(asText(field.getValue())), source);
             }
         } else {
@@ -48,12 +46,7 @@ final class UserCommentJson {
     }
 
     private static boolean hasChunkKeyword(JsonNode root) {
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            if (CHUNK_KEYWORDS.contains(it.next())) {
-                return true;
-            }
-        }
-        return false;
+        return root.properties().stream().anyMatch(p -> CHUNK_KEYWORDS.contains(p.getKey()));
     }
 
     private static String asText(JsonNode node) {
