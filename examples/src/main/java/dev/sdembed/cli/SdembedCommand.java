@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
         versionProvider = SdembedCommand.Version.class,
         description = "Embeddings for libraries of Stable Diffusion images.",
         subcommands = {
+                MetadataCommand.class,
                 CommandLine.HelpCommand.class,
                 EmbedTextCommand.class,
                 ModelsCommand.class,
