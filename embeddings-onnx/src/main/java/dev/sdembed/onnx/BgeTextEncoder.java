@@ -90,7 +90,8 @@ public final class BgeTextEncoder implements TextEncoder {
             this.outputRank = output.rank();
             this.tokenizer = Tokenizers.load(tokenizerFile, maxLength);
             int dimension = resolveDimension(dir, manifest, output);
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint());
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint(),
+                    manifest.embeddingSpace());
         } catch (RuntimeException e) {
             session.close();
             throw e;
