@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
                 EmbedTextCommand.class,
                 ModelsCommand.class,
                 PreprocessCommand.class,
+                TokenizeCommand.class,
+                EmbedImageCommand.class,
         })
 public final class SdembedCommand {
 
