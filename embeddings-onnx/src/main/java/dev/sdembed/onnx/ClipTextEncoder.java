@@ -77,18 +77,14 @@ public final class ClipTextEncoder implements TextEncoder {
             this.inputIdsName = chooseTokenInput(dir, manifest);
             this.attentionMaskName = chooseAttentionMask(manifest);
             requireNoOtherInputs(dir);
-            TensorSpec output = chooseOutput(dir, manifest);
+            TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, "text_embeds", "CLIPTextModel",
+                    "image");
             this.outputName = output.name();
             int dimension = (int) output.lastDimension();
             if (dimension <= 0) {
                 dimension = run(List.of(tokenizer.inputIds(""))).get(0).length;
             }
-            if (manifest.dimension() != null && manifest.dimension() != dimension) {
-                throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
-                        + " declares dimension " + manifest.dimension() + " but output '" + outputName + "' of "
-                        + dir.modelFile() + " has " + dimension + " " + output.shapeText()
-                        + ". Fix the manifest or use the model it describes.");
-            }
+            EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
             this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0, dir.fingerprint(),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
@@ -269,33 +265,6 @@ public final class ClipTextEncoder implements TextEncoder {
                     + "). Export the text tower with input_ids [and attention_mask] only, or map the roles in "
                     + ModelManifest.FILE_NAME + " 'inputs'.");
         }
-    }
-
-    private TensorSpec chooseOutput(ModelDirectory dir, ModelManifest manifest) {
-        Map<String, TensorSpec> outputs = session.outputs();
-        TensorSpec chosen;
-        if (manifest.output() != null) {
-            chosen = outputs.get(manifest.output());
-            if (chosen == null) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " has no output '" + manifest.output()
-                        + "' named by " + ModelManifest.FILE_NAME + " (outputs: " + outputs.keySet() + ")");
-            }
-        } else if (outputs.containsKey("text_embeds")) {
-            chosen = outputs.get("text_embeds");
-        } else if (outputs.containsKey("pooler_output")) {
-            if (!Boolean.TRUE.equals(manifest.allowUnprojected())) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " is a bare CLIPTextModel export (outputs: "
-                        + outputs.keySet() + "): its pooled output is not projected into the joint text-image space,"
-                        + " so it cannot be compared with image embeddings. Export CLIPTextModelWithProjection"
-                        + " (output text_embeds), or set \"allow_unprojected\": true in " + ModelManifest.FILE_NAME
-                        + " to use it for text-to-text similarity only.");
-            }
-            chosen = outputs.get("pooler_output");
-        } else {
-            chosen = EmbeddingOutputs.singleEmbeddingOutput(outputs, dir, "text_embeds");
-        }
-        EmbeddingOutputs.requireEmbeddingShape(chosen, dir);
-        return chosen;
     }
 
     private static String requireText(String text, int index, int count) {

@@ -86,7 +86,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
             requireVisionModel(dir, manifest);
             TensorSpec input = chooseInput(dir, manifest);
             this.inputName = input.name();
-            TensorSpec output = chooseOutput(dir, manifest);
+            TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, IMAGE_EMBEDS, "CLIPVisionModel",
+                    "text");
             this.outputName = output.name();
             this.imageSize = resolveImageSize(dir, input, manifest, fromFile, configJsonSize);
             ClipPreprocessConfig preprocessing = fromFile != null ? fromFile
@@ -110,12 +111,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
             if (dimension <= 0) {
                 dimension = run(List.of(blank())).get(0).length;
             }
-            if (manifest.dimension() != null && manifest.dimension() != dimension) {
-                throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
-                        + " declares dimension " + manifest.dimension() + " but output '" + outputName + "' of "
-                        + dir.modelFile() + " has " + dimension + " " + output.shapeText()
-                        + ". Fix the manifest or use the model it describes.");
-            }
+            EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
             this.info = new EncoderInfo(name, Modality.IMAGE, dimension, 0, imageSize, dir.fingerprint(),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
@@ -284,9 +280,11 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 : ModelInspection.detectKind(session.inputs(), session.outputs());
         if (kind != ModelKind.CLIP_VISION) {
             throw new ModelLoadException("Model directory " + dir.path() + " does not hold an image encoder"
-                    + " (detected kind: " + kind.id() + "; inputs: " + EmbeddingOutputs.describe(session.inputs())
+                    + " (" + (manifest.kind() != null ? "declared" : "detected") + " kind: " + kind.id()
+                    + "; inputs: " + EmbeddingOutputs.describe(session.inputs())
                     + ", outputs: " + EmbeddingOutputs.describe(session.outputs()) + "). A CLIP vision tower takes"
-                    + " float pixel_values [batch, 3, S, S]; set \"kind\": \"clip-vision\" in " + ModelManifest.FILE_NAME + " if this is one.");
+                    + " float pixel_values [batch, 3, S, S]; set \"kind\": \"clip-vision\" in "
+                    + ModelManifest.FILE_NAME + " if this is one.");
         }
     }
 
@@ -299,7 +297,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
         if (name == null || !inputs.containsKey(name)) {
             throw new ModelLoadException("Model " + dir.modelFile() + " has no pixel input "
                     + (name == null ? "'" + PIXEL_VALUES + "'" : "'" + name + "'") + " (inputs: "
-                    + EmbeddingOutputs.describe(inputs) + "). Name it in " + ModelManifest.FILE_NAME + " as inputs.pixel_values.");
+                    + EmbeddingOutputs.describe(inputs) + "). Name it in " + ModelManifest.FILE_NAME
+                    + " as inputs.pixel_values.");
         }
         if (inputs.size() > 1) {
             throw new ModelLoadException("Model " + dir.modelFile() + " has inputs " + inputs.keySet()
@@ -317,33 +316,6 @@ public final class ClipVisionEncoder implements ImageEncoder {
                     + spec.shapeText() + "; CLIP preprocessing makes square images");
         }
         return spec;
-    }
-
-    private TensorSpec chooseOutput(ModelDirectory dir, ModelManifest manifest) {
-        Map<String, TensorSpec> outputs = session.outputs();
-        TensorSpec chosen;
-        if (manifest.output() != null) {
-            chosen = outputs.get(manifest.output());
-            if (chosen == null) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " has no output '" + manifest.output()
-                        + "' named by " + ModelManifest.FILE_NAME + " (outputs: " + outputs.keySet() + ")");
-            }
-        } else if (outputs.containsKey(IMAGE_EMBEDS)) {
-            chosen = outputs.get(IMAGE_EMBEDS);
-        } else if (outputs.containsKey("pooler_output")) {
-            if (!Boolean.TRUE.equals(manifest.allowUnprojected())) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " is a bare CLIPVisionModel export"
-                        + " (outputs: " + outputs.keySet() + "): its pooled output is not projected into the joint"
-                        + " text-image space, so it cannot be compared with text embeddings. Export"
-                        + " CLIPVisionModelWithProjection (output image_embeds), or set \"allow_unprojected\": true"
-                        + " in " + ModelManifest.FILE_NAME + " to use it for image-to-image similarity only.");
-            }
-            chosen = outputs.get("pooler_output");
-        } else {
-            chosen = EmbeddingOutputs.singleEmbeddingOutput(outputs, dir, IMAGE_EMBEDS);
-        }
-        EmbeddingOutputs.requireEmbeddingShape(chosen, dir);
-        return chosen;
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.testing.ClipModelDirectories;
 import dev.sdembed.onnx.testing.ClipTestModels;
 import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
+import dev.sdembed.onnx.testing.GoldenTokens;
 import dev.sdembed.onnx.testing.OnnxModelBuilder;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
@@ -118,7 +119,7 @@ class ClipTextEncoderTest {
 
     @Test
     void inputIdsAreTheReferenceTokenizersIdsFramedCutAndPadded() throws IOException {
-        for (ClipTokenizerTest.Golden g : ClipTokenizerTest.golden) {
+        for (GoldenTokens g : ClipTokenizerTest.golden) {
             assertThat(hf.inputIds(g.text())).as(g.text()).containsExactly(expectedInput(g.bpeIds(), EOT));
         }
     }
@@ -330,7 +331,8 @@ class ClipTextEncoderTest {
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()));
         assertThatThrownBy(() -> ClipTextEncoder.open(noTokenizer))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessageStartingWith("Model directory " + noTokenizer + " has no tokenizer.json (found: model.onnx)");
+                .hasMessageStartingWith("Model directory " + noTokenizer
+                        + " has no tokenizer.json (found: model.onnx)");
 
         Path bertTokenizer = ClipModelDirectories.modelOnly("text-bert-tokenizer",
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()));

@@ -5,17 +5,16 @@ import static dev.sdembed.onnx.testing.ClipModelDirectories.PAD_ZERO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.onnx.testing.ClipModelDirectories;
+import dev.sdembed.onnx.testing.GoldenTokens;
 import dev.sdembed.onnx.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,30 +27,12 @@ class ClipTokenizerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Path bpe;
-    static List<Golden> golden;
-
-    record Golden(String text, long[] bpeIds) {
-    }
+    static List<GoldenTokens> golden;
 
     @BeforeAll
     static void fixtures() throws IOException {
         bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
-        golden = readGolden(TestPaths.sharedFixture("clip/golden-tokens.jsonl"));
-    }
-
-    static List<Golden> readGolden(Path file) throws IOException {
-        List<Golden> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                JsonNode node = JSON.readTree(line);
-                long[] ids = new long[node.get("bpe_ids").size()];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = node.get("bpe_ids").get(i).asLong();
-                }
-                lines.add(new Golden(node.get("text").asText(), ids));
-            }
-        }
-        return lines;
+        golden = GoldenTokens.fixture();
     }
 
     /** The reference model input: [sot] + bpe + [eot], cut to 77 with eot kept last, then padded. */
@@ -72,7 +53,7 @@ class ClipTokenizerTest {
         try (ClipTokenizer tokenizer = ClipTokenizer.open(dir)) {
             assertThat(tokenizer.padId()).isEqualTo(EOT);
             assertThat(tokenizer.contextLength()).isEqualTo(77);
-            for (Golden g : golden) {
+            for (GoldenTokens g : golden) {
                 assertThat(tokenizer.textIds(g.text())).as(g.text()).containsExactly(g.bpeIds());
                 assertThat(tokenizer.inputIds(g.text())).as(g.text()).containsExactly(expectedInput(g.bpeIds(), EOT));
             }
@@ -84,7 +65,7 @@ class ClipTokenizerTest {
         Path dir = tokenizerDir("tok-pad-zero", PAD_ZERO);
         try (ClipTokenizer tokenizer = ClipTokenizer.open(dir)) {
             assertThat(tokenizer.padId()).isZero();
-            for (Golden g : golden) {
+            for (GoldenTokens g : golden) {
                 assertThat(tokenizer.inputIds(g.text())).as(g.text()).containsExactly(expectedInput(g.bpeIds(), 0));
             }
         }
@@ -122,7 +103,7 @@ class ClipTokenizerTest {
 
     @Test
     void chunkedWindowsHoldConsecutive75TokenRunsEachFramedAndPadded() {
-        Golden longest = golden.stream().max((a, b) -> a.bpeIds().length - b.bpeIds().length).orElseThrow();
+        GoldenTokens longest = golden.stream().max((a, b) -> a.bpeIds().length - b.bpeIds().length).orElseThrow();
         try (ClipTokenizer tokenizer = ClipTokenizer.open(tokenizerDir("tok-windows", PAD_END_TOKEN))) {
             long[] ids = longest.bpeIds();
             List<ClipTokenizer.Window> windows = tokenizer.windows(longest.text(), LongPromptPolicy.CHUNKED);

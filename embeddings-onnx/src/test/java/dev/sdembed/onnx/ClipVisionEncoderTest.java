@@ -215,8 +215,8 @@ class ClipVisionEncoderTest {
             assertThat(encoder.info().imageSize()).isEqualTo(336);
             assertThat(encoder.preprocessing().mean()).containsExactly(0.5f, 0.5f, 0.5f);
         }
-        writeString(withConfig.resolve("preprocessor_config.json"), null);
-        writeString(withConfig.resolve("config.json"), "{\"vision_config\": {\"image_size\": 336}}");
+        ClipModelDirectories.writeOrDelete(withConfig.resolve("preprocessor_config.json"), null);
+        ClipModelDirectories.writeOrDelete(withConfig.resolve("config.json"), "{\"vision_config\": {\"image_size\": 336}}");
         try (ClipVisionEncoder encoder = ClipVisionEncoder.open(withConfig)) {
             assertThat(encoder.info().imageSize()).as("config.json").isEqualTo(336);
         }
@@ -266,16 +266,17 @@ class ClipVisionEncoderTest {
         Path dir = ClipModelDirectories.vision("vision-two-outputs", twoOutputs, null, null);
         assertThatThrownBy(() -> ClipVisionEncoder.open(dir))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessage("Model directory " + dir + " does not hold an image encoder (detected kind: unknown; inputs: img"
-                        + " float[batch,3,224,224], outputs: feature float[batch,3], negated float[batch,3]). A CLIP"
-                        + " vision tower takes float pixel_values [batch, 3, S, S]; set \"kind\": \"clip-vision\" in"
-                        + " sdembed.json if this is one.");
+                .hasMessage("Model directory " + dir + " does not hold an image encoder (detected kind: unknown;"
+                        + " inputs: img float[batch,3,224,224], outputs: feature float[batch,3], negated"
+                        + " float[batch,3]). A CLIP vision tower takes float pixel_values [batch, 3, S, S]; set"
+                        + " \"kind\": \"clip-vision\" in sdembed.json if this is one.");
         ClipModelDirectories.manifest(dir, "{\"kind\": \"clip-vision\"}");
         assertThatThrownBy(() -> ClipVisionEncoder.open(dir))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("has 2 float [batch, dim] outputs");
         ClipModelDirectories.manifest(dir, "{\"kind\": \"clip-vision\", \"inputs\": {\"pixel_values\": \"img\"},"
-                + " \"output\": \"negated\", \"dimension\": 3, \"embedding_space\": \"toy\", \"name\": \"toy-vision\"}");
+                + " \"output\": \"negated\", \"dimension\": 3, \"embedding_space\": \"toy\","
+                + " \"name\": \"toy-vision\"}");
         try (ClipVisionEncoder encoder = ClipVisionEncoder.open(dir)) {
             assertThat(encoder.info().name()).isEqualTo("toy-vision");
             assertThat(encoder.info().embeddingSpace()).isEqualTo("toy");
@@ -384,7 +385,8 @@ class ClipVisionEncoderTest {
         PixelTensor small = PixelTensor.of(3, 8, 8, new float[3 * 8 * 8]);
         assertThatThrownBy(() -> hf.embedPixels(List.of(small)))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("Pixel tensor at index 0 of 1 has shape [3, 8, 8]; encoder 'vision-hf' takes [3, 224, 224]");
+                .hasMessage("Pixel tensor at index 0 of 1 has shape [3, 8, 8]; encoder 'vision-hf' takes"
+                        + " [3, 224, 224]");
         assertThatThrownBy(() -> ClipVisionEncoder.builder(hfDir).preprocessThreads(0))
                 .isInstanceOf(InvalidInputException.class).hasMessage("preprocessThreads must be at least 1 but was 0");
         ClipVisionEncoder closed = ClipVisionEncoder.open(hfDir);
@@ -420,18 +422,6 @@ class ClipVisionEncoderTest {
                      new long[] {1, 3, pixels.height(), pixels.width()});
              OrtSession.Result result = session.run(Map.of(inputName, input))) {
             return ((float[][]) result.get(0).getValue())[0];
-        }
-    }
-
-    private static void writeString(Path file, String content) {
-        try {
-            if (content == null) {
-                Files.deleteIfExists(file);
-            } else {
-                Files.writeString(file, content);
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

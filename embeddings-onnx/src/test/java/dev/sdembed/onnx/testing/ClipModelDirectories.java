@@ -50,14 +50,14 @@ public final class ClipModelDirectories {
     public static Path vision(String name, UnaryOperator<Path> writeModel, String preprocessorConfigJson,
                               String manifestJson) {
         Path dir = modelOnly(name, writeModel);
-        write(dir.resolve("preprocessor_config.json"), preprocessorConfigJson);
+        writeOrDelete(dir.resolve("preprocessor_config.json"), preprocessorConfigJson);
         manifest(dir, manifestJson);
         return dir;
     }
 
     /** Writes (or, for null, removes) {@code dir/sdembed.json}. */
     public static void manifest(Path dir, String manifestJson) {
-        write(dir.resolve("sdembed.json"), manifestJson);
+        writeOrDelete(dir.resolve("sdembed.json"), manifestJson);
     }
 
     /** A tokenizer.json for {@code padToken}, written once per test JVM. */
@@ -79,7 +79,8 @@ public final class ClipModelDirectories {
         return dir;
     }
 
-    private static void write(Path file, String content) {
+    /** Writes {@code content} to {@code file}, or deletes the file when {@code content} is null. */
+    public static void writeOrDelete(Path file, String content) {
         try {
             if (content == null) {
                 Files.deleteIfExists(file);
