@@ -94,8 +94,9 @@ public final class BgeTextEncoder implements TextEncoder {
             this.outputName = output.name();
             this.outputRank = output.rank();
             this.tokenizer = Tokenizers.load(tokenizerFile, maxLength);
-            int dimension = resolveDimension(dir, manifest, output);
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint());
+            int dimension = resolveDimension(dir, output);
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint(),
+                    manifest.embeddingSpace());
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -338,17 +339,12 @@ public final class BgeTextEncoder implements TextEncoder {
         return candidates.get(0);
     }
 
-    private int resolveDimension(ModelDirectory dir, ModelManifest manifest, TensorSpec output) {
+    private int resolveDimension(ModelDirectory dir, TensorSpec output) {
         long graphDim = output.lastDimension();
         if (graphDim < 0) {
             graphDim = probeOutputDimension();
         }
-        if (manifest.dimension() != null && manifest.dimension() != graphDim) {
-            throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
-                    + " declares dimension " + manifest.dimension() + " but output '" + output.name() + "' of "
-                    + dir.modelFile() + " has " + graphDim + " " + output.shapeText()
-                    + ". Fix the manifest or use the model it describes.");
-        }
+        EmbeddingOutputs.requireManifestDimension(dir, output, graphDim);
         return (int) graphDim;
     }
 

@@ -1,13 +1,9 @@
 package dev.sdembed.onnx;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.EncodingException;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
@@ -18,14 +14,9 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
-import dev.sdembed.onnx.internal.Tokenizers;
-import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,21 +38,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClipTextEncoder implements TextEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(ClipTextEncoder.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final String START_OF_TEXT = "<|startoftext|>";
-    public static final String END_OF_TEXT = "<|endoftext|>";
-    public static final int DEFAULT_CONTEXT_LENGTH = 77;
+    public static final String START_OF_TEXT = ClipTokenizer.START_OF_TEXT;
+    public static final String END_OF_TEXT = ClipTokenizer.END_OF_TEXT;
+    public static final int DEFAULT_CONTEXT_LENGTH = ClipTokenizer.DEFAULT_CONTEXT_LENGTH;
 
     private final OnnxSession session;
-    private final HuggingFaceTokenizer tokenizer;
+    private final ClipTokenizer tokenizer;
     private final EncoderInfo info;
     private final OnnxOptions options;
     private final LongPromptPolicy longPrompts;
     private final int contextLength;
-    private final long startId;
     private final long endId;
-    private final long padId;
     private final String inputIdsName;
     private final String attentionMaskName;
     private final String outputName;
@@ -71,48 +59,43 @@ public final class ClipTextEncoder implements TextEncoder {
 
     private ClipTextEncoder(Builder b, ModelDirectory dir) {
         ModelManifest manifest = dir.manifest();
-        Path tokenizerFile = dir.requireTokenizer();
-        JsonNode tokenizerJson = readJson(tokenizerFile);
         this.options = b.options;
         this.normalize = manifest.normalizeOrDefault();
         this.longPrompts = b.longPrompts != null ? b.longPrompts
-                : manifest.longPrompts() != null ? parsePolicy(manifest.longPrompts(), dir) : LongPromptPolicy.TRUNCATE;
-        this.startId = specialTokenId(tokenizerJson, START_OF_TEXT, tokenizerFile);
-        this.endId = specialTokenId(tokenizerJson, END_OF_TEXT, tokenizerFile);
-        this.padId = b.padTokenId != null ? b.padTokenId
-                : manifest.padTokenId() != null ? manifest.padTokenId()
-                : padIdFromTokenizer(tokenizerJson, dir).orElse(endId);
+                : manifest.longPrompts() != null
+                ? ClipTokenizer.parsePolicy(manifest.longPrompts(), dir.path().resolve(ModelManifest.FILE_NAME))
+                : LongPromptPolicy.TRUNCATE;
+        // The tokenizer first: a wrong or missing tokenizer is reported before a multi-gigabyte graph is loaded.
+        this.tokenizer = ClipTokenizer.load(dir.path(), manifest, b.padTokenId);
+        this.contextLength = tokenizer.contextLength();
+        this.endId = tokenizer.endId();
         String name = b.name != null ? b.name : dir.name();
-        this.session = OnnxSession.open(name, dir.modelFile(), options);
+        OnnxSession opened = null;
         try {
+            opened = OnnxSession.open(name, dir.modelFile(), options);
+            this.session = opened;
             this.inputIdsName = chooseTokenInput(dir, manifest);
-            this.attentionMaskName = session.inputs().containsKey(manifest.inputName("attention_mask"))
-                    && !manifest.inputName("attention_mask").equals(inputIdsName)
-                    ? manifest.inputName("attention_mask") : null;
-            TensorSpec output = chooseOutput(dir, manifest);
+            this.attentionMaskName = chooseAttentionMask(manifest);
+            requireNoOtherInputs(dir);
+            TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, "text_embeds", "CLIPTextModel",
+                    "image");
             this.outputName = output.name();
-            long fixedContext = session.inputs().get(inputIdsName).shape().length == 2
-                    ? session.inputs().get(inputIdsName).shape()[1] : -1;
-            this.contextLength = fixedContext > 0 ? (int) fixedContext
-                    : manifest.maxLength() != null ? manifest.maxLength() : DEFAULT_CONTEXT_LENGTH;
-            this.tokenizer = Tokenizers.loadUntruncated(tokenizerFile);
             int dimension = (int) output.lastDimension();
             if (dimension <= 0) {
-                dimension = run(List.of(window(new long[0]))).get(0).length;
+                dimension = run(List.of(tokenizer.inputIds(""))).get(0).length;
             }
-            if (manifest.dimension() != null && manifest.dimension() != dimension) {
-                throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
-                        + " declares dimension " + manifest.dimension() + " but output '" + outputName + "' of "
-                        + dir.modelFile() + " has " + dimension + " " + output.shapeText()
-                        + ". Fix the manifest or use the model it describes.");
-            }
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0, dir.fingerprint());
+            EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0, dir.fingerprint(),
+                    manifest.embeddingSpace());
         } catch (RuntimeException e) {
-            session.close();
+            if (opened != null) {
+                opened.close();
+            }
+            tokenizer.close();
             throw e;
         }
         LOG.info("Loaded CLIP text encoder '{}' ({}-d, context {}, pad id {}, long prompts {}) on {}", info.name(),
-                info.dimension(), contextLength, padId, longPrompts, session.device());
+                info.dimension(), contextLength, tokenizer.padId(), longPrompts, session.device());
     }
 
     public static ClipTextEncoder open(Path modelDir) {
@@ -128,12 +111,13 @@ public final class ClipTextEncoder implements TextEncoder {
         return info;
     }
 
+    /** The device the encoder actually runs on (the CPU after a fallback). */
     public Device device() {
         return session.device();
     }
 
     public long padTokenId() {
-        return padId;
+        return tokenizer.padId();
     }
 
     public LongPromptPolicy longPromptPolicy() {
@@ -143,37 +127,32 @@ public final class ClipTextEncoder implements TextEncoder {
     /** The model input for {@code text} under {@link LongPromptPolicy#TRUNCATE}: {@code contextLength} ids. */
     public long[] inputIds(String text) {
         requireOpen();
-        long[] content = contentIds(requireText(text, 0, 1));
-        return window(Arrays.copyOf(content, Math.min(content.length, contextLength - 2)));
+        return tokenizer.inputIds(requireText(text, 0, 1));
     }
 
     @Override
     public List<Embedding> embedAll(List<String> texts) {
         Objects.requireNonNull(texts, "texts");
         requireOpen();
-        int maxContent = contextLength - 2;
         List<long[]> windows = new ArrayList<>();
-        List<int[]> windowsOfText = new ArrayList<>(texts.size());
-        List<int[]> weightsOfText = new ArrayList<>(texts.size());
+        // For text i: windows [first[i], first[i] + weights[i].length), weighted by their token counts.
+        int[] first = new int[texts.size()];
+        int[][] weights = new int[texts.size()][];
         for (int i = 0; i < texts.size(); i++) {
-            long[] content = contentIds(requireText(texts.get(i), i, texts.size()));
-            int chunks = longPrompts == LongPromptPolicy.CHUNKED ? Math.max(1, (content.length + maxContent - 1) / maxContent) : 1;
-            if (content.length > maxContent && longPrompts == LongPromptPolicy.TRUNCATE
+            String text = requireText(texts.get(i), i, texts.size());
+            long[] textIds = tokenizer.textIds(text);
+            if (longPrompts == LongPromptPolicy.TRUNCATE && textIds.length > tokenizer.maxTextTokens()
                     && !warnedTruncation.getAndSet(true)) {
-                LOG.warn("Encoder '{}' truncates prompts longer than {} tokens (logged once; see LongPromptPolicy)",
-                        info.name(), maxContent);
+                LOG.warn("Encoder '{}' truncates prompts longer than {} tokens (logged once; LongPromptPolicy.CHUNKED"
+                        + " keeps their tails)", info.name(), tokenizer.maxTextTokens());
             }
-            int[] indices = new int[chunks];
-            int[] weights = new int[chunks];
-            for (int c = 0; c < chunks; c++) {
-                int from = c * maxContent;
-                int to = Math.min(content.length, from + maxContent);
-                indices[c] = windows.size();
-                weights[c] = Math.max(1, to - from);
-                windows.add(window(Arrays.copyOfRange(content, from, to)));
+            List<ClipTokenizer.Window> textWindows = tokenizer.windows(textIds, longPrompts);
+            first[i] = windows.size();
+            weights[i] = new int[textWindows.size()];
+            for (int w = 0; w < weights[i].length; w++) {
+                windows.add(textWindows.get(w).ids());
+                weights[i][w] = textWindows.get(w).tokens();
             }
-            windowsOfText.add(indices);
-            weightsOfText.add(weights);
         }
         List<float[]> vectors = new ArrayList<>(windows.size());
         int batch = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
@@ -182,38 +161,27 @@ public final class ClipTextEncoder implements TextEncoder {
         }
         List<Embedding> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            int[] indices = windowsOfText.get(i);
-            if (indices.length == 1) {
-                float[] v = vectors.get(indices[0]);
+            if (weights[i].length == 1) {
+                float[] v = vectors.get(first[i]);
                 out.add(new Embedding(normalize ? BgeTextEncoder.l2Normalize(v) : v));
-                continue;
+            } else {
+                out.add(new Embedding(weightedMeanOfNormalised(vectors.subList(first[i], first[i] + weights[i].length),
+                        weights[i])));
             }
-            float[] sum = new float[info.dimension()];
-            int[] weights = weightsOfText.get(i);
-            for (int c = 0; c < indices.length; c++) {
-                float[] v = BgeTextEncoder.l2Normalize(vectors.get(indices[c]));
-                for (int d = 0; d < sum.length; d++) {
-                    sum[d] += weights[c] * v[d];
-                }
-            }
-            out.add(new Embedding(BgeTextEncoder.l2Normalize(sum)));
         }
         return List.copyOf(out);
     }
 
-    private long[] contentIds(String text) {
-        Encoding encoding = tokenizer.encode(text, false, false);
-        return encoding.getIds();
-    }
-
-    /** {@code [sot] content [eot]} padded to the context length. */
-    private long[] window(long[] content) {
-        long[] ids = new long[contextLength];
-        Arrays.fill(ids, padId);
-        ids[0] = startId;
-        System.arraycopy(content, 0, ids, 1, content.length);
-        ids[content.length + 1] = endId;
-        return ids;
+    /** The chunked-prompt heuristic: normalise each window, average weighted by token count, normalise again. */
+    static float[] weightedMeanOfNormalised(List<float[]> vectors, int[] weights) {
+        float[] sum = new float[vectors.get(0).length];
+        for (int c = 0; c < weights.length; c++) {
+            float[] v = BgeTextEncoder.l2Normalize(vectors.get(c));
+            for (int d = 0; d < sum.length; d++) {
+                sum[d] += weights[c] * v[d];
+            }
+        }
+        return BgeTextEncoder.l2Normalize(sum);
     }
 
     private List<float[]> run(List<long[]> windows) {
@@ -223,10 +191,11 @@ public final class ClipTextEncoder implements TextEncoder {
         for (int r = 0; r < rows; r++) {
             long[] w = windows.get(r);
             System.arraycopy(w, 0, ids, r * contextLength, contextLength);
-            // Attend to everything up to and including the first end token: padding after it is masked out.
+            // Attend to everything up to and including the first end token, as Hugging Face's CLIP tokenizer masks
+            // padding; position 0 is the start token, never the end.
             for (int t = 0; t < contextLength; t++) {
                 mask[r * contextLength + t] = 1;
-                if (w[t] == endId && t > 0) {
+                if (t > 0 && w[t] == endId) {
                     break;
                 }
             }
@@ -240,17 +209,7 @@ public final class ClipTextEncoder implements TextEncoder {
                         OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(mask), shape));
             }
             try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
-                OnnxTensor tensor = (OnnxTensor) result.get(outputName).orElseThrow();
-                long[] outShape = tensor.getInfo().getShape();
-                int dim = (int) outShape[outShape.length - 1];
-                FloatBuffer buffer = tensor.getFloatBuffer();
-                List<float[]> vectors = new ArrayList<>(rows);
-                for (int r = 0; r < rows; r++) {
-                    float[] v = new float[dim];
-                    buffer.get(r * dim, v);
-                    vectors.add(v);
-                }
-                return vectors;
+                return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session);
             }
         } catch (OrtException e) {
             throw new EncodingException("Cannot create input tensors for encoder '" + session.encoderName()
@@ -272,103 +231,39 @@ public final class ClipTextEncoder implements TextEncoder {
                     + "). Name it in " + ModelManifest.FILE_NAME + " as inputs.input_ids.");
         }
         TensorSpec spec = inputs.get(name);
-        if (spec.type() != OnnxJavaType.INT64 && spec.type() != OnnxJavaType.INT32) {
-            throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
-                    + "; a CLIP text tower takes int64 token ids");
-        }
         if (spec.type() == OnnxJavaType.INT32) {
             throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is int32; re-export"
                     + " it with int64 token ids (as Hugging Face and OpenCLIP exports do)");
         }
+        if (spec.type() != OnnxJavaType.INT64 || spec.rank() != 2) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
+                    + " " + spec.shapeText() + "; a CLIP text tower takes int64 token ids [batch, "
+                    + contextLength + "]");
+        }
+        long fixedContext = spec.shape()[1];
+        if (fixedContext > 0 && fixedContext != contextLength) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' takes " + fixedContext
+                    + " tokens " + spec.shapeText() + " but the tokenizer frames " + contextLength + ". Set"
+                    + " \"max_length\": " + fixedContext + " in " + ModelManifest.FILE_NAME + " if that is right.");
+        }
         return name;
     }
 
-    private TensorSpec chooseOutput(ModelDirectory dir, ModelManifest manifest) {
-        Map<String, TensorSpec> outputs = session.outputs();
-        if (manifest.output() != null) {
-            TensorSpec spec = outputs.get(manifest.output());
-            if (spec == null) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " has no output '" + manifest.output()
-                        + "' named by " + ModelManifest.FILE_NAME + " (outputs: " + outputs.keySet() + ")");
-            }
-            return spec;
-        }
-        if (outputs.containsKey("text_embeds")) {
-            return outputs.get("text_embeds");
-        }
-        if (outputs.containsKey("pooler_output")) {
-            if (!Boolean.TRUE.equals(manifest.allowUnprojected())) {
-                throw new ModelLoadException("Model " + dir.modelFile() + " is a bare CLIPTextModel export (outputs: "
-                        + outputs.keySet() + "): its pooled output is not projected into the joint text-image space,"
-                        + " so it cannot be compared with image embeddings. Export CLIPTextModelWithProjection"
-                        + " (output text_embeds), or set \"allow_unprojected\": true in " + ModelManifest.FILE_NAME
-                        + " to use it for text-to-text similarity only.");
-            }
-            return outputs.get("pooler_output");
-        }
-        List<TensorSpec> rank2 = outputs.values().stream()
-                .filter(t -> t.type() == OnnxJavaType.FLOAT && t.rank() == 2).toList();
-        if (rank2.size() == 1) {
-            return rank2.get(0);
-        }
-        throw new ModelLoadException("Model " + dir.modelFile() + " has no text embedding output (outputs: "
-                + outputs.keySet() + "); expected text_embeds or a single [batch, dim] output. Name it in "
-                + ModelManifest.FILE_NAME + " 'output'.");
+    private String chooseAttentionMask(ModelManifest manifest) {
+        String name = manifest.inputName("attention_mask");
+        return session.inputs().containsKey(name) && !name.equals(inputIdsName) ? name : null;
     }
 
-    private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ModelLoadException("Cannot parse " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static long specialTokenId(JsonNode tokenizer, String token, Path file) {
-        for (JsonNode added : tokenizer.path("added_tokens")) {
-            if (token.equals(added.path("content").asText())) {
-                return added.path("id").asLong();
-            }
-        }
-        JsonNode vocabId = tokenizer.path("model").path("vocab").path(token);
-        if (vocabId.isNumber()) {
-            return vocabId.asLong();
-        }
-        throw new ModelLoadException("Tokenizer " + file + " has no " + token + " token; it is not a CLIP tokenizer"
-                + " (write one with: sdembed models clip-tokenizer)");
-    }
-
-    /** The pad id a tokenizer declares: tokenizer.json's padding, else tokenizer_config.json's pad_token. */
-    private static java.util.Optional<Long> padIdFromTokenizer(JsonNode tokenizer, ModelDirectory dir) {
-        JsonNode padding = tokenizer.path("padding");
-        if (padding.isObject() && padding.has("pad_id")) {
-            return java.util.Optional.of(padding.get("pad_id").asLong());
-        }
-        Path config = dir.path().resolve("tokenizer_config.json");
-        if (Files.isRegularFile(config)) {
-            JsonNode padToken = readJson(config).path("pad_token");
-            String content = padToken.isObject() ? padToken.path("content").asText(null) : padToken.asText(null);
-            if (content != null) {
-                for (JsonNode added : tokenizer.path("added_tokens")) {
-                    if (content.equals(added.path("content").asText())) {
-                        return java.util.Optional.of(added.path("id").asLong());
-                    }
-                }
-                JsonNode id = tokenizer.path("model").path("vocab").path(content);
-                if (id.isNumber()) {
-                    return java.util.Optional.of(id.asLong());
-                }
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    private static LongPromptPolicy parsePolicy(String value, ModelDirectory dir) {
-        try {
-            return LongPromptPolicy.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ModelLoadException("Manifest " + dir.path().resolve(ModelManifest.FILE_NAME)
-                    + " has long_prompts '" + value + "'; expected truncate or chunked", e);
+    /** Inputs the encoder would not feed fail at load time, not at the first inference. */
+    private void requireNoOtherInputs(ModelDirectory dir) {
+        List<String> unknown = session.inputs().keySet().stream()
+                .filter(n -> !n.equals(inputIdsName) && !n.equals(attentionMaskName)).toList();
+        if (!unknown.isEmpty()) {
+            throw new ModelLoadException("Model " + dir.modelFile() + " has inputs " + unknown + " that a CLIP text"
+                    + " encoder does not feed (it feeds token ids '" + inputIdsName + "'"
+                    + (attentionMaskName == null ? "" : " and attention mask '" + attentionMaskName + "'")
+                    + "). Export the text tower with input_ids [and attention_mask] only, or map the roles in "
+                    + ModelManifest.FILE_NAME + " 'inputs'.");
         }
     }
 
@@ -414,11 +309,13 @@ public final class ClipTextEncoder implements TextEncoder {
             this.modelDir = modelDir;
         }
 
+        /** Device, fallback, threads, batching. Default {@link OnnxOptions#defaults()}. */
         public Builder options(OnnxOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
+        /** Display name. Default: the manifest's name, else the directory name. */
         public Builder name(String name) {
             this.name = name;
             return this;
@@ -435,6 +332,9 @@ public final class ClipTextEncoder implements TextEncoder {
          * {@code <|endoftext|>} (OpenAI CLIP / SD 1.x; OpenCLIP ViT-H and bigG pad with 0).
          */
         public Builder padTokenId(long id) {
+            if (id < 0) {
+                throw new InvalidInputException("padTokenId must not be negative but was " + id);
+            }
             this.padTokenId = id;
             return this;
         }

@@ -80,6 +80,10 @@ public final class ModelDirectory {
 
     /** {@code tokenizer.json}, failing with a message that names the directory and what it holds. */
     public Path requireTokenizer() {
+        return requireTokenizer(path);
+    }
+
+    static Path requireTokenizer(Path path) {
         Path tokenizer = path.resolve(TOKENIZER_FILE);
         if (!Files.isRegularFile(tokenizer)) {
             throw new ModelLoadException("Model directory " + path + " has no " + TOKENIZER_FILE + " (found: "
@@ -152,7 +156,8 @@ public final class ModelDirectory {
         }
     }
 
-    private static ModelManifest readManifest(Path file) {
+    /** {@code file} parsed as a manifest; {@link ModelManifest#EMPTY} when there is no such file. */
+    static ModelManifest readManifest(Path file) {
         if (!Files.isRegularFile(file)) {
             return ModelManifest.EMPTY;
         }

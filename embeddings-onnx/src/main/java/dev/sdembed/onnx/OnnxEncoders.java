@@ -1,6 +1,8 @@
 package dev.sdembed.onnx;
 
+import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.TextEncoder;
 import java.nio.file.Path;
 
@@ -24,7 +26,14 @@ public final class OnnxEncoders {
     public static TextEncoder text(Path modelDir, OnnxOptions options, LongPromptPolicy longPrompts) {
         ModelInspection inspection = ModelInspection.of(modelDir);
         return switch (inspection.kind()) {
-            case BERT -> BgeTextEncoder.builder(modelDir).options(options).build();
+            case BERT -> {
+                if (longPrompts != null) {
+                    throw new InvalidInputException("Long prompt policy " + longPrompts + " applies to CLIP text"
+                            + " models; " + inspection.directory() + " holds a bert model (it truncates at its"
+                            + " maximum length)");
+                }
+                yield BgeTextEncoder.builder(modelDir).options(options).build();
+            }
             case CLIP_TEXT, CLIP_TEXT_UNPROJECTED ->
                     ClipTextEncoder.builder(modelDir).options(options).longPrompts(longPrompts).build();
             default -> throw new ModelLoadException("Model directory " + inspection.directory() + " holds a "
@@ -32,5 +41,14 @@ public final class OnnxEncoders {
                     + inspection.inputs().stream().map(ModelInspection.Tensor::name).toList() + ", outputs: "
                     + inspection.outputs().stream().map(ModelInspection.Tensor::name).toList() + ")");
         };
+    }
+
+    /**
+     * An image encoder for {@code modelDir} (CLIP / OpenCLIP vision tower) with its own decode + preprocess pool of
+     * one thread per core; {@link ClipVisionEncoder#builder} configures the pool, pixel limit and the rest.
+     */
+    public static ImageEncoder image(Path modelDir, OnnxOptions options) {
+        // No separate inspection: the encoder checks the graph itself, so a large model is loaded only once.
+        return ClipVisionEncoder.builder(modelDir).options(options).build();
     }
 }

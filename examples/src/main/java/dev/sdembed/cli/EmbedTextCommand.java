@@ -2,6 +2,7 @@ package dev.sdembed.cli;
 
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.LongPromptPolicy;
 import dev.sdembed.onnx.OnnxEncoders;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,11 +25,18 @@ public final class EmbedTextCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--model-dir", paramLabel = "DIR",
-            description = "Model directory (model.onnx + tokenizer.json). Default: models/bge-small-en-v1.5.")
+            description = "Model directory (model.onnx + tokenizer.json): BGE or CLIP text. Default:"
+                    + " models/bge-small-en-v1.5.")
     Path modelDir;
 
     @Option(names = "--query", description = "Embed the texts as search queries (adds the model's query instruction).")
     boolean query;
+
+    @Option(names = "--long-prompts", paramLabel = "POLICY",
+            description = "CLIP text models, prompts over 75 tokens: truncate (what CLIP does; the default unless"
+                    + " sdembed.json says otherwise) or chunked (75-token windows embedded and averaged by token"
+                    + " count, a retrieval heuristic that keeps the tail searchable).")
+    LongPromptPolicy longPrompts;
 
     @Mixin
     OnnxCliOptions runtime;
@@ -39,7 +47,7 @@ public final class EmbedTextCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = modelDir != null ? modelDir : DefaultPaths.bgeSmall();
-        try (TextEncoder encoder = OnnxEncoders.text(dir, runtime.toOptions())) {
+        try (TextEncoder encoder = OnnxEncoders.text(dir, runtime.toOptions(), longPrompts)) {
             List<Embedding> embeddings = query ? encoder.embedQueries(texts) : encoder.embedAll(texts);
             PrintWriter out = spec.commandLine().getOut();
             for (int i = 0; i < texts.size(); i++) {

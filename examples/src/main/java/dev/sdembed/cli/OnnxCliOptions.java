@@ -24,6 +24,10 @@ public final class OnnxCliOptions {
             description = "Most tokens (batch size x padded length) in one inference batch (default: 16384).")
     Integer tokenBudget;
 
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Most texts or images in one inference call (default: 64).")
+    Integer batchSize;
+
     public OnnxOptions toOptions() {
         OnnxOptions.Builder b = OnnxOptions.builder().device(Device.parse(device)).fallback(fallback);
         if (threads != null) {
@@ -31,6 +35,9 @@ public final class OnnxCliOptions {
         }
         if (tokenBudget != null) {
             b.tokenBudget(tokenBudget);
+        }
+        if (batchSize != null) {
+            b.maxBatchSize(batchSize);
         }
         return b.build();
     }

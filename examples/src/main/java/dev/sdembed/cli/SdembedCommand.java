@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
                 EmbedTextCommand.class,
                 ModelsCommand.class,
                 PreprocessCommand.class,
+                TokenizeCommand.class,
+                EmbedImageCommand.class,
         })
 public final class SdembedCommand {
 

@@ -9,13 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.onnx.testing.GoldenTokens;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -42,34 +42,15 @@ class ClipTokenizerJsonTest {
         }
     }
 
-    record Golden(String text, long[] bpeIds) {
-    }
-
-    static List<Golden> golden() throws IOException {
-        List<Golden> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(TestPaths.sharedFixture("clip/golden-tokens.jsonl"))) {
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode node = JSON.readTree(line);
-            long[] ids = new long[node.get("bpe_ids").size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = node.get("bpe_ids").get(i).asLong();
-            }
-            lines.add(new Golden(node.get("text").asText(), ids));
-        }
-        return lines;
-    }
-
     @Test
     void reproducesEveryGoldenLineOfOpenAisTokenizer() throws IOException {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
         Path file = ClipTokenizerJson.write(bpe, dir, null);
-        List<Golden> golden = golden();
+        List<GoldenTokens> golden = GoldenTokens.fixture();
         assertThat(golden).hasSizeGreaterThanOrEqualTo(10);
         try (HuggingFaceTokenizer raw = HuggingFaceTokenizer.builder().optTokenizerPath(file)
                 .optAddSpecialTokens(true).optTruncation(false).optPadding(false).build()) {
-            for (Golden g : golden) {
+            for (GoldenTokens g : golden) {
                 long[] expected = frame(g.bpeIds());
                 assertThat(raw.encode(g.text()).getIds()).as(g.text()).containsExactly(expected);
             }
@@ -83,10 +64,10 @@ class ClipTokenizerJsonTest {
         JsonNode json = JSON.readTree(file.toFile());
         assertThat(json.at("/padding/pad_id").asInt()).isEqualTo(49407);
         assertThat(json.at("/padding/pad_token").asText()).isEqualTo("<|endoftext|>");
-        List<Golden> golden = golden();
+        List<GoldenTokens> golden = GoldenTokens.fixture();
         assertThat(golden).anySatisfy(g -> assertThat(g.bpeIds().length).isGreaterThan(75));
         try (HuggingFaceTokenizer tokenizer = contextLength77(file)) {
-            for (Golden g : golden) {
+            for (GoldenTokens g : golden) {
                 Encoding encoding = tokenizer.encode(g.text());
                 assertThat(encoding.getIds()).as(g.text()).containsExactly(contextOf(g.bpeIds(), 49407));
                 long attended = Arrays.stream(encoding.getAttentionMask()).sum();
@@ -100,7 +81,7 @@ class ClipTokenizerJsonTest {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
         Path file = ClipTokenizerJson.write(bpe, dir, "!");
         try (HuggingFaceTokenizer tokenizer = contextLength77(file)) {
-            for (Golden g : golden()) {
+            for (GoldenTokens g : GoldenTokens.fixture()) {
                 assertThat(tokenizer.encode(g.text()).getIds()).as(g.text()).containsExactly(contextOf(g.bpeIds(), 0));
             }
         }

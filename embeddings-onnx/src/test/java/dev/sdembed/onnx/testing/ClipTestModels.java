@@ -107,28 +107,62 @@ public final class ClipTestModels {
 
     /** Hugging Face {@code CLIPVisionModelWithProjection}: {@code pixel_values} [batch, 3, S, S] → {@code image_embeds}. */
     public static Path hfVisionWithProjection(Path file, VisionSpec spec) {
-        return vision(file, spec, "pixel_values", "image_embeds", "clip_vision_with_projection");
+        return vision(spec, "pixel_values", "image_embeds", "clip_vision_with_projection", true).write(file);
     }
 
     /** An OpenCLIP image export: one float input [batch, 3, S, S] → one float embedding [batch, D]. */
     public static Path openClipVision(Path file, VisionSpec spec, String inputName, String outputName) {
-        return vision(file, spec, inputName, outputName, "open_clip_visual");
+        return vision(spec, inputName, outputName, "open_clip_visual", true).write(file);
     }
 
-    private static Path vision(Path file, VisionSpec spec, String input, String output, String graphName) {
-        OnnxModelBuilder b = new OnnxModelBuilder(graphName);
+    /**
+     * An OpenCLIP image export whose input leaves height and width symbolic ([batch, 3, height, width]), so the size
+     * must come from the model directory's files; any multiple of the patch size runs.
+     */
+    public static Path openClipVisionAnySize(Path file, VisionSpec spec, String inputName, String outputName) {
+        return vision(spec, inputName, outputName, "open_clip_visual", false).write(file);
+    }
+
+    /**
+     * A bare Hugging Face {@code CLIPVisionModel}: {@code pixel_values} → {@code last_hidden_state}
+     * [batch, patches, W] and {@code pooler_output} [batch, W], no projection.
+     */
+    public static Path hfVisionWithoutProjection(Path file, VisionSpec spec) {
+        OnnxModelBuilder b = visionTower(new OnnxModelBuilder("clip_vision_model"), spec, "pixel_values", true);
+        b.node("Identity", List.of("pooled"), List.of("pooler_output"));
+        b.int64Initializer("token_shape", new long[] {0, spec.width(), -1}, 3);
+        b.node("Reshape", List.of("activated", "token_shape"), List.of("tokens_by_width"));
+        b.node("Transpose", List.of("tokens_by_width"), List.of("last_hidden_state"), Attr.ints("perm", 0, 2, 1));
+        int patches = (spec.size() / spec.patch()) * (spec.size() / spec.patch());
+        b.output("last_hidden_state", FLOAT, "batch", patches, spec.width());
+        b.output("pooler_output", FLOAT, "batch", spec.width());
+        return b.write(file);
+    }
+
+    private static OnnxModelBuilder vision(VisionSpec spec, String input, String output, String graphName,
+                                           boolean fixedSize) {
+        OnnxModelBuilder b = visionTower(new OnnxModelBuilder(graphName), spec, input, fixedSize);
+        b.randomInitializer("visual_projection", new Random(spec.seed() + 1), 0.5f, spec.width(), spec.dim());
+        b.node("MatMul", List.of("pooled", "visual_projection"), List.of(output));
+        b.output(output, FLOAT, "batch", spec.dim());
+        return b;
+    }
+
+    /** Patch embedding, tanh, mean over the patches: {@code pooled} [batch, W]. */
+    private static OnnxModelBuilder visionTower(OnnxModelBuilder b, VisionSpec spec, String input, boolean fixedSize) {
         Random random = new Random(spec.seed());
-        b.input(input, FLOAT, "batch", 3, spec.size(), spec.size());
+        if (fixedSize) {
+            b.input(input, FLOAT, "batch", 3, spec.size(), spec.size());
+        } else {
+            b.input(input, FLOAT, "batch", 3, "height", "width");
+        }
         // Patch embedding as in ViT: a convolution with kernel = stride = patch size.
         b.randomInitializer("patch_embed", random, 0.2f, spec.width(), 3, spec.patch(), spec.patch());
         b.node("Conv", List.of(input, "patch_embed"), List.of("patches"),
                 Attr.ints("kernel_shape", spec.patch(), spec.patch()), Attr.ints("strides", spec.patch(), spec.patch()));
         b.node("Tanh", List.of("patches"), List.of("activated"));
         b.node("ReduceMean", List.of("activated"), List.of("pooled"), Attr.ints("axes", 2, 3), Attr.i("keepdims", 0));
-        b.randomInitializer("visual_projection", random, 0.5f, spec.width(), spec.dim());
-        b.node("MatMul", List.of("pooled", "visual_projection"), List.of(output));
-        b.output(output, FLOAT, "batch", spec.dim());
-        return b.write(file);
+        return b;
     }
 
     /**
