@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * says how to open one. A difference between two stores is a bug in one of them.
  */
 public abstract class EmbeddingStoreContract {
-    protected static final SlotSpec PROMPT = textSlot("prompt_test", 64);
-    protected static final SlotSpec IMAGE = imageSlot("image_test", 32);
+    public static final SlotSpec PROMPT = textSlot("prompt_test", 64);
+    public static final SlotSpec IMAGE = imageSlot("image_test", 32);
 
     private final List<EmbeddingStore> opened = new ArrayList<>();
 
@@ -177,7 +177,7 @@ public abstract class EmbeddingStoreContract {
      * A batch sharing prompts (a pool of 40), image contents (a pool of 150) and some paths (30 every writer
      * rewrites, re-pointing them) with every other writer's batches.
      */
-    protected static WriteBatch overlappingBatch(int writer, int batch, int size) {
+    public static WriteBatch overlappingBatch(int writer, int batch, int size) {
         Random random = new Random(writer * 1000L + batch);
         WriteBatch.Builder b = WriteBatch.builder();
         for (int i = 0; i < size; i++) {
@@ -203,7 +203,7 @@ public abstract class EmbeddingStoreContract {
     }
 
     /** Counts every reference from the stored records and compares with the store's counts and contents. */
-    protected static void assertStoreMatchesItsRecords(EmbeddingStore store) {
+    public static void assertStoreMatchesItsRecords(EmbeddingStore store) {
         Map<ContentHash, Long> textRefs = new HashMap<>();
         Map<ContentHash, Long> imageRefs = new HashMap<>();
         String after = null;

@@ -44,7 +44,6 @@ import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,7 +159,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writer.write(h, batch));
+                return transaction(false, h -> writer.write(h, batch));
             } catch (Exception e) {
                 // Writers lock contents in one order, but a batch that deletes and writes paths can still meet
                 // another in a cycle; PostgreSQL then aborts one of them, which simply runs again.
@@ -216,7 +215,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     public List<SearchHit> search(SearchRequest request) {
         ensureOpen();
         ResolvedSearch resolved = ResolvedSearch.resolve(request, slotsByName);
-        return inTransaction(TransactionIsolationLevel.READ_COMMITTED, "searching slot '"
+        return inTransaction(false, "searching slot '"
                 + resolved.targetSlot().name() + "'", h -> queries.search(h, resolved,
                 resolved.filter().isEmpty() ? efSearch : filteredEfSearch));
     }
@@ -228,21 +227,20 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             throw new InvalidInputException("Near-duplicate request is null");
         }
         SlotTable table = table(request.slot());
-        return inTransaction(TransactionIsolationLevel.REPEATABLE_READ, "finding near-duplicates in slot '"
+        return inTransaction(true, "finding near-duplicates in slot '"
                 + request.slot() + "'", h -> queries.nearDuplicates(h, table, request, efSearch));
     }
 
     @Override
     public StoreStats stats() {
         ensureOpen();
-        return inTransaction(TransactionIsolationLevel.REPEATABLE_READ, "reading stats", queries::stats);
+        return inTransaction(true, "reading stats", queries::stats);
     }
 
     @Override
     public MaintenanceResult removeUnreferenced() {
         ensureOpen();
-        MaintenanceResult result = inTransaction(TransactionIsolationLevel.READ_COMMITTED,
-                "removing unreferenced contents", queries::removeUnreferenced);
+        MaintenanceResult result = inTransaction(false, "removing unreferenced contents", queries::removeUnreferenced);
         LOG.info("Removed {} unreferenced texts, {} image contents and their embeddings {} from schema {}",
                 result.textContents(), result.imageContents(), result.embeddings(), schema);
         return result;
@@ -251,7 +249,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     @Override
     public InvariantReport checkInvariants() {
         ensureOpen();
-        return inTransaction(TransactionIsolationLevel.REPEATABLE_READ, "checking invariants", queries::checkInvariants);
+        return inTransaction(true, "checking invariants", queries::checkInvariants);
     }
 
     /**
@@ -262,7 +260,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     public void dropVectorIndex(String slot) {
         ensureOpen();
         SlotTable table = table(slot);
-        inTransaction(TransactionIsolationLevel.READ_COMMITTED, "dropping the index of slot '" + slot + "'",
+        inTransaction(false, "dropping the index of slot '" + slot + "'",
                 h -> h.execute("DROP INDEX IF EXISTS " + table.indexName()));
         LOG.info("Dropped HNSW index of slot {} in schema {}", slot, schema);
     }
@@ -276,7 +274,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         ensureOpen();
         SlotTable table = table(slot);
         long start = System.nanoTime();
-        inTransaction(TransactionIsolationLevel.READ_COMMITTED, "building the index of slot '" + slot + "'", h -> {
+        inTransaction(false, "building the index of slot '" + slot + "'", h -> {
             h.execute("SELECT set_config('maintenance_work_mem', ?, true)", indexBuildMemory);
             h.execute(table.createVectorIndexSql(hnswM, hnswEfConstruction));
             return h.execute("ANALYZE " + table.table() + ", " + table.contentTable() + ", images");
@@ -328,11 +326,40 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         }
     }
 
-    private <R> R inTransaction(TransactionIsolationLevel level, String action, HandleCallback<R, SQLException> work) {
+    private <R> R inTransaction(boolean snapshot, String action, HandleCallback<R, SQLException> work) {
         try {
-            return jdbi.inTransaction(level, work);
+            return transaction(snapshot, work);
         } catch (Exception e) {
             throw SqlErrors.translate(e, action, where());
+        }
+    }
+
+    /**
+     * Runs {@code work} in a transaction: READ COMMITTED (the server default), or one REPEATABLE READ snapshot for
+     * reads that must agree with themselves. The isolation is set in SQL, not through Jdbi, whose restore step
+     * fails on a connection the server has closed and would replace the real error; for the same reason the
+     * first failure inside {@code work} is what this method throws.
+     */
+    private <R> R transaction(boolean snapshot, HandleCallback<R, SQLException> work) throws Exception {
+        Exception[] first = new Exception[1];
+        try {
+            return jdbi.inTransaction(h -> {
+                try {
+                    if (snapshot) {
+                        h.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                    }
+                    return work.withHandle(h);
+                } catch (Exception e) {
+                    first[0] = e;
+                    throw e;
+                }
+            });
+        } catch (Exception e) {
+            if (first[0] != null && first[0] != e) {
+                first[0].addSuppressed(e);
+                throw first[0];
+            }
+            throw e;
         }
     }
 

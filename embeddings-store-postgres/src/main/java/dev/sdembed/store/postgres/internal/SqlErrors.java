@@ -4,6 +4,12 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
 import dev.sdembed.StoreException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -12,32 +18,49 @@ public final class SqlErrors {
     private SqlErrors() {
     }
 
-    /** The first {@link SQLException} in the cause chain, or null. */
-    public static SQLException sqlCause(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof SQLException e) {
-                return e;
-            }
-        }
-        return null;
+    /**
+     * The {@link SQLException}s in {@code t}'s causes and suppressed exceptions, the first cause first. A failed
+     * rollback after a lost connection can become the thrown exception, with the real cause suppressed in it.
+     */
+    static List<SQLException> sqlExceptions(Throwable t) {
+        List<SQLException> found = new ArrayList<>();
+        collect(t, found, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return found;
     }
 
+    private static void collect(Throwable t, List<SQLException> found, Set<Throwable> seen) {
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (c instanceof SQLException e) {
+                found.add(e);
+            }
+            for (Throwable s : c.getSuppressed()) {
+                collect(s, found, seen);
+            }
+        }
+    }
+
+    /** The first SQLSTATE in {@code t}'s causes and suppressed exceptions, or null. */
     public static String sqlState(Throwable t) {
-        SQLException e = sqlCause(t);
-        return e == null ? null : e.getSQLState();
+        return sqlExceptions(t).stream().map(SQLException::getSQLState).filter(s -> s != null).findFirst().orElse(null);
+    }
+
+    private static SQLException withState(Throwable t, Predicate<String> state) {
+        return sqlExceptions(t).stream().filter(e -> e.getSQLState() != null && state.test(e.getSQLState()))
+                .findFirst().orElse(null);
+    }
+
+    private static boolean lostConnectionState(String state) {
+        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
     }
 
     /** Deadlock or serialization failure: the transaction was rolled back and running it again may succeed. */
     public static boolean isRetryable(Throwable t) {
-        String state = sqlState(t);
-        return "40P01".equals(state) || "40001".equals(state);
+        return withState(t, s -> s.equals("40P01") || s.equals("40001")) != null;
     }
 
     /** The connection is gone (network, server shutdown, backend terminated): nothing was committed by this call. */
     public static boolean isConnectionLoss(Throwable t) {
-        String state = sqlState(t);
-        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                || state.equals("57P03"));
+        return withState(t, SqlErrors::lostConnectionState) != null;
     }
 
     /** Wraps {@code t}, raised while {@code action} ran against {@code where} (which never contains a password). */
@@ -45,17 +68,22 @@ public final class SqlErrors {
         if (t instanceof SdembedException e) {
             return e;
         }
-        SQLException sql = sqlCause(t);
-        String state = sql == null ? null : sql.getSQLState();
-        if (isConnectionLoss(t)) {
+        SQLException lost = withState(t, SqlErrors::lostConnectionState);
+        if (lost != null) {
             return new StoreException("Lost the connection to PostgreSQL at " + where + " while " + action
-                    + " (SQLSTATE " + state + ": " + firstLine(sql) + "). Nothing of this call was committed, "
-                    + "or its commit was not confirmed; running it again is safe.", t);
+                    + " (SQLSTATE " + lost.getSQLState() + ": " + firstLine(lost) + "). Nothing of this call was "
+                    + "committed, or its commit was not confirmed; running it again is safe.", t);
         }
-        if ("23503".equals(state)) {
-            return new InvalidInputException("Cannot " + action + ": " + detail(sql)
+        SQLException missingReference = withState(t, "23503"::equals);
+        if (missingReference != null) {
+            return new InvalidInputException("Cannot " + action + ": " + detail(missingReference)
                     + ". Put the referenced content in the same batch, or write it before.", t);
         }
+        SQLException sql = withState(t, s -> true);
+        if (sql == null) {
+            sql = sqlExceptions(t).stream().findFirst().orElse(null);
+        }
+        String state = sql == null ? null : sql.getSQLState();
         return new StoreException("PostgreSQL at " + where + " failed while " + action + ": "
                 + (state == null ? "" : "SQLSTATE " + state + ": ") + (sql == null ? String.valueOf(t.getMessage())
                 : firstLine(sql)), t);
