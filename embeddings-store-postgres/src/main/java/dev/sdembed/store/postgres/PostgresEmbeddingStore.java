@@ -573,7 +573,10 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             config.setMinimumIdle(1);
             config.setPoolName("sdembed-" + schema);
             config.setConnectionTimeout(connectTimeout.toMillis());
-            config.setConnectionInitSql("SET search_path TO " + SchemaSetup.searchPath(schema, setup.vectorSchema()));
+            // Staging tables live in temp buffers, which can only be sized before a session's first temporary
+            // table: large enough that a batch of vectors never goes to disk on its way through.
+            config.setConnectionInitSql("SET search_path TO " + SchemaSetup.searchPath(schema, setup.vectorSchema())
+                    + "; SET temp_buffers = '256MB'");
             driverProperties(location).forEach((k, v) -> {
                 if (!k.equals("user") && !k.equals("password")) {
                     config.addDataSourceProperty((String) k, v);

@@ -43,6 +43,8 @@ public final class BatchWriter {
         // Shared with other writers, exclusive with removeUnreferenced(): a content found present here cannot be
         // removed before this batch references it.
         c.execute("SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
+        // Rows are moved in key order; a batch of 1024-d vectors sorts in memory instead of spilling to disk.
+        c.execute("SELECT set_config('work_mem', '128MB', true)");
         int texts = batch.texts().isEmpty() ? 0 : writeTexts(c, copy, batch.texts());
         int images = batch.images().isEmpty() ? 0 : writeImageContents(c, copy, batch.images());
         Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch.embeddings());

@@ -83,8 +83,12 @@ public record SlotTable(SlotSpec spec, String vectorType) {
                 + operatorClass() + ") WITH (m = " + m + ", ef_construction = " + efConstruction + ")";
     }
 
+    /**
+     * A session's staging table for this slot. Rows stay inline up to a page ({@code toast_tuple_target}): a
+     * 1024-d vector would otherwise be moved to TOAST chunks on the way in, only to be read back at once.
+     */
     public String createStagingSql() {
         return "CREATE TEMP TABLE IF NOT EXISTS " + stagingTable() + " (hash bytea NOT NULL, embedding "
-                + columnType() + " NOT NULL) ON COMMIT DELETE ROWS";
+                + columnType() + " NOT NULL) WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS";
     }
 }

@@ -45,6 +45,7 @@ public final class PostgresTestServer {
 
     private final String url;
     private final Path clusterDir;
+    private final List<String> namedSchemas = new ArrayList<>();
 
     private PostgresTestServer(String url, Path clusterDir) {
         this.url = url;
@@ -70,10 +71,36 @@ public final class PostgresTestServer {
         return clusterDir;
     }
 
-    /** A schema name no other test of any JVM uses; the store creates it. */
+    /**
+     * A schema name no other test of any JVM uses; the store creates it. On an external server the schemas this JVM
+     * named are dropped when it exits; a throwaway cluster goes away whole.
+     */
     public String newSchema(String prefix) {
         String clean = prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        return "t_" + clean + "_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        String schema = "t_" + clean + "_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        if (clusterDir == null) {
+            synchronized (namedSchemas) {
+                if (namedSchemas.isEmpty()) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(this::dropNamedSchemas, "sdembed-pg-test-drop"));
+                }
+                namedSchemas.add(schema);
+            }
+        }
+        return schema;
+    }
+
+    private void dropNamedSchemas() {
+        List<String> schemas;
+        synchronized (namedSchemas) {
+            schemas = List.copyOf(namedSchemas);
+        }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            for (String schema : schemas) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        } catch (SQLException e) {
+            System.err.println("Could not drop test schemas " + schemas + ": " + e.getMessage());
+        }
     }
 
     /** A store builder on this server, in a fresh schema. */
@@ -113,15 +140,18 @@ public final class PostgresTestServer {
         try {
             Files.createDirectories(base);
             removeAbandonedClusters(bin, base);
-            Path dir = Files.createTempDirectory(base, ProcessHandle.current().pid() + "-");
-            Files.writeString(dir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
             boolean root = isRoot();
-            if (root && !usableBy(SUPERUSER, dir)) {
-                // The postgres user must reach the data directory; a checkout under /root is not reachable.
-                deleteTree(dir);
+            Path dir;
+            if (!root || reachableBy(SUPERUSER, base)) {
+                dir = Files.createTempDirectory(base, ProcessHandle.current().pid() + "-");
+            } else {
+                // The postgres user must reach the data directory, and a checkout under /root is not reachable:
+                // the cluster goes to the temporary directory, and a marker under base lets the next start find it
+                // if this JVM is killed.
                 dir = Files.createTempDirectory("sdembed-pg-test-");
-                Files.writeString(dir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
+                Files.writeString(base.resolve(dir.getFileName() + ".location"), dir.toString());
             }
+            Files.writeString(dir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
             Path data = dir.resolve("data");
             Path sockets = dir.resolve("sock");
             Files.createDirectories(sockets);
@@ -154,8 +184,9 @@ public final class PostgresTestServer {
     }
 
     private static int start(Path bin, boolean root, Path dir, Path data, Path sockets) throws IOException {
-        // The socket path must fit sun_path (107 bytes); tests connect over TCP anyway.
-        String socketDir = sockets.toString().length() + 16 < 100 ? sockets.toString() : "";
+        // The socket path ("<dir>/.s.PGSQL.<port>") must fit sun_path (107 bytes); tests connect over TCP anyway,
+        // so a directory too deep for it just means no Unix socket.
+        String socketDir = sockets.toString().length() + 15 <= 107 ? sockets.toString() : "";
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
@@ -188,9 +219,20 @@ public final class PostgresTestServer {
     }
 
     private static void removeAbandonedClusters(Path bin, Path base) throws IOException {
-        List<Path> dirs;
+        List<Path> dirs = new ArrayList<>();
         try (Stream<Path> s = Files.list(base)) {
-            dirs = s.filter(Files::isDirectory).toList();
+            for (Path p : s.toList()) {
+                if (Files.isDirectory(p)) {
+                    dirs.add(p);
+                } else if (p.getFileName().toString().endsWith(".location")) {
+                    Path elsewhere = Path.of(Files.readString(p).trim());
+                    if (Files.isDirectory(elsewhere)) {
+                        dirs.add(elsewhere);
+                    } else {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
         }
         for (Path dir : dirs) {
             Path owner = dir.resolve("owner.pid");
@@ -208,6 +250,7 @@ public final class PostgresTestServer {
             } else {
                 deleteTree(dir);
             }
+            Files.deleteIfExists(base.resolve(dir.getFileName() + ".location"));
         }
     }
 
@@ -266,7 +309,8 @@ public final class PostgresTestServer {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static boolean usableBy(String user, Path dir) {
+    /** Whether {@code user} can reach {@code dir} (search permission on it and every parent). */
+    private static boolean reachableBy(String user, Path dir) {
         try {
             Process p = new ProcessBuilder("runuser", "-u", user, "--", "test", "-x", dir.toString())
                     .redirectErrorStream(true).start();
