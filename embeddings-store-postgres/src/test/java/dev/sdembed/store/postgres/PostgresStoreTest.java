@@ -175,9 +175,21 @@ class PostgresStoreTest {
         assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url("postgresql://sd:hunter2@127.0.0.1:1/sdembed")
                 .connectTimeout(Duration.ofSeconds(2)).slot(EmbeddingStoreContract.PROMPT).build())
                 .isInstanceOf(StoreException.class)
-                .hasMessageStartingWith("Lost the connection to PostgreSQL at postgresql://sd:***@127.0.0.1:1/sdembed "
+                .hasMessageStartingWith("Cannot connect to PostgreSQL at postgresql://sd:***@127.0.0.1:1/sdembed "
                         + "(schema sdembed) while opening the store (SQLSTATE 08001")
+                .hasMessageEndingWith("Check that the server runs and the URL's host, port, database, user and "
+                        + "password (or PGPASSWORD).")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void aMissingDatabaseIsReportedAsSuch() {
+        String url = SERVER.url().replaceFirst("/[^/?]+(\\?|$)", "/no_such_database$1");
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(url).slot(EmbeddingStoreContract.PROMPT).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("Cannot connect to PostgreSQL at ")
+                .hasMessageContaining("/no_such_database (schema sdembed) while opening the store (SQLSTATE 3D000: "
+                        + "FATAL: database \"no_such_database\" does not exist)");
     }
 
     @Test

@@ -68,6 +68,13 @@ public final class SqlErrors {
         if (t instanceof SdembedException e) {
             return e;
         }
+        SQLException refused = withState(t, s -> s.equals("08001") || s.equals("08004") || s.startsWith("28")
+                || s.equals("3D000"));
+        if (refused != null) {
+            return new StoreException("Cannot connect to PostgreSQL at " + where + " while " + action + " (SQLSTATE "
+                    + refused.getSQLState() + ": " + firstLine(refused) + "). Check that the server runs and the URL's "
+                    + "host, port, database, user and password (or PGPASSWORD).", t);
+        }
         SQLException lost = withState(t, SqlErrors::lostConnectionState);
         if (lost != null) {
             return new StoreException("Lost the connection to PostgreSQL at " + where + " while " + action
