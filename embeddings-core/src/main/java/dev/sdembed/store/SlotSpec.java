@@ -46,7 +46,7 @@ public record SlotSpec(String name, Modality modality, int dimension, String enc
         }
     }
 
-    /** A slot filled by the encoder described by {@code info}, comparable only with itself. */
+    /** A slot filled by the encoder described by {@code info}, in the encoder's embedding space (if it declares one). */
     public static SlotSpec of(String name, EncoderInfo info) {
         return of(name, info, info == null ? null : info.embeddingSpace());
     }

@@ -29,6 +29,8 @@ public final class BatchWriter {
     private static final String IMAGE_COLUMNS = "path, image_hash, prompt_hash, negative_hash, generator, model_name, "
             + "parameters, width, height, file_size, modified_at, status, error";
 
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private final Map<String, SlotTable> tables;
     private final long writeLockKey;
 
@@ -96,31 +98,84 @@ public final class BatchWriter {
         Map<String, Integer> written = new LinkedHashMap<>();
         for (Map.Entry<String, List<ContentEmbedding>> e : bySlot.entrySet()) {
             SlotTable table = tables.get(e.getKey());
-            execute(c, table.createStagingSql());
-            try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.stagingTable()
-                    + " (hash, embedding) FROM STDIN (FORMAT binary)")) {
-                for (ContentEmbedding ce : e.getValue()) {
-                    w.startRow(2);
-                    w.writeBytes(ce.content().toBytes());
-                    float[] vector = ce.embedding().vector();
-                    if (table.half()) {
-                        w.writeHalfVector(vector);
-                    } else {
-                        w.writeVector(vector);
-                    }
-                }
-                w.finish();
-            }
-            // A row made by the current model is kept (another writer embedded the same content); a stale one is
-            // replaced.
-            written.put(e.getKey(), c.createUpdate("INSERT INTO " + table.table() + " AS e (hash, fingerprint, "
-                    + "embedding) SELECT hash, :fingerprint, embedding FROM " + table.stagingTable() + " ORDER BY hash "
-                    + "ON CONFLICT (hash) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
-                    + "embedding = EXCLUDED.embedding, updated_at = now() WHERE e.fingerprint <> EXCLUDED.fingerprint")
-                    .bind("fingerprint", table.spec().fingerprint())
-                    .execute());
+            List<ContentEmbedding> rows = new ArrayList<>(e.getValue());
+            rows.sort(Comparator.comparing(ContentEmbedding::content));
+            Integer direct = copyDirectly(c, copy, table, rows);
+            written.put(e.getKey(), direct != null ? direct : copyThroughStaging(c, copy, table, rows));
         }
         return written;
+    }
+
+    /**
+     * The fast path, for the usual case of contents new to the slot (callers embed what {@code embedded()} reported
+     * missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
+     * {@code INSERT ... SELECT}. A row already there (another writer's, or a stale one being replaced) makes the COPY
+     * fail with a unique violation; the savepoint undoes it and the caller takes the staging path. Null then.
+     */
+    private static Integer copyDirectly(Handle c, CopyManager copy, SlotTable table, List<ContentEmbedding> rows)
+            throws SQLException {
+        c.execute("SAVEPOINT direct_embeddings");
+        try {
+            long count;
+            try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.table()
+                    + " (hash, fingerprint, embedding) FROM STDIN (FORMAT binary)")) {
+                for (ContentEmbedding ce : rows) {
+                    w.startRow(3);
+                    w.writeBytes(ce.content().toBytes());
+                    w.writeText(table.spec().fingerprint());
+                    writeVector(w, table, ce);
+                }
+                count = w.finish();
+            }
+            c.execute("RELEASE SAVEPOINT direct_embeddings");
+            return (int) count;
+        } catch (SQLException | RuntimeException e) {
+            if (!UNIQUE_VIOLATION.equals(sqlState(e))) {
+                throw e;
+            }
+            c.execute("ROLLBACK TO SAVEPOINT direct_embeddings");
+            return null;
+        }
+    }
+
+    private static int copyThroughStaging(Handle c, CopyManager copy, SlotTable table, List<ContentEmbedding> rows)
+            throws SQLException {
+        execute(c, table.createStagingSql());
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.stagingTable()
+                + " (hash, embedding) FROM STDIN (FORMAT binary)")) {
+            for (ContentEmbedding ce : rows) {
+                w.startRow(2);
+                w.writeBytes(ce.content().toBytes());
+                writeVector(w, table, ce);
+            }
+            w.finish();
+        }
+        // A row made by the current model is kept (another writer embedded the same content); a stale one is
+        // replaced.
+        return c.createUpdate("INSERT INTO " + table.table() + " AS e (hash, fingerprint, "
+                        + "embedding) SELECT hash, :fingerprint, embedding FROM " + table.stagingTable() + " ORDER BY hash "
+                        + "ON CONFLICT (hash) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+                        + "embedding = EXCLUDED.embedding, updated_at = now() WHERE e.fingerprint <> EXCLUDED.fingerprint")
+                .bind("fingerprint", table.spec().fingerprint())
+                .execute();
+    }
+
+    private static void writeVector(BinaryCopyWriter w, SlotTable table, ContentEmbedding ce) throws SQLException {
+        float[] vector = ce.embedding().vector();
+        if (table.half()) {
+            w.writeHalfVector(vector);
+        } else {
+            w.writeVector(vector);
+        }
+    }
+
+    private static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 
     private static int delete(Handle c, List<String> paths) {
