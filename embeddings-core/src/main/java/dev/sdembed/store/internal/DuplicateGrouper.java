@@ -1,0 +1,98 @@
+package dev.sdembed.store.internal;
+
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.DuplicateGroup;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Groups contents transitively from nearest-neighbour links (union-find with path halving and union by size), then
+ * images by the group of their content. Memory grows with the number of linked contents and images, not with the
+ * square of anything.
+ */
+public final class DuplicateGrouper {
+    private final Map<ContentHash, Integer> index = new HashMap<>();
+    private int[] parent = new int[1024];
+    private int[] size = new int[1024];
+    private double[] lowest = new double[1024];
+
+    /** Links {@code a} and {@code b}, found similar with {@code similarity}. */
+    public void link(ContentHash a, ContentHash b, double similarity) {
+        int ra = find(indexOf(a));
+        int rb = find(indexOf(b));
+        double low = Math.min(similarity, Math.min(lowest[ra], lowest[rb]));
+        if (ra != rb) {
+            if (size[ra] < size[rb]) {
+                int t = ra;
+                ra = rb;
+                rb = t;
+            }
+            parent[rb] = ra;
+            size[ra] += size[rb];
+        }
+        lowest[ra] = low;
+    }
+
+    /** Whether {@code hash} took part in a link. */
+    public boolean isLinked(ContentHash hash) {
+        return index.containsKey(hash);
+    }
+
+    /**
+     * The groups of two or more {@code members}: members are linked when their contents are (transitively) or equal.
+     * Largest groups first, members by path.
+     */
+    public List<DuplicateGroup> groups(Iterable<DuplicateGroup.Member> members) {
+        Map<Object, List<DuplicateGroup.Member>> byRoot = new LinkedHashMap<>();
+        for (DuplicateGroup.Member m : members) {
+            Integer i = index.get(m.content());
+            Object key = i == null ? m.content() : (Object) find(i);
+            byRoot.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+        }
+        List<DuplicateGroup> groups = new ArrayList<>();
+        for (Map.Entry<Object, List<DuplicateGroup.Member>> e : byRoot.entrySet()) {
+            List<DuplicateGroup.Member> group = e.getValue();
+            if (group.size() < 2) {
+                continue;
+            }
+            group.sort(Comparator.comparing(DuplicateGroup.Member::path));
+            boolean oneContent = group.stream().map(DuplicateGroup.Member::content).distinct().count() == 1;
+            double low = oneContent || !(e.getKey() instanceof Integer root) ? 1.0 : lowest[root];
+            groups.add(new DuplicateGroup(group, low));
+        }
+        groups.sort(Comparator.comparingInt((DuplicateGroup g) -> -g.members().size())
+                .thenComparing(g -> g.members().get(0).path()));
+        return groups;
+    }
+
+    private int indexOf(ContentHash hash) {
+        Integer known = index.get(hash);
+        if (known != null) {
+            return known;
+        }
+        int i = index.size();
+        if (i == parent.length) {
+            parent = Arrays.copyOf(parent, i * 2);
+            size = Arrays.copyOf(size, i * 2);
+            lowest = Arrays.copyOf(lowest, i * 2);
+        }
+        parent[i] = i;
+        size[i] = 1;
+        lowest[i] = 1.0;
+        index.put(hash, i);
+        return i;
+    }
+
+    private int find(int i) {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+}

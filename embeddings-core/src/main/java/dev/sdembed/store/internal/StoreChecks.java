@@ -1,0 +1,121 @@
+package dev.sdembed.store.internal;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.EncoderInfo;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.ContentEmbedding;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.WriteBatch;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checks every store runs before it touches its database, so both stores reject the same inputs with the same
+ * messages.
+ */
+public final class StoreChecks {
+
+    /**
+     * How far from 1 an embedding's L2 norm may be. Encoders normalise in float32 (error ~1e-6) or float16 (~1e-3);
+     * an unnormalised model output is off by far more. Inner-product search is only cosine similarity for unit
+     * vectors, so anything else would rank wrongly without an error.
+     */
+    public static final double NORM_TOLERANCE = 1e-2;
+
+    private StoreChecks() {
+    }
+
+    /** The first 12 hex digits, enough to find a content in logs without printing 64. */
+    public static String shortHash(ContentHash hash) {
+        return hash == null ? "null" : hash.hex().substring(0, 12);
+    }
+
+    /** Databases' text types cannot hold U+0000; reject it here with the field's name instead of failing in SQL. */
+    public static void requireNoNul(String value, String what) {
+        if (value == null) {
+            return;
+        }
+        int at = value.indexOf('\0');
+        if (at >= 0) {
+            throw new InvalidInputException(what + " contains a NUL character (U+0000) at index " + at
+                    + "; stores cannot hold it");
+        }
+    }
+
+    /** The configured slots by name, rejecting two slots with one name. */
+    public static Map<String, SlotSpec> slotsByName(Collection<SlotSpec> slots) {
+        if (slots == null || slots.isEmpty()) {
+            throw new InvalidInputException("No slots configured; a store needs at least one slot");
+        }
+        Map<String, SlotSpec> byName = new LinkedHashMap<>();
+        for (SlotSpec slot : slots) {
+            if (slot == null) {
+                throw new InvalidInputException("Slot list contains null");
+            }
+            if (byName.putIfAbsent(slot.name(), slot) != null) {
+                throw new InvalidInputException("Slot '" + slot.name() + "' is configured twice");
+            }
+        }
+        return byName;
+    }
+
+    /** The slot called {@code name}, or an error naming the known ones. */
+    public static SlotSpec slot(Map<String, SlotSpec> slots, String name) {
+        SlotSpec slot = slots.get(name);
+        if (slot == null) {
+            throw new InvalidInputException("Unknown slot '" + name + "'; this store has slots " + List.copyOf(slots.keySet()));
+        }
+        return slot;
+    }
+
+    /** Checks every embedding of the batch against its slot. */
+    public static void checkBatch(WriteBatch batch, Map<String, SlotSpec> slots) {
+        if (batch == null) {
+            throw new InvalidInputException("Write batch is null");
+        }
+        for (ContentEmbedding e : batch.embeddings()) {
+            SlotSpec slot = slot(slots, e.slot());
+            checkVector(slot, e.embedding(), "Embedding of content " + shortHash(e.content()));
+        }
+    }
+
+    /** Checks that {@code embedding} fits {@code slot}: its dimension and unit length. */
+    public static void checkVector(SlotSpec slot, Embedding embedding, String what) {
+        if (embedding.dimension() != slot.dimension()) {
+            throw new InvalidInputException(what + " has " + embedding.dimension() + " dimensions but slot '"
+                    + slot.name() + "' (" + slot.encoderName() + ") holds " + slot.dimension()
+                    + "; embed it with the slot's encoder or configure a slot of that dimension");
+        }
+        double norm = embedding.norm();
+        if (Math.abs(norm - 1) > NORM_TOLERANCE) {
+            throw new InvalidInputException(what + " for slot '" + slot.name() + "' has L2 norm " + (float) norm
+                    + "; expected an L2-normalised vector (norm 1 ± " + NORM_TOLERANCE + ")");
+        }
+    }
+
+    /** Checks that {@code encoder}'s description matches the slot's, so a query lands in the slot's space. */
+    public static void checkEncoder(SlotSpec slot, EncoderInfo info, Modality expected) {
+        if (info.modality() != expected) {
+            throw new InvalidInputException("Query encoder '" + info.name() + "' reads " + info.modality()
+                    + " but the query needs a " + expected + " encoder for slot '" + slot.name() + "'");
+        }
+        if (slot.modality() != expected) {
+            throw new InvalidInputException("Slot '" + slot.name() + "' holds " + slot.modality()
+                    + " embeddings; a " + expected + " query cannot be embedded with its encoder");
+        }
+        if (!info.fingerprint().equals(slot.fingerprint()) || info.dimension() != slot.dimension()) {
+            throw new InvalidInputException("Query encoder '" + info.name() + "' (fingerprint "
+                    + abbreviate(info.fingerprint()) + ", " + info.dimension() + " dimensions) is not the encoder of slot '"
+                    + slot.name() + "' ('" + slot.encoderName() + "', fingerprint " + abbreviate(slot.fingerprint())
+                    + ", " + slot.dimension() + " dimensions)");
+        }
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
+    }
+}

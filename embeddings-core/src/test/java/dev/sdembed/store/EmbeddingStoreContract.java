@@ -1,0 +1,657 @@
+package dev.sdembed.store;
+
+import static dev.sdembed.store.StoreTestData.imageContent;
+import static dev.sdembed.store.StoreTestData.imageSlot;
+import static dev.sdembed.store.StoreTestData.record;
+import static dev.sdembed.store.StoreTestData.textSlot;
+import static dev.sdembed.store.StoreTestData.unitVector;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link EmbeddingStore} must show, run against each implementation by a subclass that only
+ * says how to open one. A difference between two stores is a bug in one of them.
+ */
+public abstract class EmbeddingStoreContract {
+    public static final SlotSpec PROMPT = textSlot("prompt_test", 64);
+    public static final SlotSpec IMAGE = imageSlot("image_test", 32);
+
+    private final List<EmbeddingStore> opened = new ArrayList<>();
+
+    /** A store on a new, empty location with these slots. */
+    protected abstract EmbeddingStore createStore(List<SlotSpec> slots);
+
+    /** The location of {@code store} opened again, with these slots (e.g. a changed fingerprint). */
+    protected abstract EmbeddingStore reopenStore(EmbeddingStore store, List<SlotSpec> slots);
+
+    protected final EmbeddingStore open(SlotSpec... slots) {
+        EmbeddingStore store = createStore(List.of(slots));
+        opened.add(store);
+        return store;
+    }
+
+    protected final EmbeddingStore reopen(EmbeddingStore store, SlotSpec... slots) {
+        EmbeddingStore again = reopenStore(store, List.of(slots));
+        opened.add(again);
+        return again;
+    }
+
+    @AfterEach
+    void closeStores() {
+        opened.forEach(EmbeddingStore::close);
+        opened.clear();
+    }
+
+    // ---------------------------------------------------------------- dedup and reference counts
+
+    @Test
+    void samePromptOnAThousandImagesIsStoredOnceAndCountedExactly() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        String prompt = "masterpiece, a lighthouse at dusk, volumetric light";
+        ContentHash promptHash = ContentHash.ofText(prompt);
+        float[] promptVector = unitVector(1, PROMPT.dimension());
+        List<String> paths = StoreTestData.paths("/library/lighthouse/", 1000);
+        List<ContentHash> imageHashes = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            WriteBatch.Builder batch = WriteBatch.builder();
+            for (int i = b * 250; i < (b + 1) * 250; i++) {
+                ImageContent image = imageContent("lighthouse-" + i);
+                imageHashes.add(image.hash());
+                batch.text(TextContent.of(prompt)).image(image)
+                        .embedding(PROMPT.name(), promptHash, promptVector)
+                        .embedding(IMAGE.name(), image.hash(), unitVector(1000 + i, IMAGE.dimension()))
+                        .record(record(paths.get(i), image, promptHash, null));
+            }
+            WriteResult result = store.write(batch.build());
+            assertThat(result.imagesInserted()).isEqualTo(250);
+            assertThat(result.textsAdded()).isEqualTo(b == 0 ? 1 : 0);
+            assertThat(result.embeddingsWritten(PROMPT.name())).isEqualTo(b == 0 ? 1 : 0);
+            assertThat(result.embeddingsWritten(IMAGE.name())).isEqualTo(250);
+        }
+        StoreStats stats = store.stats();
+        assertThat(stats.images()).isEqualTo(1000);
+        assertThat(stats.textContents()).isEqualTo(1);
+        assertThat(stats.slot(PROMPT.name()).embeddings()).isEqualTo(1);
+        assertThat(stats.slot(PROMPT.name()).references()).isEqualTo(1000);
+        assertThat(stats.slot(IMAGE.name()).embeddings()).isEqualTo(1000);
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(promptHash))).containsExactly(Map.entry(promptHash, 1000L));
+        assertThat(store.checkInvariants().isConsistent()).isTrue();
+
+        store.write(WriteBatch.builder().delete(paths.subList(0, 400)).build());
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(promptHash))).containsEntry(promptHash, 600L);
+        assertThat(store.referenceCounts(Modality.IMAGE, imageHashes.subList(0, 400)).values()).containsOnly(0L);
+        MaintenanceResult partly = store.removeUnreferenced();
+        assertThat(partly.textContents()).isZero();
+        assertThat(partly.imageContents()).isEqualTo(400);
+        assertThat(partly.embeddings()).containsEntry(IMAGE.name(), 400L).containsEntry(PROMPT.name(), 0L);
+        assertThat(store.checkInvariants().isConsistent()).isTrue();
+
+        WriteResult rest = store.write(WriteBatch.builder().delete(paths.subList(400, 1000)).build());
+        assertThat(rest.imagesDeleted()).isEqualTo(600);
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(promptHash))).containsEntry(promptHash, 0L);
+        MaintenanceResult all = store.removeUnreferenced();
+        assertThat(all.textContents()).isEqualTo(1);
+        assertThat(all.embeddings()).containsEntry(PROMPT.name(), 1L).containsEntry(IMAGE.name(), 600L);
+        StoreStats empty = store.stats();
+        assertThat(empty.images()).isZero();
+        assertThat(empty.textContents()).isZero();
+        assertThat(empty.imageContents()).isZero();
+        assertThat(empty.slots()).allSatisfy(s -> assertThat(s.embeddings()).isZero());
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(promptHash))).isEmpty();
+        assertThat(store.embedded(PROMPT.name(), List.of(promptHash))).isEmpty();
+    }
+
+    @Test
+    void rewritingAPathMovesItsReferences() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent image = imageContent("cat");
+        WriteBatch.Builder first = WriteBatch.builder().image(image);
+        ContentHash a = first.addText("a cat on a sofa");
+        ContentHash neg = first.addText("blurry, lowres");
+        store.write(first.record(record("/lib/cat.png", image, a, neg)).build());
+
+        WriteBatch.Builder second = WriteBatch.builder();
+        ContentHash b = second.addText("a cat on a sofa, oil painting");
+        WriteResult moved = store.write(second.record(record("/lib/cat.png", image, b, neg)).build());
+        assertThat(moved.imagesUpdated()).isEqualTo(1);
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(a, b, neg)))
+                .containsEntry(a, 0L).containsEntry(b, 1L).containsEntry(neg, 1L);
+
+        WriteResult same = store.write(WriteBatch.builder().record(record("/lib/cat.png", image, b, neg)).build());
+        assertThat(same.imagesUnchanged()).isEqualTo(1);
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(b))).containsEntry(b, 1L);
+
+        // The file became unreadable: its row keeps the failure and releases every content.
+        store.write(WriteBatch.builder().record(ImageRecord.failed("/lib/cat.png", 0, StoreTestData.MODIFIED,
+                "truncated PNG: IDAT chunk ends early")).build());
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(b, neg)).values()).containsOnly(0L);
+        assertThat(store.referenceCounts(Modality.IMAGE, List.of(image.hash()))).containsEntry(image.hash(), 0L);
+        assertThat(store.checkInvariants().isConsistent()).isTrue();
+    }
+
+    @Test
+    void fourWritersWithOverlappingBatchesNeverDuplicateContents() throws Exception {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        int writers = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    for (int b = 0; b < 8; b++) {
+                        store.write(overlappingBatch(writer, b, 60));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertStoreMatchesItsRecords(store);
+    }
+
+    /**
+     * A batch sharing prompts (a pool of 40), image contents (a pool of 150) and some paths (30 every writer
+     * rewrites, re-pointing them) with every other writer's batches.
+     */
+    public static WriteBatch overlappingBatch(int writer, int batch, int size) {
+        Random random = new Random(writer * 1000L + batch);
+        WriteBatch.Builder b = WriteBatch.builder();
+        for (int i = 0; i < size; i++) {
+            int p = random.nextInt(40);
+            int n = random.nextInt(40);
+            ImageContent image = imageContent("shared-" + random.nextInt(150));
+            String prompt = "prompt number " + p;
+            String negative = "negative number " + n;
+            ContentHash ph = b.addText(prompt);
+            ContentHash nh = b.addText(negative);
+            b.image(image)
+                    .embedding(PROMPT.name(), ph, unitVector(p, PROMPT.dimension()))
+                    .embedding(PROMPT.name(), nh, unitVector(10_000 + n, PROMPT.dimension()))
+                    .embedding(IMAGE.name(), image.hash(), unitVector(image.hash().hashCode(), IMAGE.dimension()));
+            String path = i < 5 ? "/shared/" + random.nextInt(30) + ".png" : "/w" + writer + "/b" + batch + "/" + i + ".png";
+            try {
+                b.record(record(path, image, ph, nh));
+            } catch (InvalidInputException sameSharedPathTwice) {
+                // The random draw picked one shared path twice in this batch; one record per path is enough.
+            }
+        }
+        return b.build();
+    }
+
+    /** Counts every reference from the stored records and compares with the store's counts and contents. */
+    public static void assertStoreMatchesItsRecords(EmbeddingStore store) {
+        Map<ContentHash, Long> textRefs = new HashMap<>();
+        Map<ContentHash, Long> imageRefs = new HashMap<>();
+        String after = null;
+        long images = 0;
+        while (true) {
+            List<StoredImage> page = store.listImages(null, after, 500);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (StoredImage s : page) {
+                ImageRecord r = s.record();
+                images++;
+                if (r.promptHash() != null) {
+                    textRefs.merge(r.promptHash(), 1L, Long::sum);
+                }
+                if (r.negativeHash() != null) {
+                    textRefs.merge(r.negativeHash(), 1L, Long::sum);
+                }
+                if (r.imageHash() != null) {
+                    imageRefs.merge(r.imageHash(), 1L, Long::sum);
+                }
+            }
+            after = page.get(page.size() - 1).path();
+        }
+        StoreStats stats = store.stats();
+        assertThat(stats.images()).isEqualTo(images);
+        assertThat(stats.textContents()).isEqualTo(textRefs.size());
+        assertThat(stats.imageContents()).isEqualTo(imageRefs.size());
+        assertThat(stats.slot(PROMPT.name()).embeddings()).isEqualTo(textRefs.size());
+        assertThat(stats.slot(IMAGE.name()).embeddings()).isEqualTo(imageRefs.size());
+        assertThat(store.referenceCounts(Modality.TEXT, textRefs.keySet())).isEqualTo(textRefs);
+        assertThat(store.referenceCounts(Modality.IMAGE, imageRefs.keySet())).isEqualTo(imageRefs);
+        InvariantReport report = store.checkInvariants();
+        assertThat(report.isConsistent()).as(report.toString()).isTrue();
+    }
+
+    // ---------------------------------------------------------------- lookups
+
+    @Test
+    void recordsRoundTripAndFailuresAreListedWithTheirReason() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent image = imageContent("round-trip");
+        WriteBatch.Builder b = WriteBatch.builder().image(image);
+        ContentHash prompt = b.addText("a castle, \"quoted\", back\\slash, tab\there, ünïcödé 城");
+        ImageRecord ok = record("/lib/a.png", image, prompt, null).toBuilder()
+                .parameters(Map.of("seed", "18446744073709551615", "sampler", "DPM++ 2M Karras", "note", "a\nb\"c"))
+                .build();
+        ImageRecord failed1 = ImageRecord.failed("/lib/b.png", 10, StoreTestData.MODIFIED, "not a PNG: bad signature");
+        ImageRecord failed2 = ImageRecord.failed("/lib/c.png", 0, StoreTestData.MODIFIED, "zero-byte file");
+        store.write(b.record(ok).record(failed1).record(failed2).build());
+
+        Map<String, StoredImage> found = store.findImages(List.of("/lib/a.png", "/lib/b.png", "/lib/missing.png"));
+        assertThat(found).containsOnlyKeys("/lib/a.png", "/lib/b.png");
+        assertThat(found.get("/lib/a.png").record()).isEqualTo(ok);
+        assertThat(found.get("/lib/b.png").record()).isEqualTo(failed1);
+        long id = found.get("/lib/a.png").id();
+        assertThat(store.findImage(id)).map(StoredImage::record).contains(ok);
+
+        List<StoredImage> failures = store.listImages(ImageStatus.FAILED, null, 10);
+        assertThat(failures).extracting(StoredImage::path).containsExactly("/lib/b.png", "/lib/c.png");
+        assertThat(failures).extracting(s -> s.record().error())
+                .containsExactly("not a PNG: bad signature", "zero-byte file");
+        assertThat(store.listImages(ImageStatus.FAILED, "/lib/b.png", 10)).extracting(StoredImage::path)
+                .containsExactly("/lib/c.png");
+        assertThat(store.stats().failedImages()).isEqualTo(2);
+    }
+
+    @Test
+    void embeddedLooksUpManyHashesAtOnce() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        WriteBatch.Builder b = WriteBatch.builder();
+        List<ContentHash> present = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ContentHash h = b.addText("text " + i);
+            b.embedding(PROMPT.name(), h, unitVector(i, PROMPT.dimension()));
+            present.add(h);
+        }
+        store.write(b.build());
+        List<ContentHash> asked = new ArrayList<>(present.subList(0, 200));
+        for (int i = 0; i < 2000; i++) {
+            asked.add(ContentHash.ofText("absent " + i));
+        }
+        assertThat(store.embedded(PROMPT.name(), asked)).containsExactlyInAnyOrderElementsOf(present.subList(0, 200));
+        assertThat(store.embedded(IMAGE.name(), asked)).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- stale embeddings
+
+    @Test
+    void aChangedFingerprintMakesEmbeddingsStaleUntilReembedded() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        WriteBatch.Builder b = WriteBatch.builder();
+        List<ContentHash> hashes = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ImageContent image = imageContent("stale-" + i);
+            ContentHash h = b.addText("stale prompt " + i);
+            hashes.add(h);
+            b.image(image).embedding(PROMPT.name(), h, unitVector(i, PROMPT.dimension()))
+                    .record(record("/stale/" + i + ".png", image, h, null));
+        }
+        store.write(b.build());
+        store.close();
+
+        SlotSpec upgraded = new SlotSpec(PROMPT.name(), PROMPT.modality(), PROMPT.dimension(), "test-text-encoder-v2",
+                "fp-prompt-2", null);
+        EmbeddingStore again = reopen(store, upgraded, IMAGE);
+        assertThat(again.embedded(PROMPT.name(), hashes)).isEmpty();
+        assertThat(again.stats().slot(PROMPT.name()).stale()).isEqualTo(20);
+        float[] query = unitVector(3, PROMPT.dimension());
+        assertThat(again.search(SearchRequest.of(SearchQuery.vector(PROMPT.name(), new Embedding(query))))).isEmpty();
+
+        WriteBatch.Builder redo = WriteBatch.builder();
+        for (int i = 0; i < 20; i++) {
+            redo.embedding(PROMPT.name(), hashes.get(i), unitVector(i, PROMPT.dimension()));
+        }
+        assertThat(again.write(redo.build()).embeddingsWritten(PROMPT.name())).isEqualTo(20);
+        assertThat(again.embedded(PROMPT.name(), hashes)).hasSize(20);
+        assertThat(again.stats().slot(PROMPT.name()).stale()).isZero();
+        List<SearchHit> hits = again.search(SearchRequest.of(SearchQuery.vector(PROMPT.name(), new Embedding(query))));
+        assertThat(hits.get(0).path()).isEqualTo("/stale/3.png");
+        assertThat(hits.get(0).score()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    // ---------------------------------------------------------------- search
+
+    /** Called before the recall test loads its 20,000 vectors, e.g. to drop an index that is faster built after. */
+    protected void beforeBulkLoad(EmbeddingStore store, String slot) {
+    }
+
+    /** Called after the recall test loaded its vectors and before it searches. */
+    protected void afterBulkLoad(EmbeddingStore store, String slot) {
+    }
+
+    @Test
+    void hnswRecallOnClusteredVectorsAndFilteredSearchesReturnK() {
+        int dimension = 1024;
+        SlotSpec slot = imageSlot("image_recall", dimension);
+        EmbeddingStore store = open(slot);
+        int count = 20_000;
+        float[][] data = StoreTestData.clustered(count + 100, dimension, 400, 2.0, 42);
+        float[][] vectors = java.util.Arrays.copyOf(data, count);
+        String[] generator = new String[count];
+        Map<String, Integer> indexOfPath = new HashMap<>();
+        Random random = new Random(7);
+        beforeBulkLoad(store, slot.name());
+        for (int start = 0; start < count; start += 2500) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (int i = start; i < Math.min(count, start + 2500); i++) {
+                ImageContent image = imageContent("recall-" + i);
+                generator[i] = random.nextInt(20) == 0 ? "comfyui" : "a1111";
+                String path = (i % 3 == 0 ? "/lib/portraits/" : "/lib/other/") + i + ".png";
+                indexOfPath.put(path, i);
+                b.image(image).embedding(slot.name(), image.hash(), vectors[i])
+                        .record(record(path, image, null, null).toBuilder().generator(generator[i]).build());
+            }
+            store.write(b.build());
+        }
+        afterBulkLoad(store, slot.name());
+        int queries = 100;
+        double found = 0;
+        double foundFiltered = 0;
+        for (int q = 0; q < queries; q++) {
+            float[] query = data[count + q];
+            int[] exact = StoreTestData.exactTopK(vectors, query, 10);
+            List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
+                    .k(10).build());
+            assertThat(hits).hasSize(10);
+            assertThat(hits).extracting(SearchHit::score).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+            Set<Integer> got = hits.stream().map(h -> indexOfPath.get(h.path())).collect(Collectors.toSet());
+            found += java.util.Arrays.stream(exact).filter(got::contains).count();
+
+            // 5 % of the images match: without iterative index scans HNSW would return only a few of them.
+            SearchFilter comfy = SearchFilter.generator("comfyui");
+            List<SearchHit> filtered = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(),
+                    new Embedding(query))).k(10).filter(comfy).build());
+            assertThat(filtered).hasSize(10).allSatisfy(h -> assertThat(h.generator()).isEqualTo("comfyui"));
+            int[] exactFiltered = StoreTestData.exactTopK(vectors, query, 10, i -> generator[i].equals("comfyui"));
+            Set<Integer> gotFiltered = filtered.stream().map(h -> indexOfPath.get(h.path())).collect(Collectors.toSet());
+            foundFiltered += java.util.Arrays.stream(exactFiltered).filter(gotFiltered::contains).count();
+        }
+        double recall = found / (queries * 10.0);
+        double filteredRecall = foundFiltered / (queries * 10.0);
+        System.out.printf("recall@10 = %.4f, filtered recall@10 = %.4f over %d clustered %d-d vectors%n", recall,
+                filteredRecall, count, dimension);
+        assertThat(recall).isGreaterThanOrEqualTo(0.95);
+        assertThat(filteredRecall).isGreaterThanOrEqualTo(0.85);
+
+        List<SearchHit> portraits = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(),
+                new Embedding(data[count]))).k(25).filter(SearchFilter.pathPrefix("/lib/portraits/")
+                .withGenerator("a1111").withModelName("sd_xl_base_1.0")).build());
+        assertThat(portraits).hasSize(25).allSatisfy(h -> {
+            assertThat(h.path()).startsWith("/lib/portraits/");
+            assertThat(h.generator()).isEqualTo("a1111");
+            assertThat(h.modelName()).isEqualTo("sd_xl_base_1.0");
+        });
+        assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(data[count])))
+                .filter(SearchFilter.modelName("no such model")).build())).isEmpty();
+    }
+
+    @Test
+    void textQueriesAreEmbeddedAsQueriesWithTheSlotsEncoder() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        TestEncoders.Text encoder = TestEncoders.Text.forSlot(PROMPT);
+        WriteBatch.Builder b = WriteBatch.builder();
+        List<String> prompts = List.of("query: a red fox in snow", "a red fox in snow", "a blue whale", "a city at night");
+        for (int i = 0; i < prompts.size(); i++) {
+            ImageContent image = imageContent("fox-" + i);
+            ContentHash h = b.addText(prompts.get(i));
+            b.image(image).embedding(new ContentEmbedding(PROMPT.name(), h, encoder.document(prompts.get(i))))
+                    .record(record("/fox/" + i + ".png", image, h, null));
+        }
+        store.write(b.build());
+        List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.text(PROMPT.name(), "a red fox in snow",
+                encoder)).k(3).build());
+        // The query vector is the encoder's query embedding ("query: " + text), which is exactly prompt 0's vector.
+        assertThat(hits.get(0).path()).isEqualTo("/fox/0.png");
+        assertThat(hits.get(0).score()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(hits.get(0).prompt()).isEqualTo("query: a red fox in snow");
+        assertThat(hits).hasSize(3);
+        assertThat(encoder.queryCalls.get()).isEqualTo(1);
+        assertThat(encoder.documentCalls.get()).isZero();
+
+        TestEncoders.Text other = new TestEncoders.Text("another-model", PROMPT.dimension(), "fp-other");
+        assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.text(PROMPT.name(), "fox", other))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("Query encoder 'another-model'")
+                .hasMessageContaining("is not the encoder of slot 'prompt_test'");
+    }
+
+    @Test
+    void similarImagesByStoredImageOrNewFile() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        TestEncoders.Image encoder = TestEncoders.Image.forSlot(IMAGE);
+        Random random = new Random(5);
+        float[] base = unitVector(random, IMAGE.dimension());
+        WriteBatch.Builder b = WriteBatch.builder();
+        ImageContent original = imageContent("original");
+        ImageContent edited = imageContent("edited");
+        b.image(original).embedding(IMAGE.name(), original.hash(), base)
+                .record(record("/sim/original.png", original, null, null))
+                .record(record("/sim/copy-of-original.png", original, null, null))
+                .image(edited).embedding(IMAGE.name(), edited.hash(), StoreTestData.near(base, 0.02, random))
+                .record(record("/sim/edited.png", edited, null, null));
+        for (int i = 0; i < 30; i++) {
+            ImageContent other = imageContent("other-" + i);
+            b.image(other).embedding(IMAGE.name(), other.hash(), unitVector(random, IMAGE.dimension()))
+                    .record(record("/sim/other-" + i + ".png", other, null, null));
+        }
+        Path newFile = Path.of("/incoming/new-upload.png");
+        ImageContent uploadTwin = imageContent("twin");
+        b.image(uploadTwin).embedding(new ContentEmbedding(IMAGE.name(), uploadTwin.hash(), encoder.of(newFile)))
+                .record(record("/sim/twin.png", uploadTwin, null, null));
+        store.write(b.build());
+
+        List<SearchHit> byPath = store.search(SearchRequest.builder(SearchQuery.storedImage(IMAGE.name(),
+                "/sim/original.png")).k(2).build());
+        assertThat(byPath).extracting(SearchHit::path).containsExactly("/sim/copy-of-original.png", "/sim/edited.png");
+        assertThat(byPath.get(0).score()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        long editedId = store.findImages(List.of("/sim/edited.png")).get("/sim/edited.png").id();
+        assertThat(store.search(SearchRequest.builder(SearchQuery.storedImage(IMAGE.name(), editedId)).k(2).build()))
+                .extracting(SearchHit::path).containsExactly("/sim/copy-of-original.png", "/sim/original.png");
+        assertThat(store.search(SearchRequest.builder(SearchQuery.imageFile(IMAGE.name(), newFile, encoder)).k(1).build()))
+                .extracting(SearchHit::path).containsExactly("/sim/twin.png");
+
+        assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.storedImage(IMAGE.name(), "/sim/nope.png"))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Stored image '/sim/nope.png' has no embedding in slot 'image_test' to search with: "
+                        + "no image with that path is stored");
+        assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.storedImage(PROMPT.name(), "/sim/edited.png"))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageEndingWith("the image has no prompt");
+    }
+
+    @Test
+    void textToImageSearchWorksOnlyWithinOneEmbeddingSpace() {
+        SlotSpec clipText = new SlotSpec("prompt_clip_h", Modality.TEXT, 48, "clip-vit-h-14-text", "fp-clip", "clip-vit-h-14");
+        SlotSpec clipImage = new SlotSpec("image_clip_h", Modality.IMAGE, 48, "clip-vit-h-14-vision", "fp-clipv",
+                "clip-vit-h-14");
+        SlotSpec bge = textSlot("prompt_bge", 48);
+        EmbeddingStore store = open(clipText, clipImage, bge);
+        Random random = new Random(9);
+        float[] cat = unitVector(random, 48);
+        WriteBatch.Builder b = WriteBatch.builder();
+        for (int i = 0; i < 10; i++) {
+            ImageContent image = imageContent("space-" + i);
+            b.image(image).embedding(clipImage.name(), image.hash(), i == 0 ? cat : unitVector(random, 48))
+                    .record(record("/space/" + i + ".png", image, null, null));
+        }
+        store.write(b.build());
+        List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(clipText.name(),
+                new Embedding(StoreTestData.near(cat, 0.01, random)))).target(clipImage.name()).k(1).build());
+        assertThat(hits).extracting(SearchHit::path).containsExactly("/space/0.png");
+
+        assertThatThrownBy(() -> store.search(SearchRequest.builder(SearchQuery.vector(bge.name(), new Embedding(cat)))
+                .target(clipImage.name()).build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Cannot search slot 'image_clip_h' with a query in slot 'prompt_bge': their embedding "
+                        + "spaces differ ('prompt_bge' only vs 'clip-vit-h-14'). Cross-slot search needs two slots "
+                        + "declared in one embedding space, e.g. prompt_clip_h and image_clip_h");
+    }
+
+    @Test
+    void nearDuplicateGroupsAreTransitiveAndIncludeIdenticalFiles() {
+        EmbeddingStore store = open(IMAGE);
+        Random random = new Random(11);
+        WriteBatch.Builder b = WriteBatch.builder();
+        // Group 1: a chain a ~ b ~ c in one plane, 14 degrees apart: a-b and b-c link at 0.95, a-c (0.88) does not.
+        float[] e1 = unitVector(random, IMAGE.dimension());
+        float[] e2 = orthogonalTo(e1, unitVector(random, IMAGE.dimension()));
+        double theta = Math.acos(0.97);
+        float[] a = inPlane(e1, e2, 0);
+        float[] bv = inPlane(e1, e2, theta);
+        float[] c = inPlane(e1, e2, 2 * theta);
+        assertThat(StoreTestData.dot(a, c)).isLessThan(0.9);
+        addImage(b, "chain-a", a, "/dup/chain-a.png");
+        addImage(b, "chain-b", bv, "/dup/chain-b.png");
+        addImage(b, "chain-c", c, "/dup/chain-c.png");
+        // Group 2: one file stored at two paths.
+        float[] same = unitVector(random, IMAGE.dimension());
+        addImage(b, "same", same, "/dup/same-1.png");
+        b.record(record("/dup/same-2.png", imageContent("same"), null, null));
+        for (int i = 0; i < 60; i++) {
+            addImage(b, "single-" + i, unitVector(random, IMAGE.dimension()), "/dup/single-" + i + ".png");
+        }
+        store.write(b.build());
+
+        List<DuplicateGroup> groups = store.nearDuplicates(NearDuplicateRequest.of(IMAGE.name()).withThreshold(0.95));
+        assertThat(groups).hasSize(2);
+        assertThat(groups.get(0).members()).extracting(DuplicateGroup.Member::path)
+                .containsExactly("/dup/chain-a.png", "/dup/chain-b.png", "/dup/chain-c.png");
+        assertThat(groups.get(0).lowestLink()).isGreaterThanOrEqualTo(0.95).isLessThan(1.0);
+        assertThat(groups.get(1).members()).extracting(DuplicateGroup.Member::path)
+                .containsExactly("/dup/same-1.png", "/dup/same-2.png");
+        assertThat(groups.get(1).lowestLink()).isEqualTo(1.0);
+
+        List<DuplicateGroup> inFolder = store.nearDuplicates(NearDuplicateRequest.of(IMAGE.name()).withThreshold(0.95)
+                .withFilter(SearchFilter.pathPrefix("/dup/same")));
+        assertThat(inFolder).hasSize(1);
+        assertThat(inFolder.get(0).members()).hasSize(2);
+    }
+
+    /** {@code v} minus its component along the unit vector {@code u}, normalised. */
+    private static float[] orthogonalTo(float[] u, float[] v) {
+        double d = StoreTestData.dot(u, v);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] - d * u[i]);
+        }
+        return StoreTestData.normalise(out);
+    }
+
+    private static float[] inPlane(float[] e1, float[] e2, double angle) {
+        float[] out = new float[e1.length];
+        for (int i = 0; i < e1.length; i++) {
+            out[i] = (float) (Math.cos(angle) * e1[i] + Math.sin(angle) * e2[i]);
+        }
+        return StoreTestData.normalise(out);
+    }
+
+    private static void addImage(WriteBatch.Builder b, String key, float[] vector, String path) {
+        ImageContent image = imageContent(key);
+        b.image(image).embedding(IMAGE.name(), image.hash(), vector).record(record(path, image, null, null));
+    }
+
+    // ---------------------------------------------------------------- bad input
+
+    @Test
+    void badInputIsRejectedWithItsReasonAndNothingIsWritten() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent image = imageContent("bad");
+        ContentHash prompt = ContentHash.ofText("a prompt");
+        String short12 = prompt.hex().substring(0, 12);
+        float[] good = unitVector(1, PROMPT.dimension());
+
+        // A good record rides along with each bad part: the whole batch must be refused.
+        java.util.function.Function<ContentEmbedding, WriteBatch> withGoodRecord = e -> WriteBatch.builder()
+                .text(TextContent.of("a prompt")).image(image).record(record("/bad/1.png", image, prompt, null)).embedding(e).build();
+
+        assertThatThrownBy(() -> store.write(withGoodRecord.apply(ContentEmbedding.of(PROMPT.name(), prompt,
+                unitVector(1, 63)))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content " + short12 + " has 63 dimensions but slot 'prompt_test' "
+                        + "(test-text-encoder) holds 64; embed it with the slot's encoder or configure a slot of that "
+                        + "dimension");
+        float[] nan = good.clone();
+        nan[3] = Float.NaN;
+        assertThatThrownBy(() -> ContentEmbedding.of(PROMPT.name(), prompt, nan))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content " + short12 + " for slot 'prompt_test': Embedding component 3 of 64 "
+                        + "is NaN; expected a finite number");
+        float[] infinite = good.clone();
+        infinite[0] = Float.NEGATIVE_INFINITY;
+        assertThatThrownBy(() -> ContentEmbedding.of(PROMPT.name(), prompt, infinite))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageEndingWith("Embedding component 0 of 64 is -Infinity; expected a finite number");
+        float[] doubled = good.clone();
+        for (int i = 0; i < doubled.length; i++) {
+            doubled[i] *= 2;
+        }
+        assertThatThrownBy(() -> store.write(withGoodRecord.apply(ContentEmbedding.of(PROMPT.name(), prompt, doubled))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content " + short12 + " for slot 'prompt_test' has L2 norm 2.0; expected an "
+                        + "L2-normalised vector (norm 1 ± 0.01)");
+        assertThatThrownBy(() -> store.write(withGoodRecord.apply(ContentEmbedding.of("nope", prompt, good))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Unknown slot 'nope'; this store has slots [prompt_test, image_test]");
+        assertThatThrownBy(() -> ContentEmbedding.of(PROMPT.name(), null, good))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content null for slot 'prompt_test': Embedding for slot 'prompt_test' has a "
+                        + "null content hash");
+        assertThatThrownBy(() -> new TextContent(null, "a prompt"))
+                .isInstanceOf(InvalidInputException.class).hasMessage("Text content hash is null");
+        assertThatThrownBy(() -> new TextContent(ContentHash.ofText("another"), "a prompt"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("is not the SHA-256 of its text's UTF-8 bytes");
+        assertThatThrownBy(() -> new ImageContent(null, 1, 1, "png", 1))
+                .isInstanceOf(InvalidInputException.class).hasMessage("Image content hash is null");
+        assertThatThrownBy(() -> ImageRecord.builder("/bad/2.png").modifiedAt(StoreTestData.MODIFIED).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/bad/2.png' has status OK but a null image content hash");
+        assertThatThrownBy(() -> TextContent.of("nul\0inside"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageEndingWith("contains a NUL character (U+0000) at index 3; stores cannot hold it");
+        assertThatThrownBy(() -> store.embedded(PROMPT.name(), java.util.Arrays.asList(prompt, null)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Hash collection contains null at position 1");
+        assertThatThrownBy(() -> store.referenceCounts(Modality.TEXT, java.util.Arrays.asList((ContentHash) null)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Hash collection contains null at position 0");
+        assertThatThrownBy(() -> WriteBatch.builder().record(record("/bad/1.png", image, prompt, null))
+                .record(record("/bad/1.png", image, prompt, null)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/bad/1.png' is written twice in one batch");
+        assertThatThrownBy(() -> SearchRequest.builder(SearchQuery.vector(PROMPT.name(), new Embedding(good))).k(0).build())
+                .isInstanceOf(InvalidInputException.class).hasMessage("Search k is 0; expected 1 to 1000");
+        assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.vector(PROMPT.name(),
+                new Embedding(unitVector(2, 10))))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("Query vector has 10 dimensions but slot 'prompt_test'");
+        // A reference to a content that is neither stored nor in the batch is refused by the store itself.
+        assertThatThrownBy(() -> store.write(WriteBatch.builder().image(image)
+                .record(record("/bad/3.png", image, ContentHash.ofText("never stored"), null)).build()))
+                .isInstanceOf(InvalidInputException.class);
+
+        StoreStats stats = store.stats();
+        assertThat(stats.images()).isZero();
+        assertThat(stats.textContents()).isZero();
+        assertThat(stats.imageContents()).isZero();
+        assertThat(stats.slots()).allSatisfy(s -> assertThat(s.embeddings()).isZero());
+    }
+}

@@ -1,0 +1,143 @@
+package dev.sdembed.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.internal.DuplicateGrouper;
+import dev.sdembed.store.internal.ParametersJson;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The SPI's values on their own: what they accept, merge, reject and default to. */
+class StoreValuesTest {
+    private static final SlotSpec PROMPT = StoreTestData.textSlot("prompt", 4);
+
+    @Test
+    void batchesMergeRepeatedContentsAndRejectContradictions() {
+        WriteBatch.Builder b = WriteBatch.builder();
+        ContentHash first = b.addText("same prompt");
+        ContentHash again = b.addText("same prompt");
+        assertThat(again).isEqualTo(first);
+        float[] v = {0.5f, 0.5f, 0.5f, 0.5f};
+        b.embedding(PROMPT.name(), first, v).embedding(PROMPT.name(), first, v.clone());
+        ImageContent image = StoreTestData.imageContent("x");
+        b.image(image).image(image);
+        WriteBatch batch = b.build();
+        assertThat(batch.texts()).hasSize(1);
+        assertThat(batch.embeddings()).hasSize(1);
+        assertThat(batch.images()).hasSize(1);
+        assertThat(batch).hasToString("WriteBatch[texts=1, images=1, embeddings=1, records=0, deletions=0]");
+        assertThat(WriteBatch.builder().build().isEmpty()).isTrue();
+
+        assertThatThrownBy(() -> b.embedding(PROMPT.name(), first, new float[] {1, 0, 0, 0}))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Content " + first.hex().substring(0, 12) + " has two different embeddings for slot "
+                        + "'prompt' in one batch");
+        assertThatThrownBy(() -> b.image(new ImageContent(image.hash(), 1, 1, "png", 5)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("Image content " + image.hash().hex().substring(0, 12)
+                        + " is in the batch twice with different attributes");
+        b.record(StoreTestData.record("/a.png", image, first, null));
+        assertThatThrownBy(() -> b.delete("/a.png")).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/a.png' is both written and deleted in one batch");
+        b.delete("/b.png");
+        assertThatThrownBy(() -> b.record(StoreTestData.record("/b.png", image, first, null)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/b.png' is both written and deleted in one batch");
+    }
+
+    @Test
+    void slotsNameTheirTablesSafelyAndCompareOnlyWithinASpace() {
+        assertThatThrownBy(() -> new SlotSpec("Prompt-BGE", Modality.TEXT, 4, "e", "f", null))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Slot name 'Prompt-BGE' is invalid; expected a lower-case identifier matching "
+                        + "[a-z][a-z0-9_]{0,47}, e.g. prompt_bge");
+        assertThatThrownBy(() -> new SlotSpec("p", Modality.TEXT, 0, "e", "f", null))
+                .isInstanceOf(InvalidInputException.class).hasMessage("Slot 'p' has dimension 0; expected > 0");
+        SlotSpec clipText = new SlotSpec("prompt_clip_h", Modality.TEXT, 1024, "t", "f1", "clip-h");
+        SlotSpec clipImage = new SlotSpec("image_clip_h", Modality.IMAGE, 1024, "v", "f2", "clip-h");
+        SlotSpec bge = new SlotSpec("prompt_bge", Modality.TEXT, 1024, "bge", "f3", null);
+        assertThat(clipText.comparableWith(clipImage)).isTrue();
+        assertThat(clipText.comparableWith(bge)).isFalse();
+        assertThat(bge.comparableWith(bge)).isTrue();
+        assertThat(new SlotSpec("x", Modality.TEXT, 768, "t", "f", "clip-h").comparableWith(clipImage)).isFalse();
+    }
+
+    @Test
+    void recordsKeepMicrosecondsAndDemandAReasonForFailures() {
+        ImageRecord r = ImageRecord.builder("/x.png").imageHash(ContentHash.ofText("x")).fileSize(3)
+                .modifiedAt(Instant.parse("2024-01-01T00:00:00.123456789Z")).build();
+        assertThat(r.modifiedAt()).isEqualTo(Instant.parse("2024-01-01T00:00:00.123456Z"));
+        assertThat(r.toBuilder().build()).isEqualTo(r);
+        assertThatThrownBy(() -> ImageRecord.builder("/x.png").fileSize(3).modifiedAt(Instant.EPOCH).failed(" ").build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/x.png' has status FAILED but no error text saying why");
+        assertThatThrownBy(() -> r.toBuilder().modifiedAt(Instant.MAX).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("expected a time between years 1 and 9999");
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("seed", null);
+        assertThatThrownBy(() -> r.toBuilder().parameters(params).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Image '/x.png' has a generation parameter with a null value for 'seed'");
+    }
+
+    @Test
+    void requestsHaveDefaultsAndRanges() {
+        SearchRequest r = SearchRequest.of(SearchQuery.vector("prompt", new Embedding(new float[] {1, 0, 0, 0})));
+        assertThat(r.k()).isEqualTo(10);
+        assertThat(r.targetSlot()).isEqualTo("prompt");
+        assertThat(r.role()).isEqualTo(TextRole.PROMPT);
+        assertThat(r.filter()).isEqualTo(SearchFilter.NONE);
+        NearDuplicateRequest d = NearDuplicateRequest.of("image");
+        assertThat(d.threshold()).isEqualTo(0.95);
+        assertThat(d.neighbours()).isEqualTo(10);
+        assertThatThrownBy(() -> d.withThreshold(1.5)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Near-duplicate threshold is 1.5; expected a similarity in (0, 1]");
+        assertThatThrownBy(() -> d.withNeighbours(0)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Near-duplicate neighbours is 0; expected 1 to 100");
+        assertThatThrownBy(() -> SearchQuery.text("prompt", " ", null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Query text for slot 'prompt' is blank");
+    }
+
+    @Test
+    void duplicateGroupsAreTransitiveWithTheirWeakestLink() {
+        ContentHash a = ContentHash.ofText("a");
+        ContentHash b = ContentHash.ofText("b");
+        ContentHash c = ContentHash.ofText("c");
+        ContentHash d = ContentHash.ofText("d");
+        ContentHash e = ContentHash.ofText("e");
+        DuplicateGrouper grouper = new DuplicateGrouper();
+        grouper.link(a, b, 0.99);
+        grouper.link(c, b, 0.96);
+        grouper.link(d, d, 1.0);
+        List<DuplicateGroup> groups = grouper.groups(List.of(
+                new DuplicateGroup.Member(1, "/3.png", c), new DuplicateGroup.Member(2, "/1.png", a),
+                new DuplicateGroup.Member(3, "/2.png", b), new DuplicateGroup.Member(4, "/4.png", e),
+                new DuplicateGroup.Member(5, "/5.png", e), new DuplicateGroup.Member(6, "/6.png", d)));
+        assertThat(groups).hasSize(2);
+        assertThat(groups.get(0).members()).extracting(DuplicateGroup.Member::path)
+                .containsExactly("/1.png", "/2.png", "/3.png");
+        assertThat(groups.get(0).lowestLink()).isEqualTo(0.96);
+        assertThat(groups.get(1).members()).extracting(DuplicateGroup.Member::path).containsExactly("/4.png", "/5.png");
+        assertThat(groups.get(1).lowestLink()).isEqualTo(1.0);
+        assertThat(grouper.isLinked(a)).isTrue();
+        assertThat(grouper.isLinked(e)).isFalse();
+    }
+
+    @Test
+    void parametersAreWrittenAsJsonStrings() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("prompt \"x\"", "a\\b\nc\td\u0001");
+        p.put("seed", "42");
+        assertThat(ParametersJson.write(p)).isEqualTo("{\"prompt \\\"x\\\"\":\"a\\\\b\\nc\\td\\u0001\",\"seed\":\"42\"}");
+        assertThat(ParametersJson.write(Map.of())).isEqualTo("{}");
+    }
+}

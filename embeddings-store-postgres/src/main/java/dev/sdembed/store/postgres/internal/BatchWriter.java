@@ -1,0 +1,189 @@
+package dev.sdembed.store.postgres.internal;
+
+import dev.sdembed.store.ContentEmbedding;
+import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.ImageRecord;
+import dev.sdembed.store.TextContent;
+import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.WriteResult;
+import dev.sdembed.store.internal.ParametersJson;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Writes one {@link WriteBatch} inside the caller's transaction. Every kind of row goes through binary COPY into a
+ * per-connection temporary staging table, then one {@code INSERT ... SELECT ... ON CONFLICT} moves it into place:
+ * concurrent writers of the same content never duplicate it, and a content another writer added is simply kept.
+ * Rows are moved in key order (contents by hash, slots by name, images by path) so writers touching overlapping
+ * keys lock them in one order and queue instead of deadlocking; reference counts follow in the images triggers.
+ */
+public final class BatchWriter {
+    private static final String IMAGE_COLUMNS = "path, image_hash, prompt_hash, negative_hash, generator, model_name, "
+            + "parameters, width, height, file_size, modified_at, status, error";
+
+    private final Map<String, SlotTable> tables;
+    private final long writeLockKey;
+
+    public BatchWriter(Map<String, SlotTable> tables, long writeLockKey) {
+        this.tables = tables;
+        this.writeLockKey = writeLockKey;
+    }
+
+    /** Writes the batch on {@code c}, which must be inside a transaction the caller commits. */
+    public WriteResult write(Handle c, WriteBatch batch) throws SQLException {
+        CopyManager copy = c.getConnection().unwrap(PGConnection.class).getCopyAPI();
+        // Shared with other writers, exclusive with removeUnreferenced(): a content found present here cannot be
+        // removed before this batch references it.
+        c.execute("SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
+        int texts = batch.texts().isEmpty() ? 0 : writeTexts(c, copy, batch.texts());
+        int images = batch.images().isEmpty() ? 0 : writeImageContents(c, copy, batch.images());
+        Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch.embeddings());
+        int deleted = batch.deletions().isEmpty() ? 0 : delete(c, batch.deletions());
+        int[] records = batch.records().isEmpty() ? new int[3] : writeRecords(c, copy, batch.records());
+        return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
+    }
+
+    private static int writeTexts(Handle c, CopyManager copy, List<TextContent> texts) throws SQLException {
+        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_texts (hash bytea NOT NULL, text text NOT NULL) "
+                + "ON COMMIT DELETE ROWS");
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_texts (hash, text) FROM STDIN (FORMAT binary)")) {
+            for (TextContent t : texts) {
+                w.startRow(2);
+                w.writeBytes(t.hash().toBytes());
+                w.writeText(t.text());
+            }
+            w.finish();
+        }
+        return update(c, "INSERT INTO text_contents (hash, text) SELECT hash, text FROM stage_texts ORDER BY hash "
+                + "ON CONFLICT (hash) DO NOTHING");
+    }
+
+    private static int writeImageContents(Handle c, CopyManager copy, List<ImageContent> images) throws SQLException {
+        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_image_contents (hash bytea NOT NULL, width integer NOT NULL, "
+                + "height integer NOT NULL, format text NOT NULL, byte_size bigint NOT NULL) ON COMMIT DELETE ROWS");
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_image_contents (hash, width, height, format, "
+                + "byte_size) FROM STDIN (FORMAT binary)")) {
+            for (ImageContent i : images) {
+                w.startRow(5);
+                w.writeBytes(i.hash().toBytes());
+                w.writeInt(i.width());
+                w.writeInt(i.height());
+                w.writeText(i.format());
+                w.writeLong(i.byteSize());
+            }
+            w.finish();
+        }
+        return update(c, "INSERT INTO image_contents (hash, width, height, format, byte_size) SELECT hash, width, height, "
+                + "format, byte_size FROM stage_image_contents ORDER BY hash ON CONFLICT (hash) DO NOTHING");
+    }
+
+    private Map<String, Integer> writeEmbeddings(Handle c, CopyManager copy, List<ContentEmbedding> all)
+            throws SQLException {
+        Map<String, List<ContentEmbedding>> bySlot = new TreeMap<>();
+        for (ContentEmbedding e : all) {
+            bySlot.computeIfAbsent(e.slot(), s -> new ArrayList<>()).add(e);
+        }
+        Map<String, Integer> written = new LinkedHashMap<>();
+        for (Map.Entry<String, List<ContentEmbedding>> e : bySlot.entrySet()) {
+            SlotTable table = tables.get(e.getKey());
+            execute(c, table.createStagingSql());
+            try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.stagingTable()
+                    + " (hash, embedding) FROM STDIN (FORMAT binary)")) {
+                for (ContentEmbedding ce : e.getValue()) {
+                    w.startRow(2);
+                    w.writeBytes(ce.content().toBytes());
+                    float[] vector = ce.embedding().vector();
+                    if (table.half()) {
+                        w.writeHalfVector(vector);
+                    } else {
+                        w.writeVector(vector);
+                    }
+                }
+                w.finish();
+            }
+            // A row made by the current model is kept (another writer embedded the same content); a stale one is
+            // replaced.
+            written.put(e.getKey(), c.createUpdate("INSERT INTO " + table.table() + " AS e (hash, fingerprint, "
+                    + "embedding) SELECT hash, :fingerprint, embedding FROM " + table.stagingTable() + " ORDER BY hash "
+                    + "ON CONFLICT (hash) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+                    + "embedding = EXCLUDED.embedding, updated_at = now() WHERE e.fingerprint <> EXCLUDED.fingerprint")
+                    .bind("fingerprint", table.spec().fingerprint())
+                    .execute());
+        }
+        return written;
+    }
+
+    private static int delete(Handle c, List<String> paths) {
+        return c.createUpdate("DELETE FROM images WHERE id IN (SELECT id FROM images WHERE path = ANY (:paths) "
+                        + "ORDER BY path FOR UPDATE)")
+                .bindArray("paths", String.class, paths)
+                .execute();
+    }
+
+    /** Returns {inserted, updated, unchanged}. */
+    private static int[] writeRecords(Handle c, CopyManager copy, List<ImageRecord> records) throws SQLException {
+        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_images (path text NOT NULL, image_hash bytea, "
+                + "prompt_hash bytea, negative_hash bytea, generator text, model_name text, parameters text NOT NULL, "
+                + "width integer NOT NULL, height integer NOT NULL, file_size bigint NOT NULL, "
+                + "modified_at timestamptz NOT NULL, status text NOT NULL, error text) ON COMMIT DELETE ROWS");
+        List<ImageRecord> sorted = new ArrayList<>(records);
+        sorted.sort(Comparator.comparing(ImageRecord::path));
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_images (" + IMAGE_COLUMNS
+                + ") FROM STDIN (FORMAT binary)")) {
+            for (ImageRecord r : sorted) {
+                w.startRow(13);
+                w.writeText(r.path());
+                w.writeBytes(r.imageHash() == null ? null : r.imageHash().toBytes());
+                w.writeBytes(r.promptHash() == null ? null : r.promptHash().toBytes());
+                w.writeBytes(r.negativeHash() == null ? null : r.negativeHash().toBytes());
+                w.writeText(r.generator());
+                w.writeText(r.modelName());
+                w.writeText(ParametersJson.write(r.parameters()));
+                w.writeInt(r.width());
+                w.writeInt(r.height());
+                w.writeLong(r.fileSize());
+                w.writeTimestamp(r.modifiedAt());
+                w.writeText(Rows.status(r.status()));
+                w.writeText(r.error());
+            }
+            w.finish();
+        }
+        String[] columns = IMAGE_COLUMNS.split(", ");
+        StringBuilder set = new StringBuilder();
+        StringBuilder stored = new StringBuilder();
+        StringBuilder incoming = new StringBuilder();
+        for (String col : columns) {
+            if (col.equals("path")) {
+                continue;
+            }
+            set.append(col).append(" = EXCLUDED.").append(col).append(", ");
+            stored.append(stored.length() == 0 ? "" : ", ").append("i.").append(col);
+            incoming.append(incoming.length() == 0 ? "" : ", ").append("EXCLUDED.").append(col);
+        }
+        String sql = "INSERT INTO images AS i (" + IMAGE_COLUMNS + ") SELECT "
+                + IMAGE_COLUMNS.replace("parameters", "parameters::jsonb") + " FROM stage_images ORDER BY path "
+                + "ON CONFLICT (path) DO UPDATE SET " + set + "updated_at = now() "
+                + "WHERE (" + stored + ") IS DISTINCT FROM (" + incoming + ") "
+                + "RETURNING (xmax = 0) AS inserted";
+        List<Boolean> changed = c.createQuery(sql).mapTo(Boolean.class).list();
+        int inserted = (int) changed.stream().filter(b -> b).count();
+        int updated = changed.size() - inserted;
+        return new int[] {inserted, updated, records.size() - inserted - updated};
+    }
+
+    private static void execute(Handle c, String sql) {
+        c.execute(sql);
+    }
+
+    private static int update(Handle c, String sql) {
+        return c.createUpdate(sql).execute();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.sdembed.store.postgres.internal;
+
+import com.pgvector.PGvector;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Streams rows to {@code COPY ... FROM STDIN (FORMAT binary)} through a fixed buffer, so a batch of any size never
+ * exists twice in memory. Binary COPY skips text parsing of floats, the dominant cost of loading vectors.
+ */
+final class BinaryCopyWriter implements AutoCloseable {
+    private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0,
+            0, 0, 0, 0, 0, 0, 0, 0};
+    private static final int BUFFER = 1 << 16;
+    /** PostgreSQL timestamps count microseconds from 2000-01-01T00:00:00Z. */
+    private static final Instant PG_EPOCH = Instant.parse("2000-01-01T00:00:00Z");
+
+    private final CopyIn copy;
+    private final byte[] buffer = new byte[BUFFER];
+    private int used;
+    private boolean ended;
+
+    BinaryCopyWriter(CopyManager manager, String copySql) throws SQLException {
+        this.copy = manager.copyIn(copySql);
+        put(HEADER, 0, HEADER.length);
+    }
+
+    void startRow(int fields) throws SQLException {
+        ensure(2);
+        putShort(fields);
+    }
+
+    void writeNull() throws SQLException {
+        ensure(4);
+        putInt(-1);
+    }
+
+    void writeBytes(byte[] value) throws SQLException {
+        if (value == null) {
+            writeNull();
+            return;
+        }
+        ensure(4);
+        putInt(value.length);
+        put(value, 0, value.length);
+    }
+
+    void writeText(String value) throws SQLException {
+        writeBytes(value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void writeInt(int value) throws SQLException {
+        ensure(8);
+        putInt(4);
+        putInt(value);
+    }
+
+    void writeLong(long value) throws SQLException {
+        ensure(12);
+        putInt(8);
+        putLong(value);
+    }
+
+    void writeTimestamp(Instant value) throws SQLException {
+        writeLong(ChronoUnit.MICROS.between(PG_EPOCH, value));
+    }
+
+    /** pgvector's binary {@code vector}: int16 dimension, int16 unused, float4 components, as pgvector-java writes it. */
+    void writeVector(float[] vector) throws SQLException {
+        PGvector v = new PGvector(vector);
+        int length = v.lengthInBytes();
+        ensure(4 + length);
+        putInt(length);
+        if (used + length <= buffer.length) {
+            v.toBytes(buffer, used);
+            used += length;
+        } else {
+            byte[] bytes = new byte[length];
+            v.toBytes(bytes, 0);
+            put(bytes, 0, length);
+        }
+    }
+
+    /** pgvector's binary {@code halfvec}: int16 dimension, int16 unused, binary16 components. */
+    void writeHalfVector(float[] vector) throws SQLException {
+        int length = 4 + 2 * vector.length;
+        ensure(8);
+        putInt(length);
+        putShort(vector.length);
+        putShort(0);
+        for (float f : vector) {
+            ensure(2);
+            putShort(Float16.fromFloat(f));
+        }
+    }
+
+    /** Ends the copy and returns the number of rows the server received. */
+    long finish() throws SQLException {
+        ensure(2);
+        putShort(-1);
+        flush();
+        ended = true;
+        return copy.endCopy();
+    }
+
+    @Override
+    public void close() throws SQLException {
+        if (!ended && copy.isActive()) {
+            copy.cancelCopy();
+        }
+    }
+
+    private void ensure(int bytes) throws SQLException {
+        if (used + bytes > buffer.length) {
+            flush();
+        }
+    }
+
+    private void flush() throws SQLException {
+        if (used > 0) {
+            copy.writeToCopy(buffer, 0, used);
+            used = 0;
+        }
+    }
+
+    private void put(byte[] bytes, int offset, int length) throws SQLException {
+        while (length > 0) {
+            if (used == buffer.length) {
+                flush();
+            }
+            int n = Math.min(length, buffer.length - used);
+            System.arraycopy(bytes, offset, buffer, used, n);
+            used += n;
+            offset += n;
+            length -= n;
+        }
+    }
+
+    private void putShort(int v) {
+        buffer[used++] = (byte) (v >>> 8);
+        buffer[used++] = (byte) v;
+    }
+
+    private void putInt(int v) {
+        buffer[used++] = (byte) (v >>> 24);
+        buffer[used++] = (byte) (v >>> 16);
+        buffer[used++] = (byte) (v >>> 8);
+        buffer[used++] = (byte) v;
+    }
+
+    private void putLong(long v) {
+        putInt((int) (v >>> 32));
+        putInt((int) v);
+    }
+}

@@ -1,0 +1,360 @@
+package dev.sdembed.store.postgres.internal;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.StoreException;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.SlotSpec;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a schema up to date at start: pgvector present and recent enough, versioned migrations applied once
+ * (recorded with their checksum in {@code schema_version}), one embedding table per configured slot, the slot
+ * registry updated. All of it runs under a session advisory lock per schema, so processes starting together apply
+ * each step exactly once and the others wait, then find nothing to do.
+ */
+public final class SchemaSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaSetup.class);
+    private static final String MIGRATIONS = "/dev/sdembed/store/postgres/migrations/";
+    private static final Pattern MIGRATION_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
+    /** Iterative index scans (filtered searches that still return k rows) came in pgvector 0.8.0. */
+    public static final String MIN_PGVECTOR = "0.8.0";
+
+    /** One migration script of this build. */
+    public record Migration(int version, String description, String sql, String checksum) {
+    }
+
+    /**
+     * What setup found and did.
+     *
+     * @param applied         versions this call applied (empty when the schema was already current)
+     * @param vectorSchema    the schema holding pgvector's types, for the search path
+     * @param pgvectorVersion the installed pgvector version
+     * @param tables          the configured slots' tables, in configuration order
+     */
+    public record Result(List<Integer> applied, String vectorSchema, String pgvectorVersion,
+                         Map<String, SlotTable> tables) {
+    }
+
+    private SchemaSetup() {
+    }
+
+    /** The migrations of this build, in version order. */
+    public static List<Migration> migrations() {
+        List<Migration> all = new ArrayList<>();
+        for (String name : readResource("index.txt").split("\\R")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            Matcher m = MIGRATION_NAME.matcher(name.trim());
+            if (!m.matches()) {
+                throw new IllegalStateException("Bad migration file name in index.txt: " + name);
+            }
+            String sql = readResource(name.trim());
+            String checksum = HexFormat.of().formatHex(ContentHash.sha256().digest(sql.getBytes(StandardCharsets.UTF_8)));
+            all.add(new Migration(Integer.parseInt(m.group(1)), m.group(2), sql, checksum));
+        }
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).version() != i + 1) {
+                throw new IllegalStateException("Migrations must be numbered 1, 2, 3, ... in index.txt; found "
+                        + all.stream().map(Migration::version).toList());
+            }
+        }
+        return all;
+    }
+
+    /** Runs setup on {@code connection} (autocommit on; left as found). */
+    public static Result run(Connection connection, String schema, List<SlotSpec> slots, boolean halfPrecision,
+                             int hnswM, int hnswEfConstruction) throws SQLException {
+        long key = Identifiers.lockKey("migrate", schema);
+        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
+            lock.setLong(1, key);
+            lock.execute();
+        }
+        try {
+            String[] vector = ensurePgvector(connection);
+            String searchPath = searchPath(schema, vector[0]);
+            try (Statement st = connection.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
+                st.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(schema) + ".schema_version ("
+                        + "version integer PRIMARY KEY, description text NOT NULL, checksum text NOT NULL, "
+                        + "applied_at timestamptz NOT NULL DEFAULT now())");
+            }
+            List<Integer> applied = migrate(connection, schema, searchPath);
+            Map<String, SlotTable> tables = registerSlots(connection, schema, searchPath, slots, halfPrecision,
+                    hnswM, hnswEfConstruction);
+            return new Result(applied, vector[0], vector[1], tables);
+        } finally {
+            try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                unlock.setLong(1, key);
+                unlock.execute();
+            }
+        }
+    }
+
+    /** {@code "schema", "vector schema"}: tables resolve in the store's schema, types in pgvector's. */
+    public static String searchPath(String schema, String vectorSchema) {
+        return vectorSchema.equals(schema) ? Identifiers.quote(schema)
+                : Identifiers.quote(schema) + ", " + Identifiers.quote(vectorSchema);
+    }
+
+    /** The vector type for a slot: {@code halfvec} when asked or beyond what HNSW indexes on {@code vector}. */
+    public static String vectorType(SlotSpec slot, boolean halfPrecision) {
+        if (slot.dimension() > SlotTable.MAX_HALFVEC_DIMENSIONS) {
+            throw new InvalidInputException("Slot '" + slot.name() + "' has " + slot.dimension()
+                    + " dimensions; pgvector's HNSW index takes at most " + SlotTable.MAX_HALFVEC_DIMENSIONS
+                    + " (as halfvec)");
+        }
+        return halfPrecision || slot.dimension() > SlotTable.MAX_VECTOR_DIMENSIONS ? "halfvec" : "vector";
+    }
+
+    private static String[] ensurePgvector(Connection c) throws SQLException {
+        String[] found = findPgvector(c);
+        if (found == null) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION IF NOT EXISTS vector");
+            } catch (SQLException e) {
+                if (findPgvector(c) == null) {
+                    throw new StoreException("The pgvector extension is not installed in database '" + c.getCatalog()
+                            + "' and cannot be created by this user (" + e.getMessage().lines().findFirst().orElse("")
+                            + "). Run CREATE EXTENSION vector as a superuser; if the server lacks pgvector, run "
+                            + "scripts/install-prerequisites.sh on it.", e);
+                }
+            }
+            found = findPgvector(c);
+            LOG.info("Created extension vector {} in schema {}", found[1], found[0]);
+        }
+        if (compareVersions(found[1], MIN_PGVECTOR) < 0) {
+            throw new StoreException("pgvector " + found[1] + " is installed in database '" + c.getCatalog()
+                    + "'; sdembed needs " + MIN_PGVECTOR + " or later for iterative index scans. Install it "
+                    + "(scripts/install-prerequisites.sh) and run ALTER EXTENSION vector UPDATE.");
+        }
+        return found;
+    }
+
+    private static String[] findPgvector(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT n.nspname, e.extversion FROM pg_extension e "
+                     + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'")) {
+            return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
+        }
+    }
+
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("[.-]");
+        String[] y = b.split("[.-]");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int p = i < x.length ? leadingInt(x[i]) : 0;
+            int q = i < y.length ? leadingInt(y[i]) : 0;
+            if (p != q) {
+                return Integer.compare(p, q);
+            }
+        }
+        return 0;
+    }
+
+    private static int leadingInt(String s) {
+        int end = 0;
+        while (end < s.length() && Character.isDigit(s.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? 0 : Integer.parseInt(s.substring(0, end));
+    }
+
+    private static List<Integer> migrate(Connection c, String schema, String searchPath) throws SQLException {
+        Map<Integer, String> done = new TreeMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT version, checksum FROM " + Identifiers.quote(schema)
+                     + ".schema_version ORDER BY version")) {
+            while (rs.next()) {
+                done.put(rs.getInt(1), rs.getString(2));
+            }
+        }
+        List<Migration> migrations = migrations();
+        for (Map.Entry<Integer, String> d : done.entrySet()) {
+            if (d.getKey() > migrations.size()) {
+                throw new StoreException("Schema '" + schema + "' is at version " + d.getKey()
+                        + " but this build of sdembed knows migrations up to " + migrations.size()
+                        + "; use the newer sdembed that wrote it");
+            }
+            Migration m = migrations.get(d.getKey() - 1);
+            if (!m.checksum().equals(d.getValue())) {
+                throw new StoreException("Migration V" + m.version() + " (" + m.description()
+                        + ") was changed after it was applied to schema '" + schema + "' (checksum "
+                        + d.getValue().substring(0, 12) + " in the database, " + m.checksum().substring(0, 12)
+                        + " in this build); add a new migration instead of editing an applied one");
+            }
+        }
+        List<Integer> applied = new ArrayList<>();
+        for (Migration m : migrations) {
+            if (done.containsKey(m.version())) {
+                continue;
+            }
+            inTransaction(c, () -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL search_path TO " + searchPath);
+                    st.execute(m.sql());
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
+                        + ".schema_version (version, description, checksum) VALUES (?, ?, ?)")) {
+                    ps.setInt(1, m.version());
+                    ps.setString(2, m.description());
+                    ps.setString(3, m.checksum());
+                    ps.executeUpdate();
+                }
+            });
+            LOG.info("Applied migration V{} ({}) to schema {}", m.version(), m.description(), schema);
+            applied.add(m.version());
+        }
+        return applied;
+    }
+
+    private static Map<String, SlotTable> registerSlots(Connection c, String schema, String searchPath,
+                                                        List<SlotSpec> slots, boolean halfPrecision, int m,
+                                                        int efConstruction) throws SQLException {
+        Map<String, SlotTable> tables = new LinkedHashMap<>();
+        for (SlotSpec slot : slots) {
+            SlotTable table = new SlotTable(slot, vectorType(slot, halfPrecision));
+            inTransaction(c, () -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL search_path TO " + searchPath);
+                }
+                registerSlot(c, schema, table, m, efConstruction);
+            });
+            tables.put(slot.name(), table);
+        }
+        return tables;
+    }
+
+    private static void registerSlot(Connection c, String schema, SlotTable table, int m, int efConstruction)
+            throws SQLException {
+        SlotSpec slot = table.spec();
+        String modality = slot.modality().name().toLowerCase(Locale.ROOT);
+        try (PreparedStatement ps = c.prepareStatement("SELECT modality, dimension, vector_type, encoder_name, "
+                + "fingerprint, embedding_space FROM slots WHERE name = ?")) {
+            ps.setString(1, slot.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String storedModality = rs.getString(1);
+                    int storedDimension = rs.getInt(2);
+                    String storedType = rs.getString(3);
+                    if (!storedModality.equals(modality) || storedDimension != slot.dimension()
+                            || !storedType.equals(table.vectorType())) {
+                        throw new InvalidInputException("Slot '" + slot.name() + "' in schema '" + schema + "' holds "
+                                + storedModality + " embeddings as " + storedType + "(" + storedDimension
+                                + ") but is configured as " + modality + " " + table.columnType() + " (encoder '"
+                                + slot.encoderName() + "'); configure a new slot name for a different encoder shape");
+                    }
+                    String storedFingerprint = rs.getString(5);
+                    boolean changed = !storedFingerprint.equals(slot.fingerprint())
+                            || !rs.getString(4).equals(slot.encoderName())
+                            || !Objects.equals(rs.getString(6), slot.embeddingSpace());
+                    if (changed) {
+                        updateSlot(c, slot);
+                        if (!storedFingerprint.equals(slot.fingerprint())) {
+                            LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by "
+                                    + "the previous model are stale until re-embedded", slot.name(),
+                                    abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
+                        }
+                    }
+                    ensureTable(c, table, m, efConstruction);
+                    return;
+                }
+            }
+        }
+        ensureTable(c, table, m, efConstruction);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO slots (name, modality, dimension, vector_type, "
+                + "encoder_name, fingerprint, embedding_space) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, slot.name());
+            ps.setString(2, modality);
+            ps.setInt(3, slot.dimension());
+            ps.setString(4, table.vectorType());
+            ps.setString(5, slot.encoderName());
+            ps.setString(6, slot.fingerprint());
+            ps.setString(7, slot.embeddingSpace());
+            ps.executeUpdate();
+        }
+        LOG.info("Created slot {} ({} {}, encoder {}) in schema {}", slot.name(), slot.modality(), table.columnType(),
+                slot.encoderName(), schema);
+    }
+
+    private static void updateSlot(Connection c, SlotSpec slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE slots SET encoder_name = ?, fingerprint = ?, "
+                + "embedding_space = ?, updated_at = now() WHERE name = ?")) {
+            ps.setString(1, slot.encoderName());
+            ps.setString(2, slot.fingerprint());
+            ps.setString(3, slot.embeddingSpace());
+            ps.setString(4, slot.name());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Idempotent: also recreates an index dropped for a bulk load by a process that did not finish. */
+    private static void ensureTable(Connection c, SlotTable table, int m, int efConstruction) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(table.createTableSql());
+            st.execute(table.createFingerprintIndexSql());
+            st.execute(table.createVectorIndexSql(m, efConstruction));
+        }
+    }
+
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    private static void inTransaction(Connection c, SqlWork work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
+    }
+
+    private static String readResource(String name) {
+        try (InputStream in = SchemaSetup.class.getResourceAsStream(MIGRATIONS + name)) {
+            if (in == null) {
+                throw new IllegalStateException("Migration resource " + MIGRATIONS + name + " is missing from the build");
+            }
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                StringBuilder sb = new StringBuilder();
+                r.lines().forEach(l -> sb.append(l).append('\n'));
+                return sb.toString();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read migration resource " + name, e);
+        }
+    }
+}

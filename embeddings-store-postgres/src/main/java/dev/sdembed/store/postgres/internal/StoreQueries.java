@@ -1,0 +1,348 @@
+package dev.sdembed.store.postgres.internal;
+
+import com.pgvector.PGhalfvec;
+import com.pgvector.PGvector;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.DuplicateGroup;
+import dev.sdembed.store.ImageStatus;
+import dev.sdembed.store.InvariantReport;
+import dev.sdembed.store.MaintenanceResult;
+import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.SearchFilter;
+import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.SlotStats;
+import dev.sdembed.store.StoreStats;
+import dev.sdembed.store.StoredImage;
+import dev.sdembed.store.TextRole;
+import dev.sdembed.store.internal.DuplicateGrouper;
+import dev.sdembed.store.internal.ResolvedSearch;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.argument.ObjectArgument;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/** The store's reads, maintenance and checks, each on a handle inside the caller's transaction. */
+public final class StoreQueries {
+    private final Map<String, SlotTable> tables;
+    private final long writeLockKey;
+
+    public StoreQueries(Map<String, SlotTable> tables, long writeLockKey) {
+        this.tables = tables;
+        this.writeLockKey = writeLockKey;
+    }
+
+    public Set<ContentHash> embedded(Handle h, SlotTable t, Collection<ContentHash> hashes) throws SQLException {
+        Set<ContentHash> found = new HashSet<>();
+        h.createQuery("SELECT hash FROM " + t.table() + " WHERE hash = ANY (:hashes) AND fingerprint = :fingerprint")
+                .bind("hashes", hashArray(h, hashes))
+                .bind("fingerprint", t.spec().fingerprint())
+                .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
+                .forEach(found::add);
+        return found;
+    }
+
+    public Map<ContentHash, Long> referenceCounts(Handle h, Modality kind, Collection<ContentHash> hashes)
+            throws SQLException {
+        String table = kind == Modality.TEXT ? "text_contents" : "image_contents";
+        Map<ContentHash, Long> counts = new LinkedHashMap<>();
+        h.createQuery("SELECT hash, ref_count FROM " + table + " WHERE hash = ANY (:hashes)")
+                .bind("hashes", hashArray(h, hashes))
+                .map((rs, ctx) -> Map.entry(ContentHash.of(rs.getBytes(1)), rs.getLong(2)))
+                .forEach(e -> counts.put(e.getKey(), e.getValue()));
+        return counts;
+    }
+
+    /** A {@code bytea[]} parameter; the driver takes {@code byte[][]}, not Jdbi's {@code Object[]} of arrays. */
+    private static Argument hashArray(Handle h, Collection<ContentHash> hashes) throws SQLException {
+        byte[][] keys = new byte[hashes.size()][];
+        int i = 0;
+        for (ContentHash hash : hashes) {
+            keys[i++] = hash.toBytes();
+        }
+        return ObjectArgument.of(h.getConnection().createArrayOf("bytea", keys), Types.ARRAY);
+    }
+
+    public Map<String, StoredImage> findImages(Handle h, Collection<String> paths) {
+        Map<String, StoredImage> found = new LinkedHashMap<>();
+        h.createQuery(Rows.IMAGE_SELECT + "WHERE i.path = ANY (:paths)")
+                .bindArray("paths", String.class, List.copyOf(paths))
+                .map(Rows.STORED_IMAGE)
+                .forEach(s -> found.put(s.path(), s));
+        return found;
+    }
+
+    public Optional<StoredImage> findImage(Handle h, long id) {
+        return h.createQuery(Rows.IMAGE_SELECT + "WHERE i.id = :id").bind("id", id).map(Rows.STORED_IMAGE).findOne();
+    }
+
+    public List<StoredImage> listImages(Handle h, ImageStatus status, String afterPath, int limit) {
+        StringBuilder sql = new StringBuilder(Rows.IMAGE_SELECT).append("WHERE true");
+        if (status != null) {
+            sql.append(" AND i.status = :status");
+        }
+        if (afterPath != null) {
+            sql.append(" AND i.path > :after");
+        }
+        sql.append(" ORDER BY i.path LIMIT :limit");
+        Query q = h.createQuery(sql.toString()).bind("limit", limit);
+        if (status != null) {
+            q.bind("status", Rows.status(status));
+        }
+        if (afterPath != null) {
+            q.bind("after", afterPath);
+        }
+        return q.map(Rows.STORED_IMAGE).list();
+    }
+
+    /** Top-k by the target slot's HNSW index, filtered through iterative index scans. */
+    public List<SearchHit> search(Handle h, ResolvedSearch r, int efSearch) throws SQLException {
+        SlotTable target = tables.get(r.targetSlot().name());
+        configureSearch(h, Math.max(efSearch, r.k()));
+        Embedding vector = r.vector();
+        Long exclude = null;
+        if (r.byStoredImage()) {
+            StoredVector stored = storedVector(h, r);
+            vector = stored.vector();
+            exclude = stored.imageId();
+        }
+        String column = target.imageColumn(r.role());
+        StringBuilder sql = new StringBuilder()
+                .append("WITH hits AS MATERIALIZED (SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, ")
+                .append("e.hash AS content, e.embedding <#> ").append(target.queryVector("q")).append(" AS distance ")
+                .append("FROM ").append(target.table()).append(" e JOIN images i ON i.").append(column)
+                .append(" = e.hash WHERE e.fingerprint = :fingerprint AND i.status = 'ok'");
+        appendFilter(sql, r.filter());
+        if (exclude != null) {
+            sql.append(" AND i.id <> :exclude");
+        }
+        sql.append(" ORDER BY e.embedding <#> ").append(target.queryVector("q")).append(" LIMIT :k) ")
+                .append("SELECT h.id, h.path, h.generator, h.model_name, h.content, -h.distance AS score, t.text ")
+                .append("FROM hits h LEFT JOIN text_contents t ON t.hash = h.prompt_hash ORDER BY h.distance, h.id");
+        Query q = h.createQuery(sql.toString())
+                .bind("q", ObjectArgument.of(new PGvector(vector.vector()), Types.OTHER))
+                .bind("fingerprint", target.spec().fingerprint())
+                .bind("k", r.k());
+        bindFilter(q, r.filter());
+        if (exclude != null) {
+            q.bind("exclude", exclude.longValue());
+        }
+        return q.map((rs, ctx) -> new SearchHit(rs.getLong("id"), rs.getString("path"), rs.getDouble("score"),
+                ContentHash.of(rs.getBytes("content")), rs.getString("generator"), rs.getString("model_name"),
+                rs.getString("text"))).list();
+    }
+
+    private record StoredVector(long imageId, Embedding vector) {
+    }
+
+    private StoredVector storedVector(Handle h, ResolvedSearch r) throws SQLException {
+        SlotTable slot = tables.get(r.querySlot().name());
+        String column = slot.imageColumn(r.role());
+        Query q = h.createQuery("SELECT i.id, i.status, i." + column + " AS content, e.embedding::text AS embedding, "
+                + "e.fingerprint FROM images i LEFT JOIN " + slot.table() + " e ON e.hash = i." + column + " WHERE "
+                + (r.imageId() != null ? "i.id = :id" : "i.path = :path"));
+        if (r.imageId() != null) {
+            q.bind("id", r.imageId().longValue());
+        } else {
+            q.bind("path", r.imagePath());
+        }
+        Map<String, Object> row = q.mapToMap().findOne()
+                .orElseThrow(() -> r.noStoredEmbedding("no image with that " + (r.imageId() != null ? "id" : "path")
+                        + " is stored"));
+        if (row.get("content") == null) {
+            throw r.noStoredEmbedding(ImageStatus.FAILED.name().equalsIgnoreCase((String) row.get("status"))
+                    ? "the image failed to index" : "the image has no " + describe(slot, r.role()));
+        }
+        if (row.get("embedding") == null) {
+            throw r.noStoredEmbedding("its content has not been embedded in that slot yet");
+        }
+        if (!slot.spec().fingerprint().equals(row.get("fingerprint"))) {
+            throw r.noStoredEmbedding("its embedding is stale (made by another model) until it is re-embedded");
+        }
+        String text = (String) row.get("embedding");
+        float[] values = slot.half() ? new PGhalfvec(text).toArray() : new PGvector(text).toArray();
+        return new StoredVector(((Number) row.get("id")).longValue(), new Embedding(values));
+    }
+
+    private static String describe(SlotTable slot, TextRole role) {
+        if (slot.spec().modality() == Modality.IMAGE) {
+            return "image content";
+        }
+        return role == TextRole.NEGATIVE ? "negative prompt" : "prompt";
+    }
+
+    /** Links each content to its nearest neighbours through the index (one index scan per content), then groups. */
+    public List<DuplicateGroup> nearDuplicates(Handle h, SlotTable t, NearDuplicateRequest request, int efSearch) {
+        configureSearch(h, Math.max(efSearch, request.neighbours() + 1));
+        String column = t.imageColumn(request.role());
+        StringBuilder members = new StringBuilder(" FROM images i WHERE i.status = 'ok' AND i.").append(column)
+                .append(" IS NOT NULL");
+        appendFilter(members, request.filter());
+        String links = "SELECT a.hash AS a, n.hash AS b, -n.distance AS similarity FROM " + t.table() + " a "
+                + "CROSS JOIN LATERAL (SELECT b.hash, b.embedding <#> a.embedding AS distance FROM " + t.table() + " b "
+                + "WHERE b.fingerprint = :fingerprint ORDER BY b.embedding <#> a.embedding LIMIT :limit) n "
+                + "WHERE a.fingerprint = :fingerprint AND a.hash IN (SELECT i." + column + members + ") "
+                + "AND n.hash <> a.hash AND -n.distance >= :threshold";
+        DuplicateGrouper grouper = new DuplicateGrouper();
+        Query linkQuery = h.createQuery(links)
+                .bind("fingerprint", t.spec().fingerprint())
+                .bind("limit", request.neighbours() + 1)
+                .bind("threshold", request.threshold())
+                .setFetchSize(10_000);
+        bindFilter(linkQuery, request.filter());
+        linkQuery.map((rs, ctx) -> {
+            grouper.link(ContentHash.of(rs.getBytes(1)), ContentHash.of(rs.getBytes(2)), rs.getDouble(3));
+            return Boolean.TRUE;
+        }).forEach(ignored -> { });
+
+        // Members stream in content order; a content's images are kept when it is linked or shared by two images,
+        // so memory follows the duplicates found, not the library.
+        Query memberQuery = h.createQuery("SELECT i.id, i.path, i." + column + " AS content" + members
+                + " ORDER BY i." + column + ", i.path").setFetchSize(10_000);
+        bindFilter(memberQuery, request.filter());
+        List<DuplicateGroup.Member> kept = new ArrayList<>();
+        List<DuplicateGroup.Member> run = new ArrayList<>();
+        try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> new DuplicateGroup.Member(
+                rs.getLong(1), rs.getString(2), ContentHash.of(rs.getBytes(3)))).stream()) {
+            stream.forEach(m -> {
+                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
+                    keep(grouper, run, kept);
+                }
+                run.add(m);
+            });
+        }
+        keep(grouper, run, kept);
+        return grouper.groups(kept);
+    }
+
+    private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
+                             List<DuplicateGroup.Member> kept) {
+        if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
+            kept.addAll(run);
+        }
+        run.clear();
+    }
+
+    public StoreStats stats(Handle h) {
+        Map<String, Object> images = h.createQuery("SELECT count(*) AS total, count(*) FILTER (WHERE status = 'failed') "
+                + "AS failed FROM images").mapToMap().one();
+        long texts = h.createQuery("SELECT count(*) FROM text_contents").mapTo(Long.class).one();
+        long imageContents = h.createQuery("SELECT count(*) FROM image_contents").mapTo(Long.class).one();
+        List<SlotStats> slots = new ArrayList<>();
+        for (SlotTable t : tables.values()) {
+            Map<String, Object> row = h.createQuery("SELECT count(*) AS embeddings, "
+                    + "count(*) FILTER (WHERE e.fingerprint <> :fingerprint) AS stale, "
+                    + "coalesce(sum(c.ref_count), 0) AS refs FROM " + t.table() + " e JOIN " + t.contentTable()
+                    + " c ON c.hash = e.hash").bind("fingerprint", t.spec().fingerprint()).mapToMap().one();
+            slots.add(new SlotStats(t.spec().name(), asLong(row.get("embeddings")), asLong(row.get("stale")),
+                    asLong(row.get("refs")), t.bytesPerVector()));
+        }
+        return new StoreStats(asLong(images.get("total")), asLong(images.get("failed")), texts, imageContents, slots);
+    }
+
+    public MaintenanceResult removeUnreferenced(Handle h) {
+        // Exclusive against writers' shared lock: no batch can be between "content exists" and "image references it".
+        h.execute("SELECT pg_advisory_xact_lock(?)", writeLockKey);
+        Map<String, Long> embeddings = new LinkedHashMap<>();
+        for (SlotTable t : tables.values()) {
+            embeddings.put(t.spec().name(), (long) h.createUpdate("DELETE FROM " + t.table() + " e USING "
+                    + t.contentTable() + " c WHERE c.hash = e.hash AND c.ref_count = 0").execute());
+        }
+        long texts = h.createUpdate("DELETE FROM text_contents WHERE ref_count = 0").execute();
+        long images = h.createUpdate("DELETE FROM image_contents WHERE ref_count = 0").execute();
+        return new MaintenanceResult(texts, images, embeddings);
+    }
+
+    public InvariantReport checkInvariants(Handle h) {
+        List<InvariantReport.Violation> violations = new ArrayList<>();
+        long total = violations(h, "WITH refs AS (SELECT h, count(*) AS n FROM (SELECT prompt_hash AS h FROM images "
+                + "UNION ALL SELECT negative_hash FROM images) x WHERE h IS NOT NULL GROUP BY h) " + refCountSql(
+                "text_contents"), Modality.TEXT, violations);
+        total += violations(h, "WITH refs AS (SELECT image_hash AS h, count(*) AS n FROM images "
+                + "WHERE image_hash IS NOT NULL GROUP BY image_hash) " + refCountSql("image_contents"), Modality.IMAGE,
+                violations);
+        for (SlotTable t : tables.values()) {
+            total += violations(h, "SELECT e.hash, true AS orphan, false AS missing, 0 AS stored, 0 AS actual, "
+                    + "count(*) OVER () AS total FROM " + t.table() + " e LEFT JOIN " + t.contentTable()
+                    + " c ON c.hash = e.hash WHERE c.hash IS NULL ORDER BY 1 LIMIT " + InvariantReport.MAX_REPORTED,
+                    t.spec().modality(), violations);
+        }
+        long texts = h.createQuery("SELECT count(*) FROM text_contents").mapTo(Long.class).one();
+        long images = h.createQuery("SELECT count(*) FROM image_contents").mapTo(Long.class).one();
+        return new InvariantReport(texts, images, violations, total);
+    }
+
+    private static String refCountSql(String table) {
+        return "SELECT coalesce(c.hash, r.h) AS hash, false AS orphan, c.hash IS NULL AS missing, "
+                + "coalesce(c.ref_count, 0) AS stored, coalesce(r.n, 0) AS actual, count(*) OVER () AS total "
+                + "FROM " + table + " c FULL JOIN refs r ON r.h = c.hash "
+                + "WHERE c.hash IS NULL OR c.ref_count <> coalesce(r.n, 0) ORDER BY 1 LIMIT " + InvariantReport.MAX_REPORTED;
+    }
+
+    /** Adds the listed violations and returns how many there are in all. */
+    private static long violations(Handle h, String sql, Modality kind, List<InvariantReport.Violation> out) {
+        long[] total = {0};
+        h.createQuery(sql).map((rs, ctx) -> {
+            total[0] = rs.getLong("total");
+            InvariantReport.Kind what = rs.getBoolean("orphan") ? InvariantReport.Kind.ORPHAN_EMBEDDING
+                    : rs.getBoolean("missing") ? InvariantReport.Kind.MISSING_CONTENT
+                    : InvariantReport.Kind.WRONG_REFERENCE_COUNT;
+            return new InvariantReport.Violation(what, kind, ContentHash.of(rs.getBytes("hash")), rs.getLong("stored"),
+                    rs.getLong("actual"));
+        }).forEach(v -> add(out, v));
+        return total[0];
+    }
+
+    private static void add(List<InvariantReport.Violation> violations, InvariantReport.Violation v) {
+        if (violations.size() < InvariantReport.MAX_REPORTED) {
+            violations.add(v);
+        }
+    }
+
+    private static void configureSearch(Handle h, int efSearch) {
+        // Relaxed order lets the scan continue past filtered-out rows and is re-sorted by the outer query.
+        h.execute("SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'relaxed_order', "
+                + "true), set_config('jit', 'off', true)", String.valueOf(Math.min(efSearch, 1000)));
+    }
+
+    private static void appendFilter(StringBuilder sql, SearchFilter filter) {
+        if (filter.pathPrefix() != null) {
+            sql.append(" AND starts_with(i.path, :pathPrefix)");
+        }
+        if (filter.generator() != null) {
+            sql.append(" AND i.generator = :generator");
+        }
+        if (filter.modelName() != null) {
+            sql.append(" AND i.model_name = :modelName");
+        }
+    }
+
+    private static void bindFilter(SqlStatement<?> statement, SearchFilter filter) {
+        if (filter.pathPrefix() != null) {
+            statement.bind("pathPrefix", filter.pathPrefix());
+        }
+        if (filter.generator() != null) {
+            statement.bind("generator", filter.generator());
+        }
+        if (filter.modelName() != null) {
+            statement.bind("modelName", filter.modelName());
+        }
+    }
+
+    private static long asLong(Object value) {
+        return ((Number) value).longValue();
+    }
+}

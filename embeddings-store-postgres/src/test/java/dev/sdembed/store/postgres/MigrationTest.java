@@ -1,0 +1,107 @@
+package dev.sdembed.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.StoreException;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.EmbeddingStoreContract;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.postgres.internal.SchemaSetup;
+import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/** Versioned migrations and slot registration at start (two processes at once: {@link MultiProcessTest}). */
+class MigrationTest {
+    private static final PostgresTestServer SERVER = PostgresTestServer.shared();
+
+    @Test
+    void migratingTwiceInARowIsANoOp() throws Exception {
+        String schema = SERVER.newSchema("migrate_twice");
+        String before;
+        long tableOid;
+        try (PostgresEmbeddingStore first = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(first.appliedMigrations()).containsExactly(1);
+            before = single("SELECT version || ' ' || checksum || ' ' || applied_at FROM " + schema + ".schema_version");
+            tableOid = Long.parseLong(single("SELECT '" + schema + ".emb_prompt_test'::regclass::oid"));
+        }
+        try (PostgresEmbeddingStore second = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(second.appliedMigrations()).isEmpty();
+        }
+        assertThat(single("SELECT version || ' ' || checksum || ' ' || applied_at FROM " + schema + ".schema_version"))
+                .isEqualTo(before);
+        assertThat(Long.parseLong(single("SELECT '" + schema + ".emb_prompt_test'::regclass::oid"))).isEqualTo(tableOid);
+        assertThat(single("SELECT count(*) FROM " + schema + ".slots")).isEqualTo("2");
+        try (PostgresEmbeddingStore third = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(third.pgvectorVersion()).isEqualTo(single("SELECT extversion FROM pg_extension WHERE extname = "
+                    + "'vector'"));
+        }
+    }
+
+    @Test
+    void aMigrationEditedAfterItWasAppliedIsRefused() throws Exception {
+        String schema = SERVER.newSchema("migrate_edited");
+        StoreProcessMain.builder(SERVER.url(), schema).build().close();
+        execute("UPDATE " + schema + ".schema_version SET checksum = repeat('0', 64) WHERE version = 1");
+        String checksum = SchemaSetup.migrations().get(0).checksum().substring(0, 12);
+        assertThatThrownBy(() -> StoreProcessMain.builder(SERVER.url(), schema).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessage("Migration V1 (contents_images_slots) was changed after it was applied to schema '" + schema
+                        + "' (checksum 000000000000 in the database, " + checksum + " in this build); add a new "
+                        + "migration instead of editing an applied one");
+    }
+
+    @Test
+    void aSchemaWrittenByANewerBuildIsRefused() throws Exception {
+        String schema = SERVER.newSchema("migrate_newer");
+        StoreProcessMain.builder(SERVER.url(), schema).build().close();
+        execute("INSERT INTO " + schema + ".schema_version (version, description, checksum) VALUES (7, 'future', 'x')");
+        assertThatThrownBy(() -> StoreProcessMain.builder(SERVER.url(), schema).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessage("Schema '" + schema + "' is at version 7 but this build of sdembed knows migrations up to 1; "
+                        + "use the newer sdembed that wrote it");
+    }
+
+    @Test
+    void aSlotConfiguredWithAnotherShapeIsRefused() {
+        String schema = SERVER.newSchema("slot_shape");
+        StoreProcessMain.builder(SERVER.url(), schema).build().close();
+        SlotSpec wider = new SlotSpec("prompt_test", Modality.TEXT, 128, "bigger-encoder", "fp-big", null);
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).schema(schema).slot(wider).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Slot 'prompt_test' in schema '" + schema + "' holds text embeddings as vector(64) but is "
+                        + "configured as text vector(128) (encoder 'bigger-encoder'); configure a new slot name for a "
+                        + "different encoder shape");
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).schema(schema).halfPrecision(true)
+                .slot(EmbeddingStoreContract.PROMPT).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("holds text embeddings as vector(64) but is configured as text halfvec(64)");
+    }
+
+    @Test
+    void slotsBeyondWhatHnswIndexesAreRefusedBeforeConnecting() {
+        SlotSpec huge = new SlotSpec("huge", Modality.IMAGE, 4001, "huge-encoder", "fp", null);
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url("postgresql://nobody@127.0.0.1:1/none").slot(huge)
+                .build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Slot 'huge' has 4001 dimensions; pgvector's HNSW index takes at most 4000 (as halfvec)");
+    }
+
+    private static String single(String sql) throws SQLException {
+        try (Connection c = SERVER.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection c = SERVER.connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.sdembed.store.postgres;
+
+import static dev.sdembed.store.StoreTestData.imageContent;
+import static dev.sdembed.store.StoreTestData.record;
+import static dev.sdembed.store.StoreTestData.unitVector;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.pgvector.PGvector;
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.StoreException;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.EmbeddingStoreContract;
+import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.SearchQuery;
+import dev.sdembed.store.SearchRequest;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+/** What only the PostgreSQL store has: vector types, its index, its configuration. */
+class PostgresStoreTest {
+    private static final PostgresTestServer SERVER = PostgresTestServer.shared();
+
+    @Test
+    void halfPrecisionVectorsAreRoundedExactlyAsPostgresRoundsThem() throws SQLException {
+        SlotSpec slot = new SlotSpec("image_half", Modality.IMAGE, 96, "half-encoder", "fp-half", null);
+        Random random = new Random(3);
+        List<float[]> vectors = new ArrayList<>();
+        List<ImageContent> images = new ArrayList<>();
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("half").halfPrecision(true).slot(slot).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (int i = 0; i < 300; i++) {
+                float[] v = unitVector(random, slot.dimension());
+                // Values that sit on or next to float16 rounding ties as well as ordinary ones.
+                v[0] = (float) ((1 + 2 * random.nextInt(512)) * 0x1p-11 * (random.nextBoolean() ? 1 : -1)) / 8;
+                v = dev.sdembed.store.StoreTestData.normalise(v);
+                ImageContent image = imageContent("half-" + i);
+                vectors.add(v);
+                images.add(image);
+                b.image(image).embedding(slot.name(), image.hash(), v).record(record("/half/" + i + ".png", image, null, null));
+            }
+            store.write(b.build());
+
+            try (Connection c = SERVER.connect(); PreparedStatement ps = c.prepareStatement("SELECT e.embedding::text, "
+                    + "CAST(CAST(? AS vector) AS halfvec)::text, pg_typeof(e.embedding)::text FROM " + store.schema()
+                    + ".emb_image_half e WHERE e.hash = ?")) {
+                for (int i = 0; i < vectors.size(); i++) {
+                    ps.setObject(1, new PGvector(vectors.get(i)));
+                    ps.setBytes(2, images.get(i).hash().toBytes());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getString(1)).as("vector %d", i).isEqualTo(rs.getString(2));
+                        assertThat(rs.getString(3)).isEqualTo("halfvec");
+                    }
+                }
+            }
+            List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(),
+                    new Embedding(vectors.get(17)))).k(3).build());
+            assertThat(hits.get(0).path()).isEqualTo("/half/17.png");
+            assertThat(hits.get(0).score()).isCloseTo(1.0, Offset.offset(2e-3));
+        }
+    }
+
+    @Test
+    void slotsWiderThanVectorIndexesUseHalfvec() throws SQLException {
+        SlotSpec wide = new SlotSpec("image_wide", Modality.IMAGE, 2048, "wide-encoder", "fp-wide", null);
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("wide").slot(wide).build()) {
+            Random random = new Random(4);
+            WriteBatch.Builder b = WriteBatch.builder();
+            float[] target = unitVector(random, 2048);
+            for (int i = 0; i < 50; i++) {
+                ImageContent image = imageContent("wide-" + i);
+                b.image(image).embedding(wide.name(), image.hash(), i == 7 ? target : unitVector(random, 2048))
+                        .record(record("/wide/" + i + ".png", image, null, null));
+            }
+            store.write(b.build());
+            assertThat(query("SELECT vector_type FROM " + store.schema() + ".slots WHERE name = 'image_wide'"))
+                    .containsExactly("halfvec");
+            assertThat(store.search(SearchRequest.builder(SearchQuery.vector(wide.name(), new Embedding(target))).k(1)
+                    .build())).extracting(SearchHit::path).containsExactly("/wide/7.png");
+        }
+    }
+
+    @Test
+    void theVectorIndexCanBeDroppedForABulkLoadAndBuiltAfter() throws SQLException {
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("bulk_index")
+                .slots(List.of(EmbeddingStoreContract.PROMPT, EmbeddingStoreContract.IMAGE)).build()) {
+            String indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = '" + store.schema()
+                    + "' AND indexname LIKE '%hnsw' ORDER BY 1";
+            assertThat(query(indexes)).containsExactly("emb_image_test_hnsw", "emb_prompt_test_hnsw");
+            store.dropVectorIndex(EmbeddingStoreContract.IMAGE.name());
+            assertThat(query(indexes)).containsExactly("emb_prompt_test_hnsw");
+
+            Random random = new Random(8);
+            float[] target = unitVector(random, EmbeddingStoreContract.IMAGE.dimension());
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (int i = 0; i < 500; i++) {
+                ImageContent image = imageContent("bulk-" + i);
+                b.image(image).embedding(EmbeddingStoreContract.IMAGE.name(), image.hash(),
+                                i == 99 ? target : unitVector(random, EmbeddingStoreContract.IMAGE.dimension()))
+                        .record(record("/bulk/" + i + ".png", image, null, null));
+            }
+            store.write(b.build());
+            SearchRequest request = SearchRequest.builder(SearchQuery.vector(EmbeddingStoreContract.IMAGE.name(),
+                    new Embedding(target))).k(1).build();
+            assertThat(store.search(request)).extracting(SearchHit::path).containsExactly("/bulk/99.png");
+
+            Duration took = store.createVectorIndex(EmbeddingStoreContract.IMAGE.name());
+            assertThat(took).isPositive();
+            assertThat(query(indexes)).containsExactly("emb_image_test_hnsw", "emb_prompt_test_hnsw");
+            assertThat(store.search(request)).extracting(SearchHit::path).containsExactly("/bulk/99.png");
+        }
+    }
+
+    @Test
+    void anIndexDroppedByAProcessThatStoppedIsRebuiltAtTheNextStart() throws SQLException {
+        String schema = SERVER.newSchema("index_restore");
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            store.dropVectorIndex(EmbeddingStoreContract.PROMPT.name());
+        }
+        StoreProcessMain.builder(SERVER.url(), schema).build().close();
+        assertThat(query("SELECT indexname FROM pg_indexes WHERE schemaname = '" + schema
+                + "' AND indexname = 'emb_prompt_test_hnsw'")).hasSize(1);
+    }
+
+    @Test
+    void builderDefaultsAndRangeChecks() {
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("defaults").slot(EmbeddingStoreContract.PROMPT).build()) {
+            assertThat(store.efSearch()).isEqualTo(100);
+            assertThat(store.filteredEfSearch()).isEqualTo(1000);
+            assertThat(store.slots()).containsExactly(EmbeddingStoreContract.PROMPT);
+            assertThat(store.toString()).startsWith("PostgresEmbeddingStore[postgresql://").endsWith("slots=[prompt_test]]");
+        }
+        PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder();
+        assertThatThrownBy(() -> b.efSearch(5)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("efSearch is 5; expected 10 to 1000");
+        assertThatThrownBy(() -> b.filteredEfSearch(2000)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("filteredEfSearch is 2000; expected 10 to 1000");
+        assertThatThrownBy(() -> b.hnsw(16, 20)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("HNSW ef_construction is 20; expected 32 (2·m) to 1000");
+        assertThatThrownBy(() -> b.maxConnections(0)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("maxConnections is 0; expected 1 to 200");
+        assertThatThrownBy(() -> b.indexBuildMemory("lots")).isInstanceOf(InvalidInputException.class)
+                .hasMessage("indexBuildMemory 'lots' is invalid; expected e.g. 512MB or 2GB");
+        assertThatThrownBy(() -> b.schema("drop table;")).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Schema name 'drop table;' is invalid; expected letters, digits and underscores, at most 63, "
+                        + "not starting with a digit");
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().slot(EmbeddingStoreContract.PROMPT).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("url is required, e.g. postgresql://user@localhost:5432/sdembed");
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("No slots configured; a store needs at least one slot");
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).slot(EmbeddingStoreContract.PROMPT)
+                .slot(EmbeddingStoreContract.PROMPT).build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Slot 'prompt_test' is configured twice");
+    }
+
+    @Test
+    void anUnreachableServerIsReportedWithoutThePassword() {
+        assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url("postgresql://sd:hunter2@127.0.0.1:1/sdembed")
+                .connectTimeout(Duration.ofSeconds(2)).slot(EmbeddingStoreContract.PROMPT).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("Lost the connection to PostgreSQL at postgresql://sd:***@127.0.0.1:1/sdembed "
+                        + "(schema sdembed) while opening the store (SQLSTATE 08001")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void aClosedStoreSaysSo() {
+        PostgresEmbeddingStore store = SERVER.storeBuilder("closed").slot(EmbeddingStoreContract.PROMPT).build();
+        store.close();
+        store.close();
+        assertThatThrownBy(store::stats).isInstanceOf(StoreException.class)
+                .hasMessageEndingWith("(schema " + store.schema() + ") is closed");
+    }
+
+    private static List<String> query(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = SERVER.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
