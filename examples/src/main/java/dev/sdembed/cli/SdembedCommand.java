@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
                 PreprocessCommand.class,
                 TokenizeCommand.class,
                 EmbedImageCommand.class,
+                IndexCommand.class,
         })
 public final class SdembedCommand {
 
