@@ -56,6 +56,7 @@ public final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         IndexConfig cfg = storeOptions.readConfig();
+        storeOptions.storeUrl(cfg);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedSlots slots = LoadedSlots.load(cfg, cfg.maxPixels());

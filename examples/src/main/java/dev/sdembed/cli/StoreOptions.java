@@ -36,13 +36,19 @@ public final class StoreOptions {
         return config != null ? IndexConfig.read(config) : IndexConfig.defaults(DefaultPaths.bgeSmall());
     }
 
-    /** Opens the store with the loaded slots. */
-    public EmbeddingStore openStore(IndexConfig cfg, LoadedSlots slots) {
+    /** The store URL from {@code --store} or the configuration; checked before any model is loaded. */
+    public String storeUrl(IndexConfig cfg) {
         String url = store != null ? store : cfg.storeUrl();
         if (url == null) {
             throw new InvalidInputException("No store given: pass --store postgresql://user@host:port/db (or set"
                     + " store.url in the --config file)");
         }
+        return url;
+    }
+
+    /** Opens the store with the loaded slots. */
+    public EmbeddingStore openStore(IndexConfig cfg, LoadedSlots slots) {
+        String url = storeUrl(cfg);
         PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder().url(url).slots(slots.specs());
         String s = schema != null ? schema : cfg.schema();
         if (s != null) {
