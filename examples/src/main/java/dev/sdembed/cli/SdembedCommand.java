@@ -25,6 +25,10 @@ import picocli.CommandLine.Option;
                 TokenizeCommand.class,
                 EmbedImageCommand.class,
                 IndexCommand.class,
+                SearchCommand.class,
+                SimilarCommand.class,
+                DuplicatesCommand.class,
+                StatsCommand.class,
         })
 public final class SdembedCommand {
 
