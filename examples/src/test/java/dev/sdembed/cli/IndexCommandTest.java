@@ -113,6 +113,39 @@ class IndexCommandTest {
     }
 
     @Test
+    void indexesTheSharedFixtureImagesTwiceTheSecondRunEmbeddingNothing() throws IOException {
+        Path fixtures = TestPaths.sharedFixture("sd-metadata");
+        List<Path> all;
+        try (var files = Files.list(fixtures)) {
+            all = files.filter(f -> f.getFileName().toString().matches("(?i).*\\.(png|jpe?g|webp)")).toList();
+        }
+        long images = all.size();
+        // The fixtures include deliberately empty files: those fail, the rest must all index.
+        long empty = all.stream().filter(f -> f.toFile().length() == 0).count();
+        Path config = IndexFixtures.config("fixtures", visionDir, null);
+        String schema = IndexFixtures.newSchema("index_fixtures");
+
+        CliRun first = IndexFixtures.index(config, schema, fixtures);
+        assertThat(first.exitCode()).as(first.out() + first.err())
+                .isEqualTo(empty == 0 ? ExitCodes.OK : ExitCodes.COMPLETED_WITH_FAILURES);
+        JsonNode s1 = IndexFixtures.summary(first);
+        assertThat(s1.get("indexed").asLong()).isEqualTo(images - empty);
+        assertThat(s1.get("failed").asLong()).isEqualTo(empty);
+        assertThat(s1.get("slots").get(IMAGE_SLOT).get("computed").asLong()).isPositive();
+        assertThat(s1.get("slots").get(TEXT_SLOT).get("computed").asLong()).isPositive();
+
+        JsonNode s2 = IndexFixtures.summary(IndexFixtures.index(config, schema, fixtures));
+        assertThat(s2.get("skipped").asLong()).isEqualTo(images);
+        assertThat(s2.get("slots").get(TEXT_SLOT).get("computed").asLong()).isZero();
+        assertThat(s2.get("slots").get(IMAGE_SLOT).get("computed").asLong()).isZero();
+        try (IndexFixtures.Opened o = IndexFixtures.open(config, schema)) {
+            assertThat(o.store().checkInvariants().isConsistent()).isTrue();
+            assertThat(o.store().stats().slot(TEXT_SLOT).embeddings())
+                    .isEqualTo(s1.get("slots").get(TEXT_SLOT).get("computed").asLong());
+        }
+    }
+
+    @Test
     void badFilesAreRecordedAsFailedTheGoodOnesIndexedAndTheExitCodeSaysSo() throws IOException {
         Path library = fresh("failures");
         List<Path> good = new ArrayList<>();
