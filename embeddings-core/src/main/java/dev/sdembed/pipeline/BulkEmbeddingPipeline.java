@@ -80,7 +80,10 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
     private final boolean retryFailed;
     private final ProgressListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean threadsReleased = new AtomicBoolean();
     private final ReentrantLock running = new ReentrantLock();
+    /** Set on the pipeline's own threads, where close() (from a listener) must not wait for the run it is part of. */
+    private static final ThreadLocal<Boolean> PIPELINE_THREAD = ThreadLocal.withInitial(() -> false);
 
     private BulkEmbeddingPipeline(Builder b) {
         this.store = b.store;
@@ -126,6 +129,9 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             return runLocked(roots);
         } finally {
             running.unlock();
+            if (closed.get()) {
+                releaseThreads();
+            }
         }
     }
 
@@ -170,6 +176,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             }
             slotsFree.acquireUninterruptibly();
             workers.execute(() -> {
+                PIPELINE_THREAD.set(true);
                 try {
                     if (closed.get() || failure.get() != null) {
                         return;
@@ -258,7 +265,8 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!closed.compareAndSet(false, true) || PIPELINE_THREAD.get()) {
+            // Called from a listener inside the run: the run itself releases the threads when it returns.
             return;
         }
         try {
@@ -269,6 +277,14 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (!running.isHeldByCurrentThread()) {
+                releaseThreads();
+            }
+        }
+    }
+
+    private void releaseThreads() {
+        if (threadsReleased.compareAndSet(false, true)) {
             slots.forEach(SlotWorker::close);
         }
     }

@@ -107,6 +107,44 @@ class BulkPipelineTest {
     }
 
     @Test
+    void closingStopsTheRunAfterTheBatchesInFlightAndTheNextRunContinues() {
+        Path library = TestPaths.targetDir("pipeline-cancel");
+        for (int i = 0; i < 120; i++) {
+            SdImages.a1111(library.resolve("img-" + i + ".png"), 8, 500 + i, "prompt " + i, null);
+        }
+        String schema = IndexFixtures.newSchema("cancel");
+        try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()))) {
+            BulkEmbeddingPipeline[] self = new BulkEmbeddingPipeline[1];
+            PipelineSummary stopped;
+            try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                    .textSlot(IndexFixtures.TEXT_SLOT, bge).batchSize(10)
+                    .listener(new dev.sdembed.pipeline.ProgressListener() {
+                        @Override
+                        public void onProgress(dev.sdembed.pipeline.Progress p) {
+                            self[0].close();
+                        }
+                    }).build()) {
+                self[0] = pipeline;
+                stopped = pipeline.run(library);
+            }
+            assertThat(stopped.cancelled()).isTrue();
+            assertThat(stopped.indexed()).isBetween(10L, 110L);
+            assertThat(store.stats().images()).as("every batch that started was written whole")
+                    .isEqualTo(stopped.indexed());
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+
+            try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                    .textSlot(IndexFixtures.TEXT_SLOT, bge).build()) {
+                PipelineSummary rest = pipeline.run(library);
+                assertThat(rest.cancelled()).isFalse();
+                assertThat(rest.skipped()).isEqualTo(stopped.indexed());
+                assertThat(rest.indexed()).isEqualTo(120 - stopped.indexed());
+                assertThat(rest.slot(IndexFixtures.TEXT_SLOT).computed()).isEqualTo(120 - stopped.indexed());
+            }
+        }
+    }
+
+    @Test
     void refusesAnEncoderWhoseModelIsNotTheStoresSlot() {
         Path model = IndexFixtures.vision("mismatch", 9);
         try (ImageEncoder vision = ClipVisionEncoder.builder(model).preprocessThreads(1).build();
