@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.onnx.testing.SdTestImages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.encoder.ImageEncoder;
@@ -46,7 +47,7 @@ class BulkPipelineTest {
         for (int i = 0; i < 500; i++) {
             Path file = library.resolve("d" + (i % 10)).resolve("img-" + i + ".png");
             if (!Files.exists(file)) {
-                SdImages.a1111(file, 8, i, "shared prompt number " + (i % 20) + ", best quality", null);
+                SdTestImages.a1111(file, 8, i, "shared prompt number " + (i % 20) + ", best quality", null);
             }
         }
         try (PostgresEmbeddingStore store = store(IndexFixtures.newSchema("dedup"),
@@ -73,7 +74,7 @@ class BulkPipelineTest {
     void aChangedImageModelReEmbedsOnlyTheImageSlot() {
         Path library = TestPaths.targetDir("pipeline-stale");
         for (int i = 0; i < 12; i++) {
-            SdImages.a1111(library.resolve("img-" + i + ".png"), 16, i, "prompt " + (i % 3), "negative");
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 16, i, "prompt " + (i % 3), "negative");
         }
         String schema = IndexFixtures.newSchema("stale");
         Path oldModel = IndexFixtures.vision("stale-old", 7);
@@ -110,7 +111,7 @@ class BulkPipelineTest {
     void closingStopsTheRunAfterTheBatchesInFlightAndTheNextRunContinues() {
         Path library = TestPaths.targetDir("pipeline-cancel");
         for (int i = 0; i < 120; i++) {
-            SdImages.a1111(library.resolve("img-" + i + ".png"), 8, 500 + i, "prompt " + i, null);
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 8, 500 + i, "prompt " + i, null);
         }
         String schema = IndexFixtures.newSchema("cancel");
         try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()))) {

@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.onnx.testing.SdTestImages;
 import static dev.sdembed.cli.IndexFixtures.IMAGE_SLOT;
 import static dev.sdembed.cli.IndexFixtures.TEXT_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,9 +54,9 @@ class IndexCommandTest {
         for (int i = 0; i < 30; i++) {
             Path file = root.resolve(i % 2 == 0 ? "a1111" : "comfy").resolve("img-" + i + ".png");
             if (i % 2 == 0) {
-                SdImages.a1111(file, 32, i, prompts[i % prompts.length], negatives[i % 2 == 0 ? 0 : 1]);
+                SdTestImages.a1111(file, 32, i, prompts[i % prompts.length], negatives[i % 2 == 0 ? 0 : 1]);
             } else {
-                SdImages.comfy(file, 32, i, prompts[i % prompts.length], negatives[1]);
+                SdTestImages.comfy(file, 32, i, prompts[i % prompts.length], negatives[1]);
             }
         }
         Files.copy(root.resolve("a1111/img-0.png"), root.resolve("copy-of-0.png"));
@@ -150,14 +151,14 @@ class IndexCommandTest {
         Path library = fresh("failures");
         List<Path> good = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            good.add(SdImages.a1111(library.resolve("good-" + i + ".png"), 32, 100 + i, "prompt " + i, null));
+            good.add(SdTestImages.a1111(library.resolve("good-" + i + ".png"), 32, 100 + i, "prompt " + i, null));
         }
         Path empty = Files.write(library.resolve("empty.png"), new byte[0]);
         Path garbage = TestImageFiles.garbage(library.resolve("garbage.jpg"), 2000, 3);
         Path truncated = TestImageFiles.truncated(TestImageFiles.pattern(library.resolve("src.bin"), 256, 256, 5, "png"),
                 library.resolve("truncated.png"), 0.5);
         Files.delete(library.resolve("src.bin"));
-        Path oversized = SdImages.a1111(library.resolve("oversized.png"), 120, 9, "huge", null);
+        Path oversized = SdTestImages.a1111(library.resolve("oversized.png"), 120, 9, "huge", null);
         Path config = IndexFixtures.config("failures", visionDir, "{\"maxPixels\": 10000}");
         String schema = IndexFixtures.newSchema("index_failures");
 

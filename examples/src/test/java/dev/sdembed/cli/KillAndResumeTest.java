@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.onnx.testing.SdTestImages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.store.ImageRecord;
@@ -29,7 +30,7 @@ class KillAndResumeTest {
         for (int i = 0; i < 240; i++) {
             Path file = library.resolve("p" + (i % 4)).resolve("img-" + i + ".png");
             if (!Files.exists(file)) {
-                SdImages.a1111(file, 24, 1000 + i, "prompt " + (i % 30) + ", masterpiece", i % 2 == 0 ? "lowres" : null);
+                SdTestImages.a1111(file, 24, 1000 + i, "prompt " + (i % 30) + ", masterpiece", i % 2 == 0 ? "lowres" : null);
             }
         }
         Path config = IndexFixtures.config("kill", IndexFixtures.vision("kill-vision", 5), null);

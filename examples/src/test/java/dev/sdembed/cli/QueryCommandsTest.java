@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.onnx.testing.SdTestImages;
 import static dev.sdembed.cli.IndexFixtures.IMAGE_SLOT;
 import static dev.sdembed.cli.IndexFixtures.TEXT_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,7 @@ class QueryCommandsTest {
     static void indexLibrary() throws IOException {
         library = TestPaths.targetDir("query-library");
         for (int i = 0; i < PROMPTS.length; i++) {
-            SdImages.a1111(library.resolve("img-" + i + ".png"), 48, 300 + i, PROMPTS[i], "blurry");
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 48, 300 + i, PROMPTS[i], "blurry");
         }
         Files.copy(library.resolve("img-2.png"), library.resolve("copy-of-2.png"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -1,6 +1,5 @@
-package dev.sdembed.cli;
+package dev.sdembed.onnx.testing;
 
-import dev.sdembed.onnx.testing.TestImageFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
 
-/** Small generated PNGs carrying Stable Diffusion metadata, written by the tests. */
-final class SdImages {
-    private SdImages() {
+/** Small generated PNGs carrying Stable Diffusion metadata (A1111 parameters, ComfyUI graphs), for tests and benchmarks. */
+public final class SdTestImages {
+    private SdTestImages() {
     }
 
     /** A seeded pattern PNG with an A1111 {@code parameters} tEXt chunk; {@code negative} may be null. */
-    static Path a1111(Path file, int size, long seed, String prompt, String negative) {
+    public static Path a1111(Path file, int size, long seed, String prompt, String negative) {
         String parameters = prompt + (negative == null ? "" : "\nNegative prompt: " + negative)
                 + "\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: " + seed + ", Size: " + size + "x" + size
                 + ", Model: test-model";
@@ -23,7 +22,7 @@ final class SdImages {
     }
 
     /** A seeded pattern PNG with a ComfyUI {@code prompt} graph (checkpoint, two text encoders, a KSampler). */
-    static Path comfy(Path file, int size, long seed, String prompt, String negative) {
+    public static Path comfy(Path file, int size, long seed, String prompt, String negative) {
         String graph = "{\"1\":{\"class_type\":\"CheckpointLoaderSimple\",\"inputs\":{\"ckpt_name\":\"comfy.safetensors\"}},"
                 + "\"2\":{\"class_type\":\"CLIPTextEncode\",\"inputs\":{\"text\":" + quote(prompt) + ",\"clip\":[\"1\",1]}},"
                 + "\"3\":{\"class_type\":\"CLIPTextEncode\",\"inputs\":{\"text\":" + quote(negative) + ",\"clip\":[\"1\",1]}},"
@@ -42,7 +41,7 @@ final class SdImages {
     }
 
     /** Inserts a tEXt chunk right after IHDR. */
-    static Path withText(Path png, String keyword, String text) {
+    public static Path withText(Path png, String keyword, String text) {
         try {
             byte[] bytes = Files.readAllBytes(png);
             int afterIhdr = 8 + 8 + 13 + 4;
