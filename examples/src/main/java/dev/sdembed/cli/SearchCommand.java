@@ -6,7 +6,6 @@ import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,11 +60,7 @@ public final class SearchCommand implements Callable<Integer> {
             SearchRequest request = SearchRequest.builder(SearchQuery.text(query.name(), text,
                     session.slots.textEncoders().get(query.name()))).target(target).k(k).build();
             List<SearchHit> hits = session.store.search(request);
-            PrintWriter out = spec.commandLine().getOut();
-            for (int i = 0; i < hits.size(); i++) {
-                out.println(Json.line(StoreSession.hitJson(i + 1, hits.get(i))));
-            }
-            out.flush();
+            StoreSession.printHits(spec.commandLine().getOut(), hits);
         }
         return ExitCodes.OK;
     }

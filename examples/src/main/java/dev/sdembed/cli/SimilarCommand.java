@@ -6,7 +6,6 @@ import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,11 +50,7 @@ public final class SimilarCommand implements Callable<Integer> {
                     ? SearchQuery.storedImage(s.name(), key)
                     : SearchQuery.imageFile(s.name(), image, session.slots.imageEncoders().get(s.name()));
             List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).build());
-            PrintWriter out = spec.commandLine().getOut();
-            for (int i = 0; i < hits.size(); i++) {
-                out.println(Json.line(StoreSession.hitJson(i + 1, hits.get(i))));
-            }
-            out.flush();
+            StoreSession.printHits(spec.commandLine().getOut(), hits);
         }
         return ExitCodes.OK;
     }

@@ -7,6 +7,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotSpec;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,15 @@ final class StoreSession implements AutoCloseable {
         return slots.specs();
     }
 
-    static Map<String, Object> hitJson(int rank, SearchHit h) {
+    /** One JSON line per hit, best first. */
+    static void printHits(PrintWriter out, List<SearchHit> hits) {
+        for (int i = 0; i < hits.size(); i++) {
+            out.println(Json.line(hitJson(i + 1, hits.get(i))));
+        }
+        out.flush();
+    }
+
+    private static Map<String, Object> hitJson(int rank, SearchHit h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rank", rank);
         m.put("score", Math.round(h.score() * 1e6) / 1e6);

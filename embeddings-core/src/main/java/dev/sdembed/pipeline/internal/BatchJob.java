@@ -1,6 +1,7 @@
 package dev.sdembed.pipeline.internal;
 
 import dev.sdembed.ImageDecodeException;
+import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.ImageEmbeddingResult;
@@ -204,14 +205,23 @@ public final class BatchJob {
             for (Prepared p : prepared) {
                 String error = p.error != null ? p.error : reasonFor(imageFailures.get(p.imageHash), images.get(p.imageHash),
                         p.state.file());
-                if (error != null) {
+                ImageRecord ok = null;
+                if (error == null) {
+                    try {
+                        ok = record(p);
+                    } catch (InvalidInputException e) {
+                        // Metadata the store cannot hold (e.g. a NUL in a parameter) fails this file only.
+                        error = "Cannot index " + p.state.file() + ": " + e.getMessage();
+                    }
+                }
+                if (ok == null) {
                     batch.record(ImageRecord.failed(p.state.key(), p.state.size(), p.state.modifiedAt(), error));
                     ctx.onFailure().accept(p.state.file(), error);
                     failed++;
                 } else {
                     batch.image(new ImageContent(p.imageHash, p.header.width(), p.header.height(),
                             p.header.format().name().toLowerCase(Locale.ROOT), p.state.size()));
-                    batch.record(record(p));
+                    batch.record(ok);
                     indexed++;
                 }
             }
@@ -226,8 +236,9 @@ public final class BatchJob {
         }
     }
 
-    private static void putText(Map<ContentHash, String> texts, String text, java.util.function.Consumer<ContentHash> to) {
-        // A blank prompt says nothing to embed; the record keeps no text for it.
+    private static void putText(Map<ContentHash, String> texts, String raw, java.util.function.Consumer<ContentHash> to) {
+        // Stores cannot hold NUL characters in text, and a blank prompt says nothing to embed (no text is kept).
+        String text = raw == null ? null : raw.replace("\0", "");
         if (text == null || text.isBlank()) {
             return;
         }
