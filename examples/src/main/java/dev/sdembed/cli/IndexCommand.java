@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -107,14 +108,14 @@ public final class IndexCommand implements Callable<Integer> {
         if (jsonSummary) {
             out.println(Json.line(summaryJson(s)));
         } else {
-            out.printf("Indexed %d of %d files (%d skipped, %d failed) in %.1f s, %.1f images/s%s%n", s.indexed(),
+            out.printf(Locale.ROOT, "Indexed %d of %d files (%d skipped, %d failed) in %.1f s, %.1f images/s%s%n", s.indexed(),
                     s.files(), s.skipped(), s.failed(), s.wallTime().toMillis() / 1000.0, s.imagesPerSecond(),
                     s.cancelled() ? " - stopped early, run again to continue" : "");
             for (PipelineSummary.SlotSummary slot : s.slots()) {
-                out.printf("  %s: %d embedded in %d encoder calls, %d cache hits%n", slot.slot(), slot.computed(),
+                out.printf(Locale.ROOT, "  %s: %d embedded in %d encoder calls, %d cache hits%n", slot.slot(), slot.computed(),
                         slot.encoderCalls(), slot.cacheHits());
             }
-            out.printf("Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)%n", s.vectorBytesStored(),
+            out.printf(Locale.ROOT, "Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)%n", s.vectorBytesStored(),
                     s.vectorBytesWithoutDedup(), s.storageSavedPercent());
         }
         out.flush();
@@ -197,12 +198,12 @@ public final class IndexCommand implements Callable<Integer> {
         static String counts(Progress p) {
             return p.filesProcessed() + "/" + p.filesSeen() + (p.walkComplete() ? "" : "+") + " files, "
                     + p.filesDone() + " indexed, " + p.filesSkipped() + " skipped, " + p.filesFailed() + " failed, "
-                    + String.format("%.1f files/s", p.filesPerSecond())
+                    + String.format(Locale.ROOT, "%.1f files/s", p.filesPerSecond())
                     + p.eta().map(d -> ", ETA " + format(d)).orElse("");
         }
 
         private static String format(Duration d) {
-            return String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+            return String.format(Locale.ROOT, "%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
         }
     }
 }
