@@ -24,6 +24,11 @@ import picocli.CommandLine.Option;
                 PreprocessCommand.class,
                 TokenizeCommand.class,
                 EmbedImageCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                SimilarCommand.class,
+                DuplicatesCommand.class,
+                StatsCommand.class,
         })
 public final class SdembedCommand {
 

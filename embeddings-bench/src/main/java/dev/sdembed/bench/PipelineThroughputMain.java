@@ -1,0 +1,106 @@
+package dev.sdembed.bench;
+
+import dev.sdembed.encoder.ImageEncoder;
+import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.BgeTextEncoder;
+import dev.sdembed.onnx.ClipVisionEncoder;
+import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.onnx.testing.ClipModelDirectories;
+import dev.sdembed.onnx.testing.ClipTestModels;
+import dev.sdembed.onnx.testing.SdTestImages;
+import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
+import dev.sdembed.pipeline.PipelineSummary;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.postgres.PostgresEmbeddingStore;
+import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Pipeline images/s on the CPU (bge-small for prompts and negatives, a tiny CLIP vision model for pixels, a real
+ * PostgreSQL) over a generated library, next to the raw throughput of its slowest encoder alone over the same
+ * inputs in the same JVM. The pipeline adds hashing, metadata reading, deduplication and batched writes; the target
+ * is at least 90 % of the slowest encoder alone.
+ *
+ * <p>Not JMH: one pipeline run is a whole library, so it is timed end to end, each side measured
+ * {@value #ROUNDS} times after a warm-up, best kept. Run with
+ * {@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.PipelineThroughputMain [images] [size]}.
+ */
+public final class PipelineThroughputMain {
+    private static final int ROUNDS = 3;
+    private static final int CHUNK = 64;
+
+    private PipelineThroughputMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int count = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        Path library = Path.of("target", "bench-library-" + count + "-" + size).toAbsolutePath();
+        List<Path> files = new ArrayList<>();
+        Set<String> texts = new LinkedHashSet<>();
+        for (int i = 0; i < count; i++) {
+            Path file = library.resolve("d" + (i % 20)).resolve("img-" + i + ".png");
+            String prompt = "prompt " + (i % (count / 5)) + ", masterpiece, best quality, detailed background";
+            String negative = "lowres, bad anatomy " + (i % 10);
+            if (!Files.exists(file)) {
+                SdTestImages.a1111(file, size, i, prompt, negative);
+            }
+            files.add(file);
+            texts.add(prompt);
+            texts.add(negative);
+        }
+        Path vision = ClipModelDirectories.vision("bench-pipeline-vision",
+                f -> ClipTestModels.hfVisionWithProjection(f, ClipTestModels.VisionSpec.tiny()), null, null);
+        OnnxOptions options = OnnxOptions.builder().intraOpThreads(Runtime.getRuntime().availableProcessors()).build();
+        PostgresTestServer server = PostgresTestServer.shared();
+        try (TextEncoder bge = BgeTextEncoder.builder(TestModels.bgeSmall()).options(options).build();
+             ImageEncoder clip = ClipVisionEncoder.builder(vision).options(options).build()) {
+            List<String> textList = List.copyOf(texts);
+            rawImages(clip, files.subList(0, Math.min(files.size(), 256)));
+            bge.embedAll(textList.subList(0, Math.min(textList.size(), 64)));
+            double bestImages = Double.MAX_VALUE;
+            double bestTexts = Double.MAX_VALUE;
+            double bestPipeline = Double.MAX_VALUE;
+            PipelineSummary last = null;
+            for (int round = 0; round < ROUNDS; round++) {
+                bestImages = Math.min(bestImages, rawImages(clip, files));
+                long t0 = System.nanoTime();
+                bge.embedAll(textList);
+                bestTexts = Math.min(bestTexts, (System.nanoTime() - t0) / 1e9);
+                try (PostgresEmbeddingStore store = PostgresEmbeddingStore.builder().url(server.url())
+                        .schema(server.newSchema("bench_pipeline"))
+                        .slots(List.of(SlotSpec.of("prompt_bge", bge.info()), SlotSpec.of("image_clip", clip.info())))
+                        .build();
+                     BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot("prompt_bge", bge)
+                             .imageSlot("image_clip", clip).build()) {
+                    last = pipeline.run(library);
+                    bestPipeline = Math.min(bestPipeline, last.wallTime().toNanos() / 1e9);
+                }
+            }
+            double slowest = Math.max(bestImages, bestTexts);
+            System.out.printf("library: %d PNGs of %dx%d, %d distinct texts; JVM %s, %d cores%n", count, size, size,
+                    texts.size(), Runtime.version(), Runtime.getRuntime().availableProcessors());
+            System.out.printf("raw CLIP vision alone: %.2f s = %.1f images/s%n", bestImages, count / bestImages);
+            System.out.printf("raw bge-small alone (distinct texts): %.2f s = %.1f texts/s%n", bestTexts,
+                    texts.size() / bestTexts);
+            System.out.printf("pipeline: %.2f s = %.1f images/s (indexed %d, failed %d)%n", bestPipeline,
+                    count / bestPipeline, last.indexed(), last.failed());
+            System.out.printf("pipeline / slowest encoder alone: %.1f %%%n", 100 * slowest / bestPipeline);
+        }
+    }
+
+    private static double rawImages(ImageEncoder clip, List<Path> files) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < files.size(); i += CHUNK) {
+            clip.embedEach(files.subList(i, Math.min(files.size(), i + CHUNK)));
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,423 @@
+package dev.sdembed.pipeline;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.SdembedException;
+import dev.sdembed.encoder.EncoderInfo;
+import dev.sdembed.encoder.ImageEncoder;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.image.ImageDecoder;
+import dev.sdembed.metadata.MetadataReader;
+import dev.sdembed.metadata.MetadataReaders;
+import dev.sdembed.pipeline.internal.BatchJob;
+import dev.sdembed.pipeline.internal.FileWalker;
+import dev.sdembed.pipeline.internal.InFlightEmbeddings;
+import dev.sdembed.pipeline.internal.SlotWorker;
+import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.SlotStats;
+import dev.sdembed.store.StoreStats;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Indexes folders of generated images into an {@link EmbeddingStore}: reads each file's prompt and negative prompt,
+ * embeds every text and image content once per slot, and writes image records that reference the stored
+ * embeddings. Resumable: a file already stored with the same size and modification time and a current embedding
+ * in every slot is skipped, so a run stopped at any point (even killed) continues where it stopped.
+ *
+ * <p>The walk is streamed and at most {@link Builder#batchesInFlight(int)} batches of
+ * {@link Builder#batchSize(int)} files are held at once, so memory does not grow with the library. Each slot's
+ * encoder runs on its own thread (encoders on different devices overlap); a batch is written in one transaction.
+ * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run; encoder
+ * and store failures do.
+ *
+ * <pre>{@code
+ * try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+ *         .textSlot("prompt_bge", bge)
+ *         .imageSlot("image_clip_h", clipVision)
+ *         .build()) {
+ *     PipelineSummary summary = pipeline.run(Path.of("/data/outputs"));
+ * }
+ * }</pre>
+ *
+ * <p>The encoders and the store stay the caller's: {@link #close()} stops a run and releases the pipeline's
+ * threads, nothing else.
+ */
+public final class BulkEmbeddingPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BulkEmbeddingPipeline.class);
+
+    /** File name extensions indexed by default. */
+    public static final Set<String> DEFAULT_EXTENSIONS = Set.of("png", "jpg", "jpeg", "webp");
+
+    private final EmbeddingStore store;
+    private final List<SlotWorker> slots;
+    private final MetadataReader reader;
+    private final ImageDecoder decoder;
+    private final int batchSize;
+    private final int batchesInFlight;
+    private final Set<String> extensions;
+    private final boolean retryFailed;
+    private final ProgressListener listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean threadsReleased = new AtomicBoolean();
+    private final ReentrantLock running = new ReentrantLock();
+    /** Set on the pipeline's own threads, where close() (from a listener) must not wait for the run it is part of. */
+    private static final ThreadLocal<Boolean> PIPELINE_THREAD = ThreadLocal.withInitial(() -> false);
+
+    private BulkEmbeddingPipeline(Builder b) {
+        this.store = b.store;
+        this.slots = List.copyOf(b.workers);
+        this.reader = b.reader;
+        this.decoder = b.decoder;
+        this.batchSize = b.batchSize;
+        this.batchesInFlight = b.batchesInFlight;
+        this.extensions = Set.copyOf(b.extensions);
+        this.retryFailed = b.retryFailed;
+        this.listener = b.listener;
+    }
+
+    public static Builder builder(EmbeddingStore store) {
+        return new Builder(store);
+    }
+
+    public PipelineSummary run(Path... roots) {
+        return run(Arrays.asList(roots));
+    }
+
+    /**
+     * Indexes every image file under {@code roots} (folders walked recursively, following links; files taken as
+     * given). Returns when all are done or the pipeline is closed; throws when an encoder or the store fails, after
+     * the batches in flight have ended.
+     */
+    public PipelineSummary run(List<Path> roots) {
+        if (roots == null || roots.isEmpty()) {
+            throw new InvalidInputException("No folders to index; name at least one");
+        }
+        for (Path root : roots) {
+            if (root == null || !Files.exists(root)) {
+                throw new InvalidInputException("Folder to index " + root + " does not exist");
+            }
+        }
+        if (!running.tryLock()) {
+            throw new IllegalStateException("This pipeline is already running; one run at a time");
+        }
+        try {
+            if (closed.get()) {
+                throw new IllegalStateException("This pipeline is closed");
+            }
+            return runLocked(roots);
+        } finally {
+            running.unlock();
+            if (closed.get()) {
+                releaseThreads();
+            }
+        }
+    }
+
+    private PipelineSummary runLocked(List<Path> roots) {
+        long start = System.nanoTime();
+        Map<String, long[]> before = new LinkedHashMap<>();
+        slots.forEach(w -> before.put(w.slot(), new long[] {w.computed(), w.calls(), w.hits()}));
+        AtomicLong seen = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        AtomicLong skipped = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicBoolean walkComplete = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Object listenerLock = new Object();
+        BatchJob job = new BatchJob(new BatchJob.Context(store, slots, reader, decoder, retryFailed,
+                new InFlightEmbeddings(), (file, reason) -> {
+                    synchronized (listenerLock) {
+                        listener.onFileFailed(file, reason);
+                    }
+                }));
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService workers = Executors.newFixedThreadPool(batchesInFlight, r -> {
+            Thread t = new Thread(r, "sdembed-batch-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        // One batch running and one prepared per worker: the walk waits beyond that.
+        int permits = batchesInFlight * 2;
+        Semaphore slotsFree = new Semaphore(permits);
+        Runnable report = () -> {
+            synchronized (listenerLock) {
+                listener.onProgress(new Progress(seen.get(), done.get(), skipped.get(), failed.get(),
+                        walkComplete.get(), Duration.ofNanos(System.nanoTime() - start)));
+            }
+        };
+        List<Path>[] chunk = new List[] {new ArrayList<>(batchSize)};
+        Runnable submit = () -> {
+            List<Path> files = chunk[0];
+            chunk[0] = new ArrayList<>(batchSize);
+            if (files.isEmpty()) {
+                return;
+            }
+            slotsFree.acquireUninterruptibly();
+            workers.execute(() -> {
+                PIPELINE_THREAD.set(true);
+                try {
+                    if (closed.get() || failure.get() != null) {
+                        return;
+                    }
+                    BatchJob.Outcome o = job.run(files);
+                    done.addAndGet(o.indexed());
+                    skipped.addAndGet(o.skipped());
+                    failed.addAndGet(o.failed());
+                    report.run();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    slotsFree.release();
+                }
+            });
+        };
+        FileWalker walker = new FileWalker(extensions, () -> closed.get() || failure.get() != null);
+        try {
+            for (Path root : roots) {
+                boolean complete = walker.walk(root, file -> {
+                    seen.incrementAndGet();
+                    chunk[0].add(file);
+                    if (chunk[0].size() >= batchSize) {
+                        submit.run();
+                    }
+                });
+                if (!complete) {
+                    break;
+                }
+            }
+            if (!closed.get() && failure.get() == null) {
+                walkComplete.set(true);
+                submit.run();
+            }
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+        } finally {
+            slotsFree.acquireUninterruptibly(permits);
+            workers.shutdown();
+        }
+        Throwable t = failure.get();
+        if (t != null) {
+            if (t instanceof SdembedException s) {
+                throw s;
+            }
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new SdembedException("Bulk indexing failed: " + t, t);
+        }
+        report.run();
+        return summary(start, seen.get(), done.get(), skipped.get(), failed.get(), before);
+    }
+
+    private PipelineSummary summary(long start, long seen, long done, long skipped, long failed,
+                                    Map<String, long[]> before) {
+        StoreStats stats = store.stats();
+        long stored = 0;
+        long withoutDedup = 0;
+        List<PipelineSummary.SlotSummary> perSlot = new ArrayList<>();
+        long imagesEmbedded = 0;
+        for (SlotWorker w : slots) {
+            long[] b = before.get(w.slot());
+            PipelineSummary.SlotSummary s = new PipelineSummary.SlotSummary(w.slot(), w.computed() - b[0],
+                    w.calls() - b[1], w.hits() - b[2]);
+            perSlot.add(s);
+            if (w.isImage()) {
+                imagesEmbedded += s.computed();
+            }
+            SlotStats st = stats.slot(w.slot());
+            stored += st.vectorBytes();
+            withoutDedup += st.vectorBytesWithoutDedup();
+        }
+        Duration wall = Duration.ofNanos(System.nanoTime() - start);
+        PipelineSummary summary = new PipelineSummary(seen, done, skipped, failed, imagesEmbedded,
+                stats.textContents(), perSlot, stored, withoutDedup, wall, closed.get());
+        LOG.info("Indexed {} of {} files ({} skipped, {} failed) in {} ms{}", done, seen, skipped, failed,
+                wall.toMillis(), closed.get() ? " (stopped early)" : "");
+        return summary;
+    }
+
+    /**
+     * Stops a run: no new batch starts, the batches in flight finish and are written (each is one transaction, so
+     * the store stays consistent), then {@link #run} returns a summary marked cancelled. Waits for that, then
+     * releases the encoder threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true) || PIPELINE_THREAD.get()) {
+            // Called from a listener inside the run: the run itself releases the threads when it returns.
+            return;
+        }
+        try {
+            // Wait for the run (if any) to hand back; the lock is free once it has.
+            if (running.tryLock(1, TimeUnit.HOURS)) {
+                running.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!running.isHeldByCurrentThread()) {
+                releaseThreads();
+            }
+        }
+    }
+
+    private void releaseThreads() {
+        if (threadsReleased.compareAndSet(false, true)) {
+            slots.forEach(SlotWorker::close);
+        }
+    }
+
+    /** Configures a {@link BulkEmbeddingPipeline}; {@link #build()} checks the slots against the store. */
+    public static final class Builder {
+        private final EmbeddingStore store;
+        private final List<SlotWorker> workers = new ArrayList<>();
+        private final Map<String, EncoderInfo> encoders = new LinkedHashMap<>();
+        private MetadataReader reader = MetadataReaders.standard();
+        private ImageDecoder decoder = ImageDecoder.defaults();
+        private int batchSize = 64;
+        private int batchesInFlight = 2;
+        private Set<String> extensions = DEFAULT_EXTENSIONS;
+        private boolean retryFailed;
+        private ProgressListener listener = ProgressListener.NONE;
+
+        private Builder(EmbeddingStore store) {
+            if (store == null) {
+                throw new InvalidInputException("store is null");
+            }
+            this.store = store;
+        }
+
+        /**
+         * Fills text slot {@code slot} with {@code encoder}: prompts and negative prompts share its key space (the
+         * role lives on the image record). The store must have the slot with the encoder's fingerprint.
+         */
+        public Builder textSlot(String slot, TextEncoder encoder) {
+            add(slot, encoder == null ? null : encoder.info(), Modality.TEXT);
+            workers.add(SlotWorker.text(slot, encoder));
+            return this;
+        }
+
+        /** Fills image slot {@code slot} with {@code encoder}. */
+        public Builder imageSlot(String slot, ImageEncoder encoder) {
+            add(slot, encoder == null ? null : encoder.info(), Modality.IMAGE);
+            workers.add(SlotWorker.image(slot, encoder));
+            return this;
+        }
+
+        private void add(String slot, EncoderInfo info, Modality expected) {
+            if (info == null) {
+                throw new InvalidInputException("Slot '" + slot + "' has no encoder");
+            }
+            if (info.modality() != expected) {
+                throw new InvalidInputException("Slot '" + slot + "' takes a " + expected.name().toLowerCase(Locale.ROOT)
+                        + " encoder; " + info.name() + " reads " + info.modality().name().toLowerCase(Locale.ROOT));
+            }
+            if (encoders.putIfAbsent(slot, info) != null) {
+                throw new InvalidInputException("Slot '" + slot + "' is configured twice");
+            }
+        }
+
+        /** Reads the prompts. Default {@link MetadataReaders#standard()}. */
+        public Builder metadataReader(MetadataReader reader) {
+            this.reader = reader;
+            return this;
+        }
+
+        /** Reads image headers (format, size, the pixel limit). Default {@link ImageDecoder#defaults()}. */
+        public Builder imageDecoder(ImageDecoder decoder) {
+            this.decoder = decoder;
+            return this;
+        }
+
+        /** Files per store transaction. Default 64. */
+        public Builder batchSize(int files) {
+            if (files < 1 || files > 100_000) {
+                throw new InvalidInputException("batchSize is " + files + "; expected 1 to 100000 files");
+            }
+            this.batchSize = files;
+            return this;
+        }
+
+        /**
+         * Batches processed at the same time (while one waits for its encoders, the next is hashed and read).
+         * Default 2.
+         */
+        public Builder batchesInFlight(int batches) {
+            if (batches < 1 || batches > 64) {
+                throw new InvalidInputException("batchesInFlight is " + batches + "; expected 1 to 64");
+            }
+            this.batchesInFlight = batches;
+            return this;
+        }
+
+        /** File name extensions to index, without the dot, any case. Default png, jpg, jpeg, webp. */
+        public Builder extensions(Set<String> extensions) {
+            if (extensions == null || extensions.isEmpty()) {
+                throw new InvalidInputException("extensions is empty; expected e.g. png, jpg, jpeg, webp");
+            }
+            Set<String> clean = new LinkedHashSet<>();
+            for (String e : extensions) {
+                clean.add(e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", ""));
+            }
+            this.extensions = clean;
+            return this;
+        }
+
+        /** Indexes files stored as failed again even when unchanged. Default false: they are skipped. */
+        public Builder retryFailed(boolean retryFailed) {
+            this.retryFailed = retryFailed;
+            return this;
+        }
+
+        public Builder listener(ProgressListener listener) {
+            this.listener = listener == null ? ProgressListener.NONE : listener;
+            return this;
+        }
+
+        public BulkEmbeddingPipeline build() {
+            if (workers.isEmpty()) {
+                throw new InvalidInputException("No slots configured; add a textSlot or an imageSlot");
+            }
+            if (reader == null || decoder == null) {
+                throw new InvalidInputException("metadataReader and imageDecoder must not be null");
+            }
+            encoders.forEach((name, info) -> {
+                SlotSpec spec = store.slot(name);
+                if (spec.modality() != info.modality() || spec.dimension() != info.dimension()
+                        || !spec.fingerprint().equals(info.fingerprint())) {
+                    throw new InvalidInputException("Slot '" + name + "' of the store is " + spec.modality() + " "
+                            + spec.dimension() + "-d with model " + abbreviate(spec.fingerprint()) + ", but its encoder "
+                            + info.name() + " is " + info.modality() + " " + info.dimension() + "-d with model "
+                            + abbreviate(info.fingerprint()) + "; open the store with SlotSpec.of(name, encoder.info())");
+                }
+            });
+            return new BulkEmbeddingPipeline(this);
+        }
+
+        private static String abbreviate(String fingerprint) {
+            return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.sdembed.pipeline;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a {@link BulkEmbeddingPipeline} run did.
+ *
+ * @param files                  files found under the roots
+ * @param indexed                files indexed (new or changed) in this run
+ * @param skipped                files already indexed with every slot current, left untouched
+ * @param failed                 files recorded as failed in this run (each reported to the listener)
+ * @param imagesEmbedded         image contents embedded in this run, summed over the image slots
+ * @param uniqueTexts            distinct prompt and negative texts read in this run
+ * @param slots                  per slot, what its encoder did
+ * @param vectorBytesStored      bytes of vectors the store holds after the run, over all slots
+ * @param vectorBytesWithoutDedup bytes the same vectors would take stored once per image reference
+ * @param wallTime               duration of the run
+ * @param cancelled              whether the run was stopped by {@link BulkEmbeddingPipeline#close()} before the end
+ */
+public record PipelineSummary(long files, long indexed, long skipped, long failed, long imagesEmbedded,
+                              long uniqueTexts, List<SlotSummary> slots, long vectorBytesStored,
+                              long vectorBytesWithoutDedup, Duration wallTime, boolean cancelled) {
+
+    public PipelineSummary {
+        slots = List.copyOf(slots);
+    }
+
+    /**
+     * One slot's work.
+     *
+     * @param slot         the slot's name
+     * @param computed     contents its encoder embedded
+     * @param encoderCalls calls made to its encoder (each embeds many contents)
+     * @param cacheHits    content references served without computing: already stored, computed by a batch in
+     *                     flight, or repeated within a batch
+     */
+    public record SlotSummary(String slot, long computed, long encoderCalls, long cacheHits) {
+    }
+
+    /** The summary of {@code name}; an {@link IllegalArgumentException} if the run had no such slot. */
+    public SlotSummary slot(String name) {
+        return slots.stream().filter(s -> s.slot().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No slot '" + name + "' in this run"));
+    }
+
+    /** Share of vector storage deduplication saved, 0 to 100. */
+    public double storageSavedPercent() {
+        return vectorBytesWithoutDedup == 0 ? 0
+                : 100.0 * (vectorBytesWithoutDedup - vectorBytesStored) / vectorBytesWithoutDedup;
+    }
+
+    /** Files indexed per second of wall time. */
+    public double imagesPerSecond() {
+        double seconds = wallTime.toNanos() / 1e9;
+        return seconds <= 0 ? 0 : indexed / seconds;
+    }
+}

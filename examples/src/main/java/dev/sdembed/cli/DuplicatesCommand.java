@@ -1,0 +1,62 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.DuplicateGroup;
+import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.SlotSpec;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "duplicates", mixinStandardHelpOptions = true,
+        description = {"Groups near-identical indexed images (by an image slot, else by prompt in a text slot),"
+                + " largest group first.",
+                "Prints one JSON object per group: {\"size\", \"lowestLink\", \"paths\"}."})
+public final class DuplicatesCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Option(names = "--threshold", paramLabel = "SIMILARITY", defaultValue = "0.95",
+            description = "Least cosine similarity that links two images, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    @Option(names = "--neighbours", paramLabel = "N", defaultValue = "10",
+            description = "Nearest neighbours examined per image, 1 to 100 (default: ${DEFAULT-VALUE}).")
+    int neighbours;
+
+    @Option(names = "--slot", paramLabel = "NAME", description = "The slot compared (default: the first image slot,"
+            + " else the first text slot).")
+    String slot;
+
+    @Override
+    public Integer call() {
+        try (StoreSession session = StoreSession.open(storeOptions)) {
+            SlotSpec s = slot != null ? session.slot(slot, null).orElseThrow()
+                    : session.slot(null, Modality.IMAGE).or(() -> session.slot(null, Modality.TEXT))
+                    .orElseThrow(() -> new InvalidInputException("No slot configured"));
+            List<DuplicateGroup> groups = session.store.nearDuplicates(NearDuplicateRequest.of(s.name())
+                    .withThreshold(threshold).withNeighbours(neighbours));
+            PrintWriter out = spec.commandLine().getOut();
+            for (DuplicateGroup g : groups) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("size", g.members().size());
+                m.put("lowestLink", Math.round(g.lowestLink() * 1e6) / 1e6);
+                m.put("paths", g.members().stream().map(DuplicateGroup.Member::path).toList());
+                out.println(Json.line(m));
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+}

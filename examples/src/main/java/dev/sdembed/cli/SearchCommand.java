@@ -1,0 +1,84 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.SearchQuery;
+import dev.sdembed.store.SearchRequest;
+import dev.sdembed.store.SlotSpec;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Finds the indexed images nearest to a text: by their prompts (--mode prompt, with a text"
+                + " slot's encoder) or by their pixels (--mode image, with a text slot that shares an embedding"
+                + " space with an image slot, e.g. a CLIP text and vision pair).",
+                "Prints one JSON object per hit, best first: {\"rank\", \"score\", \"path\", \"imageId\","
+                        + " \"generator\", \"model\", \"prompt\"}."})
+public final class SearchCommand implements Callable<Integer> {
+    enum Mode { PROMPT, IMAGE }
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Option(names = "--text", required = true, paramLabel = "TEXT", description = "What to look for.")
+    String text;
+
+    @Option(names = "-k", paramLabel = "K", defaultValue = "20", description = "Hits to print (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "prompt",
+            description = "prompt: match the images' prompts; image: match their pixels (default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(names = "--slot", paramLabel = "NAME", description = "The text slot to embed the query with"
+            + " (default: the first text slot, or for --mode image the first one sharing an image slot's space).")
+    String slot;
+
+    @Override
+    public Integer call() {
+        try (StoreSession session = StoreSession.open(storeOptions)) {
+            SlotSpec query;
+            String target;
+            if (mode == Mode.PROMPT) {
+                query = session.slot(slot, Modality.TEXT).orElseThrow(() -> new InvalidInputException(
+                        "No text slot configured; --mode prompt needs one"));
+                target = query.name();
+            } else {
+                SlotSpec[] pair = imagePair(session);
+                query = pair[0];
+                target = pair[1].name();
+            }
+            SearchRequest request = SearchRequest.builder(SearchQuery.text(query.name(), text,
+                    session.slots.textEncoders().get(query.name()))).target(target).k(k).build();
+            List<SearchHit> hits = session.store.search(request);
+            StoreSession.printHits(spec.commandLine().getOut(), hits);
+        }
+        return ExitCodes.OK;
+    }
+
+    private SlotSpec[] imagePair(StoreSession session) {
+        List<SlotSpec> images = session.specs().stream().filter(s -> s.modality() == Modality.IMAGE).toList();
+        List<SlotSpec> texts = slot != null ? List.of(session.slot(slot, Modality.TEXT).orElseThrow())
+                : session.specs().stream().filter(s -> s.modality() == Modality.TEXT).toList();
+        for (SlotSpec t : texts) {
+            for (SlotSpec i : images) {
+                if (t.comparableWith(i)) {
+                    return new SlotSpec[] {t, i};
+                }
+            }
+        }
+        throw new InvalidInputException("--mode image needs a text slot and an image slot in one embedding space"
+                + " (a CLIP text and vision pair whose sdembed.json declare the same embedding_space); configured: "
+                + session.specs().stream().map(s -> s.name() + " (" + s.modality().name().toLowerCase()
+                + (s.embeddingSpace() == null ? "" : ", " + s.embeddingSpace()) + ")").toList());
+    }
+}

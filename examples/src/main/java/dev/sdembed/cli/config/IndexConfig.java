@@ -1,0 +1,204 @@
+package dev.sdembed.cli.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.encoder.Modality;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line's configuration file (the shape of the seed's appsettings):
+ *
+ * <pre>{@code
+ * {
+ *   "store":    {"url": "postgresql://sdembed@localhost:5432/sdembed", "schema": "sdembed"},
+ *   "pipeline": {"batchSize": 64, "batchesInFlight": 2, "maxPixels": 100000000},
+ *   "slots": {
+ *     "prompt_bge":   {"model": "models/bge-large-en-v1.5", "device": "cuda:0", "tokenBudget": 16384},
+ *     "image_clip_h": {"model": "models/clip-vit-h-14-vision", "device": "cuda:1", "fallback": "cpu",
+ *                      "batchSize": 64, "decodeThreads": 8}
+ *   }
+ * }
+ * }</pre>
+ *
+ * Unknown keys are errors naming the key; relative model paths are resolved against the file's folder and must
+ * exist. The store password never belongs here: it comes from the URL, {@code SDEMBED_STORE_PASSWORD} or
+ * {@code PGPASSWORD}.
+ *
+ * @param storeUrl        the store location, or null (then {@code --store} must give it)
+ * @param schema          the store's schema, or null for the store's default
+ * @param batchSize       files per store transaction, or null
+ * @param batchesInFlight batches worked on at once, or null
+ * @param maxPixels       images whose header declares more pixels fail, or null for the decoder's default
+ * @param slots           the slots, in file order
+ */
+public record IndexConfig(String storeUrl, String schema, Integer batchSize, Integer batchesInFlight, Long maxPixels,
+                          List<SlotConfig> slots) {
+
+    /** The slot used without a configuration file: bge-small-en-v1.5 on the CPU for prompts and negatives. */
+    public static final String DEFAULT_TEXT_SLOT = "prompt_bge";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> TOP = Set.of("store", "pipeline", "slots");
+    private static final Set<String> STORE = Set.of("url", "schema");
+    private static final Set<String> PIPELINE = Set.of("batchSize", "batchesInFlight", "maxPixels");
+    private static final Set<String> SLOT = Set.of("model", "modality", "device", "fallback", "threads", "batchSize",
+            "tokenBudget", "decodeThreads");
+
+    public IndexConfig {
+        slots = List.copyOf(slots);
+    }
+
+    /** The default: {@value #DEFAULT_TEXT_SLOT} from {@code bgeSmall} on the CPU, other slots off. */
+    public static IndexConfig defaults(Path bgeSmall) {
+        requireModel(bgeSmall, "the default slot " + DEFAULT_TEXT_SLOT + " (no --config given)");
+        return new IndexConfig(null, null, null, null, null, List.of(new SlotConfig(DEFAULT_TEXT_SLOT, bgeSmall,
+                Modality.TEXT, "cpu", DeviceFallback.FAIL, null, null, null, null)));
+    }
+
+    /** Reads and checks {@code file}. */
+    public static IndexConfig read(Path file) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new InvalidInputException("Cannot read configuration " + file + ": " + e.getMessage(), e);
+        }
+        String where = "Configuration " + file;
+        if (root == null || !root.isObject()) {
+            throw new InvalidInputException(where + " is not a JSON object");
+        }
+        checkKeys(root, TOP, "", where);
+        JsonNode store = object(root, "store", where);
+        checkKeys(store, STORE, "store.", where);
+        JsonNode pipeline = object(root, "pipeline", where);
+        checkKeys(pipeline, PIPELINE, "pipeline.", where);
+        JsonNode slotsNode = object(root, "slots", where);
+        if (slotsNode.isEmpty()) {
+            throw new InvalidInputException(where + ": 'slots' is missing or empty; configure at least one slot, e.g."
+                    + " \"slots\": {\"prompt_bge\": {\"model\": \"models/bge-small-en-v1.5\"}}");
+        }
+        Path base = file.toAbsolutePath().getParent();
+        List<SlotConfig> slots = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = slotsNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            slots.add(slot(e.getKey(), e.getValue(), base, where));
+        }
+        return new IndexConfig(text(store, "url", "store.", where), text(store, "schema", "store.", where),
+                integer(pipeline, "batchSize", "pipeline.", where), integer(pipeline, "batchesInFlight", "pipeline.", where),
+                pipeline.has("maxPixels") ? longValue(pipeline, "maxPixels", where) : null, slots);
+    }
+
+    private static SlotConfig slot(String name, JsonNode node, Path base, String where) {
+        String prefix = "slots." + name + ".";
+        if (!node.isObject()) {
+            throw new InvalidInputException(where + ": 'slots." + name + "' must be an object with a \"model\" folder");
+        }
+        checkKeys(node, SLOT, prefix, where);
+        String model = text(node, "model", prefix, where);
+        if (model == null) {
+            throw new InvalidInputException(where + ": '" + prefix + "model' is missing; give the slot's model folder");
+        }
+        Path dir = base.resolve(model).normalize();
+        requireModel(dir, where + ": '" + prefix + "model'");
+        String modality = text(node, "modality", prefix, where);
+        Modality m = null;
+        if (modality != null) {
+            try {
+                m = Modality.valueOf(modality.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "modality' is '" + modality
+                        + "'; expected text or image");
+            }
+        }
+        String device = text(node, "device", prefix, where);
+        if (device == null) {
+            device = "cpu";
+        }
+        try {
+            Device.parse(device);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(where + ": '" + prefix + "device': " + e.getMessage(), e);
+        }
+        String fallback = text(node, "fallback", prefix, where);
+        DeviceFallback f = DeviceFallback.FAIL;
+        if (fallback != null) {
+            try {
+                f = DeviceFallback.valueOf(fallback.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "fallback' is '" + fallback
+                        + "'; expected fail or cpu");
+            }
+        }
+        return new SlotConfig(name, dir, m, device, f, integer(node, "threads", prefix, where),
+                integer(node, "batchSize", prefix, where), integer(node, "tokenBudget", prefix, where),
+                integer(node, "decodeThreads", prefix, where));
+    }
+
+    private static void requireModel(Path dir, String what) {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException(what + ": model directory " + dir + " does not exist");
+        }
+    }
+
+    private static void checkKeys(JsonNode node, Set<String> known, String prefix, String where) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw new InvalidInputException(where + ": unknown key '" + prefix + key + "'; expected one of "
+                        + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    private static JsonNode object(JsonNode parent, String key, String where) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return MAPPER.createObjectNode();
+        }
+        if (!node.isObject()) {
+            throw new InvalidInputException(where + ": '" + key + "' must be an object");
+        }
+        return node;
+    }
+
+    private static String text(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' must be a string");
+        }
+        return v.asText();
+    }
+
+    private static Integer integer(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v + "; expected a positive integer");
+        }
+        return v.asInt();
+    }
+
+    private static long longValue(JsonNode node, String key, String where) {
+        JsonNode v = node.get(key);
+        if (!v.isIntegralNumber() || v.asLong() < 1) {
+            throw new InvalidInputException(where + ": 'pipeline." + key + "' is " + v + "; expected a positive integer");
+        }
+        return v.asLong();
+    }
+}
