@@ -22,7 +22,8 @@ public final class OnnxOptions {
     private final int interOpThreads;
     private final GraphOptimization graphOptimization;
     private final int tokenBudget;
-    private final int maxBatchSize;
+    /** Null: the device's default, see {@link #maxBatchSize()}. */
+    private final Integer maxBatchSize;
 
     private OnnxOptions(Builder b) {
         this.device = b.device;
@@ -71,15 +72,20 @@ public final class OnnxOptions {
         return tokenBudget;
     }
 
+    /**
+     * The most inputs in one inference call: as set, else 8 on the CPU and 64 on a GPU. On the CPU, batches past ~8
+     * texts run slower per text (bge-small on 2 cores: 120 texts/s at 8, 94 at 64; activations outgrow the caches),
+     * while GPUs need large batches to fill.
+     */
     public int maxBatchSize() {
-        return maxBatchSize;
+        return maxBatchSize != null ? maxBatchSize : device.isGpu() ? 64 : 8;
     }
 
     @Override
     public String toString() {
         return "OnnxOptions{device=" + device + ", fallback=" + fallback + ", intraOpThreads=" + intraOpThreads
                 + ", interOpThreads=" + interOpThreads + ", graphOptimization=" + graphOptimization
-                + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize + '}';
+                + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize() + '}';
     }
 
     public static final class Builder {
@@ -89,7 +95,7 @@ public final class OnnxOptions {
         private int interOpThreads = 1;
         private GraphOptimization graphOptimization = GraphOptimization.ALL;
         private int tokenBudget = 16_384;
-        private int maxBatchSize = 64;
+        private Integer maxBatchSize;
 
         private Builder() {
         }
@@ -148,7 +154,7 @@ public final class OnnxOptions {
             return this;
         }
 
-        /** The most inputs in one inference call. Default 64. */
+        /** The most inputs in one inference call. Default: 8 on the CPU, 64 on a GPU. */
         public Builder maxBatchSize(int size) {
             this.maxBatchSize = requireAtLeast("maxBatchSize", size, 1);
             return this;
