@@ -1,5 +1,15 @@
 package dev.sdembed.bench;
 
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.ImageRecord;
+import dev.sdembed.store.SearchQuery;
+import dev.sdembed.store.SearchRequest;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.embedded.EmbeddedEmbeddingStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -10,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +41,9 @@ import org.duckdb.DuckDBConnection;
  *       prepared INSERT; DuckDB: {@code FLOAT[D]} through its appender);</li>
  *   <li>load: reading every vector back into one Java float array (what a brute-force search keeps cached);</li>
  *   <li>top-10 in Java: exact inner-product top-10 over the cached array on 2 threads (engine independent);</li>
- *   <li>top-10 in DuckDB SQL: {@code ORDER BY array_inner_product(v, ?) DESC LIMIT 10}.</li>
+ *   <li>top-10 in DuckDB SQL: {@code ORDER BY array_inner_product(v, ?) DESC LIMIT 10};</li>
+ *   <li>the same through {@link EmbeddedEmbeddingStore}, the store built on the winner (alone with
+ *       {@code -Dcandidates=store-only}).</li>
  * </ul>
  * A plain main rather than JMH because one ingest of 800 MB is the measurement; query latencies are the median and
  * 90th percentile of 20 queries after 3 warm-up queries. Run:
@@ -58,11 +71,51 @@ public final class EmbeddedStoreCandidatesBenchmark {
         }
         List<String> rows = new ArrayList<>();
         rows.add(sqlite(dir.resolve("candidates.sqlite"), n, d, queries));
-        rows.add(duckdb(dir.resolve("candidates.duckdb"), n, d, queries));
+        if (!"store-only".equals(System.getProperty("candidates"))) {
+            rows.add(duckdb(dir.resolve("candidates.duckdb"), n, d, queries));
+        }
+        rows.add(embeddedStore(dir.resolve("store"), n, d, queries));
         System.out.println();
         System.out.println("| engine | ingest s | vectors/s | file MB | load into Java s | top-10 Java p50/p90 ms | top-10 SQL p50/p90 ms |");
         System.out.println("|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+    }
+
+    /**
+     * The chosen engine through the store itself: {@link EmbeddedEmbeddingStore#write} of image contents, records and
+     * embeddings in batches of 2,500; "load" is the first search (reads the slot's vectors into memory); top-10 is
+     * {@link EmbeddedEmbeddingStore#search} (scores, best contents, their image rows).
+     */
+    private static String embeddedStore(Path dir, int n, int d, float[][] queries) throws Exception {
+        SlotSpec slot = new SlotSpec("image_bench", Modality.IMAGE, d, "bench", "fp-bench", null);
+        SplittableRandom r = new SplittableRandom(42);
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
+            long t0 = System.nanoTime();
+            for (int start = 0; start < n; start += 2500) {
+                WriteBatch.Builder b = WriteBatch.builder();
+                for (int i = start; i < Math.min(n, start + 2500); i++) {
+                    ImageContent image = new ImageContent(ContentHash.ofText("image " + i), 512, 512, "png", 1000);
+                    b.image(image).embedding(slot.name(), image.hash(), unit(r, d))
+                            .record(ImageRecord.builder("/bench/" + i + ".png").imageHash(image.hash())
+                                    .fileSize(1000).modifiedAt(Instant.EPOCH).build());
+                }
+                store.write(b.build());
+            }
+            double ingest = seconds(t0);
+            t0 = System.nanoTime();
+            store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(queries[0]))).build());
+            double load = seconds(t0);
+            double[] ms = new double[QUERIES];
+            for (int q = 0; q < queries.length; q++) {
+                long q0 = System.nanoTime();
+                store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(queries[q]))).build());
+                if (q >= WARMUP) {
+                    ms[q - WARMUP] = (System.nanoTime() - q0) / 1e6;
+                }
+            }
+            return String.format(Locale.ROOT, "| EmbeddedEmbeddingStore (SQLite) | %.1f | %.0f | %.0f | %.1f | %s | – |",
+                    ingest, n / ingest, mb(store.file()), load, percentiles(ms));
+        }
     }
 
     private static String sqlite(Path file, int n, int d, float[][] queries) throws SQLException {

@@ -254,7 +254,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     @Override
     public Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes) {
         SlotSpec spec = StoreChecks.slot(slotsByName, slot);
-        List<ContentHash> keys = checkHashes(hashes);
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
         return locked("looking up embeddings of slot '" + slot + "'", () -> {
             Set<ContentHash> found = new HashSet<>();
             forChunks(keys, "SELECT hash FROM " + SqliteSchema.table(spec) + " WHERE fingerprint = ? AND hash IN ",
@@ -268,7 +268,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         if (kind == null) {
             throw new InvalidInputException("Content kind is null; expected TEXT or IMAGE");
         }
-        List<ContentHash> keys = checkHashes(hashes);
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
         String table = kind == Modality.TEXT ? "text_contents" : "image_contents";
         return locked("reading reference counts", () -> {
             Map<ContentHash, Long> counts = new LinkedHashMap<>();
@@ -693,20 +693,6 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     private static String placeholders(int n) {
         return "(" + "?, ".repeat(n - 1) + "?)";
-    }
-
-    private static List<ContentHash> checkHashes(Collection<ContentHash> hashes) {
-        if (hashes == null) {
-            throw new InvalidInputException("Hash collection is null");
-        }
-        List<ContentHash> list = new ArrayList<>(hashes.size());
-        for (ContentHash h : hashes) {
-            if (h == null) {
-                throw new InvalidInputException("Hash collection contains null at position " + list.size());
-            }
-            list.add(h);
-        }
-        return list;
     }
 
     private interface Work<R> {
