@@ -57,7 +57,7 @@ public final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         IndexConfig cfg = storeOptions.readConfig();
-        storeOptions.storeUrl(cfg);
+        storeOptions.storeLocation(cfg);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedSlots slots = LoadedSlots.load(cfg, cfg.maxPixels());

@@ -4,6 +4,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.cli.config.IndexConfig;
 import dev.sdembed.cli.config.LoadedSlots;
 import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.embedded.EmbeddedEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -23,8 +24,10 @@ public final class StoreOptions {
     Path config;
 
     @Option(names = "--store", paramLabel = "URL",
-            description = "postgresql://user[:password]@host:port/db or jdbc:postgresql://host:port/db; overrides"
-                    + " the configuration's store.url. Password also from " + PASSWORD_VARIABLE + " or PGPASSWORD.")
+            description = "A folder (or file:FOLDER) for the embedded store, or postgresql://user[:password]@host:port/db"
+                    + " or jdbc:postgresql://host:port/db; overrides the configuration's store.url. Default: the"
+                    + " embedded store in ./" + StoreLocation.DEFAULT_FOLDER + ". Password also from "
+                    + PASSWORD_VARIABLE + " or PGPASSWORD.")
     String store;
 
     @Option(names = "--schema", paramLabel = "NAME",
@@ -36,20 +39,27 @@ public final class StoreOptions {
         return config != null ? IndexConfig.read(config) : IndexConfig.defaults(DefaultPaths.bgeSmall());
     }
 
-    /** The store URL from {@code --store} or the configuration; checked before any model is loaded. */
-    public String storeUrl(IndexConfig cfg) {
-        String url = store != null ? store : cfg.storeUrl();
-        if (url == null) {
-            throw new InvalidInputException("No store given: pass --store postgresql://user@host:port/db (or set"
-                    + " store.url in the --config file)");
+    /**
+     * Where the store is, from {@code --store}, else the configuration, else the embedded store in the working
+     * folder; checked before any model is loaded.
+     */
+    public StoreLocation storeLocation(IndexConfig cfg) {
+        StoreLocation location = StoreLocation.parse(store != null ? store : cfg.storeUrl());
+        if (location.isEmbedded() && schema != null) {
+            throw new InvalidInputException("--schema applies to PostgreSQL stores only; the embedded store in "
+                    + location.embeddedDirectory() + " has no schemas");
         }
-        return url;
+        return location;
     }
 
     /** Opens the store with the loaded slots. */
     public EmbeddingStore openStore(IndexConfig cfg, LoadedSlots slots) {
-        String url = storeUrl(cfg);
-        PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder().url(url).slots(slots.specs());
+        StoreLocation location = storeLocation(cfg);
+        if (location.isEmbedded()) {
+            return EmbeddedEmbeddingStore.builder().directory(location.embeddedDirectory()).slots(slots.specs()).build();
+        }
+        PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder().url(location.postgresUrl())
+                .slots(slots.specs());
         String s = schema != null ? schema : cfg.schema();
         if (s != null) {
             b.schema(s);

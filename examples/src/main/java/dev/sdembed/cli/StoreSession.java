@@ -25,7 +25,7 @@ final class StoreSession implements AutoCloseable {
 
     static StoreSession open(StoreOptions options) {
         IndexConfig cfg = options.readConfig();
-        options.storeUrl(cfg);
+        options.storeLocation(cfg);
         LoadedSlots slots = LoadedSlots.load(cfg, cfg.maxPixels());
         try {
             return new StoreSession(slots, options.openStore(cfg, slots));

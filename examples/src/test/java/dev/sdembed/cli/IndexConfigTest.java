@@ -50,13 +50,14 @@ class IndexConfigTest {
     }
 
     @Test
-    void withoutAStoreTheErrorSaysToPassStore() throws IOException {
-        Path config = Files.writeString(DIR.resolve("nostore.json"), "{\"slots\": {\"prompt_bge\": {\"model\": "
-                + "\"" + dev.sdembed.onnx.testing.TestModels.bgeSmall() + "\"}}}");
+    void aStoreWithAnUnknownSchemeIsRefusedBeforeAnyModelIsLoaded() throws IOException {
+        Path config = Files.writeString(DIR.resolve("mysqlstore.json"), "{\"store\": {\"url\": \"mysql://db/x\"}, "
+                + "\"slots\": {\"prompt_bge\": {\"model\": \"" + dev.sdembed.onnx.testing.TestModels.bgeSmall() + "\"}}}");
         CliRun run = CliRun.of("index", "--config", config.toString(), DIR.toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.errLines()).singleElement().asString()
-                .isEqualTo("sdembed: No store given: pass --store postgresql://user@host:port/db (or set store.url in"
-                        + " the --config file)");
+                .isEqualTo("sdembed: Store 'mysql://db/x' has the unsupported scheme 'mysql'; expected "
+                        + "postgresql://user@host:port/db, jdbc:postgresql://host:port/db, a folder path or "
+                        + "file:FOLDER for the embedded store");
     }
 }

@@ -8,6 +8,7 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ContentEmbedding;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.WriteBatch;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,21 @@ public final class StoreChecks {
             throw new InvalidInputException("Unknown slot '" + name + "'; this store has slots " + List.copyOf(slots.keySet()));
         }
         return slot;
+    }
+
+    /** The hashes of a lookup as a list, rejecting a null collection or a null element by position. */
+    public static List<ContentHash> hashes(Collection<ContentHash> hashes) {
+        if (hashes == null) {
+            throw new InvalidInputException("Hash collection is null");
+        }
+        List<ContentHash> list = new ArrayList<>(hashes.size());
+        for (ContentHash h : hashes) {
+            if (h == null) {
+                throw new InvalidInputException("Hash collection contains null at position " + list.size());
+            }
+            list.add(h);
+        }
+        return list;
     }
 
     /** Checks every embedding of the batch against its slot. */

@@ -177,7 +177,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     @Override
     public Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes) {
         SlotTable table = table(slot);
-        List<ContentHash> keys = checkHashes(hashes);
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
         return read("looking up embeddings of slot '" + slot + "'", h -> queries.embedded(h, table, keys));
     }
 
@@ -186,7 +186,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         if (kind == null) {
             throw new InvalidInputException("Content kind is null; expected TEXT or IMAGE");
         }
-        List<ContentHash> keys = checkHashes(hashes);
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
         return read("reading reference counts", h -> queries.referenceCounts(h, kind, keys));
     }
 
@@ -301,20 +301,6 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
 
     private SlotTable table(String slot) {
         return tables.get(StoreChecks.slot(slotsByName, slot).name());
-    }
-
-    private static List<ContentHash> checkHashes(Collection<ContentHash> hashes) {
-        if (hashes == null) {
-            throw new InvalidInputException("Hash collection is null");
-        }
-        List<ContentHash> list = new ArrayList<>(hashes.size());
-        for (ContentHash h : hashes) {
-            if (h == null) {
-                throw new InvalidInputException("Hash collection contains null at position " + list.size());
-            }
-            list.add(h);
-        }
-        return list;
     }
 
     private <R> R read(String action, HandleCallback<R, SQLException> work) {

@@ -35,7 +35,7 @@ import java.util.Set;
  * exist. The store password never belongs here: it comes from the URL, {@code SDEMBED_STORE_PASSWORD} or
  * {@code PGPASSWORD}.
  *
- * @param storeUrl        the store location, or null (then {@code --store} must give it)
+ * @param storeUrl        the store location, or null (then {@code --store}, else the embedded store in ./sdembed-data)
  * @param schema          the store's schema, or null for the store's default
  * @param batchSize       files per store transaction, or null
  * @param batchesInFlight batches worked on at once, or null

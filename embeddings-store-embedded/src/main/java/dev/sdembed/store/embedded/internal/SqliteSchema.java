@@ -1,0 +1,166 @@
+package dev.sdembed.store.embedded.internal;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.TextRole;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded store's tables, the same shape as the PostgreSQL store's: contents keyed by SHA-256 with reference
+ * counts that triggers on {@code images} keep exact in the writing transaction, one {@code emb_<slot>} table per
+ * slot (little-endian float32 BLOBs and the model fingerprint), and a {@code slots} registry.
+ */
+public final class SqliteSchema {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteSchema.class);
+
+    /** Version of the tables below, kept in {@code PRAGMA user_version}; a newer file is refused. */
+    public static final int VERSION = 1;
+
+    private static final String[] TABLES = {
+        "CREATE TABLE IF NOT EXISTS text_contents (hash BLOB PRIMARY KEY, text TEXT NOT NULL, "
+                + "ref_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS image_contents (hash BLOB PRIMARY KEY, width INTEGER NOT NULL, "
+                + "height INTEGER NOT NULL, format TEXT NOT NULL, byte_size INTEGER NOT NULL, "
+                + "ref_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS images (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL UNIQUE, "
+                + "image_hash BLOB REFERENCES image_contents (hash), prompt_hash BLOB REFERENCES text_contents (hash), "
+                + "negative_hash BLOB REFERENCES text_contents (hash), generator TEXT, model_name TEXT, "
+                + "parameters TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, "
+                + "file_size INTEGER NOT NULL, modified_at INTEGER NOT NULL, status TEXT NOT NULL, error TEXT)",
+        "CREATE INDEX IF NOT EXISTS images_image_hash ON images (image_hash)",
+        "CREATE INDEX IF NOT EXISTS images_prompt_hash ON images (prompt_hash)",
+        "CREATE INDEX IF NOT EXISTS images_negative_hash ON images (negative_hash)",
+        "CREATE INDEX IF NOT EXISTS images_status_path ON images (status, path)",
+        "CREATE TABLE IF NOT EXISTS slots (name TEXT PRIMARY KEY, modality TEXT NOT NULL, dimension INTEGER NOT NULL, "
+                + "encoder_name TEXT NOT NULL, fingerprint TEXT NOT NULL, embedding_space TEXT)",
+        // Row triggers: a prompt used as its own negative counts twice, as in the PostgreSQL store.
+        "CREATE TRIGGER IF NOT EXISTS images_refs_insert AFTER INSERT ON images BEGIN "
+                + "UPDATE text_contents SET ref_count = ref_count + 1 WHERE hash = NEW.prompt_hash; "
+                + "UPDATE text_contents SET ref_count = ref_count + 1 WHERE hash = NEW.negative_hash; "
+                + "UPDATE image_contents SET ref_count = ref_count + 1 WHERE hash = NEW.image_hash; END",
+        "CREATE TRIGGER IF NOT EXISTS images_refs_delete AFTER DELETE ON images BEGIN "
+                + "UPDATE text_contents SET ref_count = ref_count - 1 WHERE hash = OLD.prompt_hash; "
+                + "UPDATE text_contents SET ref_count = ref_count - 1 WHERE hash = OLD.negative_hash; "
+                + "UPDATE image_contents SET ref_count = ref_count - 1 WHERE hash = OLD.image_hash; END",
+        "CREATE TRIGGER IF NOT EXISTS images_refs_update AFTER UPDATE OF image_hash, prompt_hash, negative_hash "
+                + "ON images BEGIN "
+                + "UPDATE text_contents SET ref_count = ref_count - 1 WHERE hash = OLD.prompt_hash; "
+                + "UPDATE text_contents SET ref_count = ref_count - 1 WHERE hash = OLD.negative_hash; "
+                + "UPDATE image_contents SET ref_count = ref_count - 1 WHERE hash = OLD.image_hash; "
+                + "UPDATE text_contents SET ref_count = ref_count + 1 WHERE hash = NEW.prompt_hash; "
+                + "UPDATE text_contents SET ref_count = ref_count + 1 WHERE hash = NEW.negative_hash; "
+                + "UPDATE image_contents SET ref_count = ref_count + 1 WHERE hash = NEW.image_hash; END",
+    };
+
+    private SqliteSchema() {
+    }
+
+    /** Creates missing tables and slot tables and registers the slots, in the caller's transaction. */
+    public static void setUp(Connection c, Collection<SlotSpec> slots, String where) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > VERSION) {
+                throw new InvalidInputException("Embedded store " + where + " has schema version " + version
+                        + " but this sdembed knows at most " + VERSION + "; open it with a newer sdembed");
+            }
+            for (String ddl : TABLES) {
+                s.execute(ddl);
+            }
+            s.execute("PRAGMA user_version = " + VERSION);
+        }
+        for (SlotSpec slot : slots) {
+            register(c, slot, where);
+        }
+    }
+
+    /** The slot's embedding table; slot names are checked identifiers ({@code [a-z][a-z0-9_]*}). */
+    public static String table(SlotSpec slot) {
+        return "emb_" + slot.name();
+    }
+
+    /** The content table a slot's embeddings belong to. */
+    public static String contentTable(SlotSpec slot) {
+        return slot.modality() == Modality.TEXT ? "text_contents" : "image_contents";
+    }
+
+    /** The column of {@code images} that references the slot's contents for {@code role}. */
+    public static String imageColumn(SlotSpec slot, TextRole role) {
+        if (slot.modality() == Modality.IMAGE) {
+            return "image_hash";
+        }
+        return role == TextRole.NEGATIVE ? "negative_hash" : "prompt_hash";
+    }
+
+    private static void register(Connection c, SlotSpec slot, String where) throws SQLException {
+        String modality = slot.modality().name().toLowerCase(Locale.ROOT);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + table(slot) + " (hash BLOB PRIMARY KEY, fingerprint TEXT NOT NULL, "
+                    + "embedding BLOB NOT NULL) WITHOUT ROWID");
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT modality, dimension, encoder_name, fingerprint, "
+                + "embedding_space FROM slots WHERE name = ?")) {
+            ps.setString(1, slot.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    if (!rs.getString(1).equals(modality) || rs.getInt(2) != slot.dimension()) {
+                        throw new InvalidInputException("Slot '" + slot.name() + "' in embedded store " + where
+                                + " holds " + rs.getString(1) + " embeddings of " + rs.getInt(2)
+                                + " dimensions but is configured as " + modality + " with " + slot.dimension()
+                                + " (encoder '" + slot.encoderName() + "'); configure a new slot name for a "
+                                + "different encoder shape");
+                    }
+                    String storedFingerprint = rs.getString(4);
+                    boolean changed = !storedFingerprint.equals(slot.fingerprint())
+                            || !rs.getString(3).equals(slot.encoderName())
+                            || !Objects.equals(rs.getString(5), slot.embeddingSpace());
+                    if (!changed) {
+                        return;
+                    }
+                    if (!storedFingerprint.equals(slot.fingerprint())) {
+                        LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by the "
+                                + "previous model are stale until re-embedded", slot.name(),
+                                abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
+                    }
+                    try (PreparedStatement up = c.prepareStatement("UPDATE slots SET encoder_name = ?, fingerprint = ?, "
+                            + "embedding_space = ? WHERE name = ?")) {
+                        up.setString(1, slot.encoderName());
+                        up.setString(2, slot.fingerprint());
+                        up.setString(3, slot.embeddingSpace());
+                        up.setString(4, slot.name());
+                        up.executeUpdate();
+                    }
+                    return;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO slots (name, modality, dimension, encoder_name, "
+                + "fingerprint, embedding_space) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, slot.name());
+            ps.setString(2, modality);
+            ps.setInt(3, slot.dimension());
+            ps.setString(4, slot.encoderName());
+            ps.setString(5, slot.fingerprint());
+            ps.setString(6, slot.embeddingSpace());
+            ps.executeUpdate();
+        }
+        LOG.info("Created slot {} ({} {}-d, encoder {}) in embedded store {}", slot.name(), slot.modality(),
+                slot.dimension(), slot.encoderName(), where);
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
+    }
+}
