@@ -204,7 +204,13 @@ public final class ModelVerifier {
             add("graph", dir.modelFile() + " input '" + spec.name() + "' is " + spec.type() + " "
                             + spec.shapeText() + "; expected int64 [batch, sequence]",
                     "Export token inputs as int64 with shape [batch, sequence] (the transformers default).");
-        } else if (spec.shape()[0] > 0) {
+        } else {
+            checkDynamicBatch(dir, spec);
+        }
+    }
+
+    private void checkDynamicBatch(ModelDirectory dir, TensorSpec spec) {
+        if (spec.shape()[0] > 0) {
             add("graph", dir.modelFile() + " input '" + spec.name() + "' fixes the batch at " + spec.shape()[0],
                     "Export with a dynamic batch axis (dynamic_axes={'" + spec.name() + "': {0: 'batch'}}).");
         }
@@ -228,10 +234,7 @@ public final class ModelVerifier {
                     + "; expected float32 [batch, 3, S, S]", "Export the vision tower with float32 square RGB input.");
             return -1;
         }
-        if (shape[0] > 0) {
-            add("graph", dir.modelFile() + " input '" + spec.name() + "' fixes the batch at " + shape[0],
-                    "Export with a dynamic batch axis (dynamic_axes={'" + spec.name() + "': {0: 'batch'}}).");
-        }
+        checkDynamicBatch(dir, spec);
         return shape[2];
     }
 

@@ -2,10 +2,10 @@ package dev.sdembed.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import dev.sdembed.encoder.Device;
-import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.cli.config.IndexConfig;
 import dev.sdembed.cli.config.SlotConfig;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.ModelVerifier;
 import dev.sdembed.onnx.internal.GpuLibraryProbe;
 import dev.sdembed.onnx.internal.GpuLibraryProbe.Library;
@@ -136,16 +136,11 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> verify(String slot, Path dir) {
-        ModelVerifier.Report r = ModelVerifier.verify(dir);
         Map<String, Object> m = new LinkedHashMap<>();
         if (slot != null) {
             m.put("slot", slot);
         }
-        m.put("directory", r.directory().toString());
-        m.put("ok", r.ok());
-        m.put("kind", r.kind().id());
-        m.put("dimension", r.dimension() < 0 ? null : r.dimension());
-        m.put("problems", r.problems());
+        m.putAll(ModelsVerifyCommand.toJson(ModelVerifier.verify(dir)));
         return m;
     }
 

@@ -40,14 +40,7 @@ public final class ModelsVerifyCommand implements Callable<Integer> {
             Report report = ModelVerifier.verify(dir);
             allOk &= report.ok();
             if (json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("directory", report.directory().toString());
-                m.put("ok", report.ok());
-                m.put("kind", report.kind().id());
-                m.put("dimension", report.dimension() < 0 ? null : report.dimension());
-                m.put("opset", report.opset() < 0 ? null : report.opset());
-                m.put("problems", report.problems());
-                out.println(Json.line(m));
+                out.println(Json.line(toJson(report)));
             } else if (report.ok()) {
                 out.println(report.directory() + ": OK (" + report.kind().id() + ", " + report.dimension()
                         + "-d, opset " + report.opset() + ")");
@@ -58,6 +51,18 @@ public final class ModelsVerifyCommand implements Callable<Integer> {
         }
         out.flush();
         return allOk ? ExitCodes.OK : ExitCodes.COMPLETED_WITH_FAILURES;
+    }
+
+    /** The JSON shape of a report, shared with {@code sdembed doctor}. */
+    static Map<String, Object> toJson(Report report) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("directory", report.directory().toString());
+        m.put("ok", report.ok());
+        m.put("kind", report.kind().id());
+        m.put("dimension", report.dimension() < 0 ? null : report.dimension());
+        m.put("opset", report.opset() < 0 ? null : report.opset());
+        m.put("problems", report.problems());
+        return m;
     }
 
     static void printProblems(PrintWriter out, List<Problem> problems) {
