@@ -60,6 +60,7 @@ public final class DoctorCommand implements Callable<Integer> {
         List<String> gpus = probe == null ? List.of() : probe.gpuNames();
         report.put("gpus", gpus);
         report.put("jvm", jvm());
+        report.put("can_run", canRun());
 
         List<Map<String, Object>> modelReports = new ArrayList<>();
         List<Map<String, Object>> slots = new ArrayList<>();
@@ -99,6 +100,15 @@ public final class DoctorCommand implements Callable<Integer> {
         r.put("version", OrtEnvironment.getEnvironment().getVersion());
         r.put("providers", OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList());
         return r;
+    }
+
+    /** Per device kind: null when usable, else why not (the same reasons a GPU slot would fail or fall back with). */
+    private static Map<String, Object> canRun() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", null);
+        m.put("cuda", OnnxSession.gpuUnavailableReason(Device.cuda(0)));
+        m.put("tensorrt", OnnxSession.gpuUnavailableReason(new Device(Device.Kind.TENSORRT, 0)));
+        return m;
     }
 
     private static List<Map<String, Object>> libraries(GpuLibraryProbe probe) {
@@ -169,10 +179,11 @@ public final class DoctorCommand implements Callable<Integer> {
         } else {
             out.println("GPU libraries (" + GpuLibraryProbe.REQUIREMENT + "):");
             for (Map<String, Object> lib : libs) {
-                out.println("  " + ((Boolean) lib.get("found") ? "found   " : "MISSING ")
+                String line = "  " + ((Boolean) lib.get("found") ? "found   " : "MISSING ")
                         + String.format(Locale.ROOT, "%-22s %-9s", lib.get("name"), lib.get("needed_by"))
                         + ((Boolean) lib.get("found") ? " " + lib.get("path")
-                        + (lib.get("version") == null ? "" : " (version " + lib.get("version") + ")") : ""));
+                        + (lib.get("version") == null ? "" : " (version " + lib.get("version") + ")") : "");
+                out.println(line.stripTrailing());
             }
         }
         List<String> gpus = (List<String>) report.get("gpus");
@@ -180,6 +191,8 @@ public final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> jvm = (Map<String, Object>) report.get("jvm");
         out.println("JVM: Java " + jvm.get("version") + " (" + jvm.get("vendor") + ") on " + jvm.get("os") + ", "
                 + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
+        ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "
+                + kind.toUpperCase(Locale.ROOT) + ": " + (reason == null ? "yes" : "no, " + reason)));
         for (Map<String, Object> m : (List<Map<String, Object>>) report.get("models")) {
             String who = m.containsKey("slot") ? "slot " + m.get("slot") + ": " : "";
             if ((Boolean) m.get("ok")) {

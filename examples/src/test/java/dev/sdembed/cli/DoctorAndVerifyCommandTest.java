@@ -46,6 +46,8 @@ class DoctorAndVerifyCommandTest {
         assertThat(report.at("/onnxruntime/providers").toString()).contains("CPU");
         assertThat(report.at("/libraries")).extracting(l -> l.get("name").asText())
                 .contains("libcudart.so.12", "libcudnn.so.9", "libnvinfer.so.10");
+        assertThat(report.at("/can_run").has("cpu")).isTrue();
+        assertThat(report.at("/can_run/cpu").isNull()).isTrue();
         assertThat(report.at("/jvm/cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(report.at("/models/0/ok").asBoolean()).isTrue();
         assertThat(report.at("/models/0/dimension").asInt()).isEqualTo(384);
@@ -59,7 +61,7 @@ class DoctorAndVerifyCommandTest {
         CliRun run = CliRun.of("doctor");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).startsWith("ONNX Runtime ").contains("JVM: Java ")
+        assertThat(run.out()).startsWith("ONNX Runtime ").contains("JVM: Java ").contains("Can run on CPU: yes")
                 .contains("Everything asked about is usable.");
     }
 
