@@ -162,7 +162,7 @@ public final class ModelVerifier {
         long opset = header.defaultOpset();
         if (opset < MIN_OPSET) {
             add("opset", dir.modelFile() + " imports default-domain opset " + (opset < 0 ? "(none)" : opset)
-                    + "; sdembed expects " + MIN_OPSET + " or newer", "Re-export with opset 14 or newer (optimum-cli "
+                    + "; sdembed expects " + MIN_OPSET + " or newer", "Re-export with opset 17, as models/export does (optimum-cli "
                     + "export onnx --opset 17, or torch.onnx.export(..., opset_version=17)).");
         }
         return opset;
