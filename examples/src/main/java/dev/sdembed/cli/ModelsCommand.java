@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code sdembed models ...}: model directory tools. */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "Inspect and prepare model directories.",
-        subcommands = {ModelsInspectCommand.class, ClipTokenizerCommand.class})
+        subcommands = {ModelsInspectCommand.class, ClipTokenizerCommand.class, ModelsVerifyCommand.class})
 public final class ModelsCommand {
 }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
                 SimilarCommand.class,
                 DuplicatesCommand.class,
                 StatsCommand.class,
+                DoctorCommand.class,
         })
 public final class SdembedCommand {
 

@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -28,12 +30,19 @@ public final class GpuLibraryProbe {
     public static final String REQUIREMENT = "CUDA 12.x and cuDNN 9.x user-space libraries and an NVIDIA driver";
 
     private final List<Path> searchPath;
-    private final Set<String> ldCache;
+    private final Map<String, Path> ldCache;
     private final Path nvidiaGpusDir;
 
-    GpuLibraryProbe(List<Path> searchPath, Set<String> ldCache, Path nvidiaGpusDir) {
+    /** Where a library was found (null when missing) and the version its file name carries. */
+    public record Library(String name, Path path, String version) {
+        public boolean found() {
+            return path != null;
+        }
+    }
+
+    GpuLibraryProbe(List<Path> searchPath, Map<String, Path> ldCache, Path nvidiaGpusDir) {
         this.searchPath = List.copyOf(searchPath);
-        this.ldCache = Set.copyOf(ldCache);
+        this.ldCache = Map.copyOf(ldCache);
         this.nvidiaGpusDir = nvidiaGpusDir;
     }
 
@@ -76,15 +85,61 @@ public final class GpuLibraryProbe {
     }
 
     public boolean isPresent(String library) {
-        if (ldCache.contains(library)) {
-            return true;
-        }
+        return locate(library).found();
+    }
+
+    /**
+     * Where {@code library} is, searching the folders first (what the loader tries first for LD_LIBRARY_PATH) and
+     * then the ldconfig cache; the version is read from the file the name links to ({@code libcudnn.so.9.1.0}
+     * gives 9.1.0), else from the name itself.
+     */
+    public Library locate(String library) {
+        Path found = null;
         for (Path dir : searchPath) {
             if (Files.exists(dir.resolve(library))) {
-                return true;
+                found = dir.resolve(library);
+                break;
             }
         }
-        return false;
+        if (found == null) {
+            found = ldCache.get(library);
+        }
+        if (found == null) {
+            return new Library(library, null, null);
+        }
+        String fileName = found.getFileName().toString();
+        try {
+            fileName = found.toRealPath().getFileName().toString();
+        } catch (IOException e) {
+            // A dangling or unreadable link: the soname's version is all there is.
+        }
+        int so = fileName.indexOf(".so.");
+        return new Library(library, found, so < 0 ? null : fileName.substring(so + 4));
+    }
+
+    /** The model names of the GPUs the NVIDIA driver exposes, in its order; empty when none or unknown. */
+    public List<String> gpuNames() {
+        if (!Files.isDirectory(nvidiaGpusDir)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> s = Files.list(nvidiaGpusDir)) {
+            for (Path gpu : s.sorted().toList()) {
+                String model = "unknown model";
+                Path info = gpu.resolve("information");
+                if (Files.isReadable(info)) {
+                    for (String line : Files.readAllLines(info, StandardCharsets.UTF_8)) {
+                        if (line.startsWith("Model:")) {
+                            model = line.substring("Model:".length()).trim();
+                        }
+                    }
+                }
+                names.add(model + " (" + gpu.getFileName() + ")");
+            }
+        } catch (IOException e) {
+            return names;
+        }
+        return names;
     }
 
     /** GPUs the NVIDIA driver exposes, or -1 when that cannot be told. */
@@ -99,8 +154,8 @@ public final class GpuLibraryProbe {
         }
     }
 
-    private static Set<String> ldconfigCache() {
-        Set<String> names = new LinkedHashSet<>();
+    private static Map<String, Path> ldconfigCache() {
+        Map<String, Path> names = new LinkedHashMap<>();
         for (String ldconfig : List.of("/sbin/ldconfig", "/usr/sbin/ldconfig")) {
             if (!Files.isExecutable(Path.of(ldconfig))) {
                 continue;
@@ -114,8 +169,9 @@ public final class GpuLibraryProbe {
                 for (String line : out.split("\n")) {
                     String t = line.trim();
                     int space = t.indexOf(' ');
-                    if (t.startsWith("lib") && space > 0) {
-                        names.add(t.substring(0, space));
+                    int arrow = t.indexOf("=> ");
+                    if (t.startsWith("lib") && space > 0 && arrow > 0) {
+                        names.putIfAbsent(t.substring(0, space), Path.of(t.substring(arrow + 3).trim()));
                     }
                 }
                 return names;

@@ -158,7 +158,7 @@ public final class OnnxSession implements AutoCloseable {
      * Why {@code device} cannot be used, or null when nothing speaks against it. Cheap: looks at the providers
      * compiled into the runtime, library files and the driver's device list; loads nothing.
      */
-    static String gpuUnavailableReason(Device device) {
+    public static String gpuUnavailableReason(Device device) {
         EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
         OrtProvider provider = device.kind() == Device.Kind.TENSORRT ? OrtProvider.TENSOR_RT : OrtProvider.CUDA;
         if (!providers.contains(provider)) {

@@ -86,6 +86,17 @@ public final class OnnxModelBuilder {
         return this;
     }
 
+    /**
+     * An initializer whose data lives in {@code location} beside the model (ONNX external data, as exports of
+     * models over 2 GB write it); the caller writes that file, or leaves it out to test its absence.
+     */
+    public OnnxModelBuilder externalInitializer(String name, int dataType, String location, long... dims) {
+        initializers.add(new ProtoWriter().packedVarints(1, dims).varint(2, dataType).string(8, name)
+                .message(13, new ProtoWriter().string(1, "location").string(2, location))
+                .varint(14, 1));
+        return this;
+    }
+
     public OnnxModelBuilder floatInitializer(String name, float[] data, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         raw.asFloatBuffer().put(data);
