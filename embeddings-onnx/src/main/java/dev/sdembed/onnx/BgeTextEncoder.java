@@ -4,7 +4,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sdembed.EncodingException;
@@ -15,6 +14,7 @@ import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import dev.sdembed.onnx.internal.TokenBudgetBatcher;
@@ -142,7 +142,7 @@ public final class BgeTextEncoder implements TextEncoder {
     /** Token ids as fed to the model (special tokens included, truncated), for inspection and tests. */
     public long[] tokenIds(String text) {
         requireOpen();
-        return tokenizer.encode(requireText(text, 0, 1)).getIds();
+        return tokenizer.encode(EncoderInputs.requireText(text, 0, 1)).getIds();
     }
 
     private List<Embedding> encode(List<String> texts, String prefix) {
@@ -153,7 +153,7 @@ public final class BgeTextEncoder implements TextEncoder {
         }
         String[] inputs = new String[texts.size()];
         for (int i = 0; i < inputs.length; i++) {
-            String text = requireText(texts.get(i), i, inputs.length);
+            String text = EncoderInputs.requireText(texts.get(i), i, inputs.length);
             inputs[i] = prefix == null || prefix.isEmpty() ? text : prefix + text;
         }
         Encoding[] encodings = tokenizer.batchEncode(inputs);
@@ -189,7 +189,7 @@ public final class BgeTextEncoder implements TextEncoder {
 
     private void store(Embedding[] results, int[] batch, float[][] vectors) {
         for (int j = 0; j < batch.length; j++) {
-            results[batch[j]] = new Embedding(normalize ? l2Normalize(vectors[j]) : vectors[j]);
+            results[batch[j]] = new Embedding(normalize ? EncoderInputs.l2Normalize(vectors[j]) : vectors[j]);
         }
     }
 
@@ -211,26 +211,45 @@ public final class BgeTextEncoder implements TextEncoder {
             System.arraycopy(typeIds, 0, types, r * width, typeIds.length);
         }
         long[] shape = {rows, width};
-        var env = session.environment();
-        Map<String, OnnxTensor> feeds = new HashMap<>();
-        try {
-            feeds.put(inputIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-            if (attentionMaskName != null) {
-                feeds.put(attentionMaskName, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-            }
-            if (tokenTypeIdsName != null) {
-                feeds.put(tokenTypeIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape));
-            }
-            try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
-                OnnxValue value = result.get(outputName).orElseThrow();
-                FloatBuffer out = ((OnnxTensor) value).getFloatBuffer();
-                return pool(out, rows, width, mask);
-            }
+        try (Feeds feeds = feeds(ids, mask, types, shape);
+             OrtSession.Result result = session.run(feeds.tensors, Set.of(outputName))) {
+            FloatBuffer out = ((OnnxTensor) result.get(outputName).orElseThrow()).getFloatBuffer();
+            return pool(out, rows, width, mask);
         } catch (OrtException e) {
             throw new EncodingException("Cannot create input tensors for encoder '" + info.name() + "' (batch "
                     + rows + " x " + width + " tokens): " + e.getMessage(), e);
-        } finally {
-            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The graph's inputs as tensors: ids always, mask and token types only where the graph declares them. */
+    private Feeds feeds(long[] ids, long[] mask, long[] types, long[] shape) throws OrtException {
+        Feeds feeds = new Feeds();
+        try {
+            feeds.add(inputIdsName, ids, shape);
+            if (attentionMaskName != null) {
+                feeds.add(attentionMaskName, mask, shape);
+            }
+            if (tokenTypeIdsName != null) {
+                feeds.add(tokenTypeIdsName, types, shape);
+            }
+            return feeds;
+        } catch (OrtException | RuntimeException e) {
+            feeds.close();
+            throw e;
+        }
+    }
+
+    /** Input tensors that close together (try-with-resources). */
+    private final class Feeds implements AutoCloseable {
+        final Map<String, OnnxTensor> tensors = new HashMap<>();
+
+        void add(String name, long[] values, long[] shape) throws OrtException {
+            tensors.put(name, OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(values), shape));
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(OnnxTensor::close);
         }
     }
 
@@ -264,29 +283,6 @@ public final class BgeTextEncoder implements TextEncoder {
             }
         }
         return vectors;
-    }
-
-    static float[] l2Normalize(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        double norm = Math.sqrt(sum);
-        if (norm == 0) {
-            return v;
-        }
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / norm);
-        }
-        return out;
-    }
-
-    private static String requireText(String text, int index, int count) {
-        if (text == null) {
-            throw new InvalidInputException("Text at index " + index + " of " + count + " is null");
-        }
-        return text;
     }
 
     private void requireOpen() {
@@ -354,25 +350,13 @@ public final class BgeTextEncoder implements TextEncoder {
         long[] shape = {1, ids.length};
         long[] ones = new long[ids.length];
         Arrays.fill(ones, 1L);
-        var env = session.environment();
-        Map<String, OnnxTensor> feeds = new HashMap<>();
-        try {
-            feeds.put(inputIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-            if (attentionMaskName != null) {
-                feeds.put(attentionMaskName, OnnxTensor.createTensor(env, LongBuffer.wrap(ones), shape));
-            }
-            if (tokenTypeIdsName != null) {
-                feeds.put(tokenTypeIdsName, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape));
-            }
-            try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
-                long[] outShape = ((OnnxTensor) result.get(outputName).orElseThrow()).getInfo().getShape();
-                return (int) outShape[outShape.length - 1];
-            }
+        try (Feeds feeds = feeds(ids, ones, new long[ids.length], shape);
+             OrtSession.Result result = session.run(feeds.tensors, Set.of(outputName))) {
+            long[] outShape = ((OnnxTensor) result.get(outputName).orElseThrow()).getInfo().getShape();
+            return (int) outShape[outShape.length - 1];
         } catch (OrtException e) {
             throw new ModelLoadException("Cannot probe the output dimension of encoder '" + session.encoderName()
                     + "': " + e.getMessage(), e);
-        } finally {
-            feeds.values().forEach(OnnxTensor::close);
         }
     }
 

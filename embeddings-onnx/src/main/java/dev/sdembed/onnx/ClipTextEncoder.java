@@ -12,6 +12,7 @@ import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import java.nio.LongBuffer;
@@ -127,7 +128,7 @@ public final class ClipTextEncoder implements TextEncoder {
     /** The model input for {@code text} under {@link LongPromptPolicy#TRUNCATE}: {@code contextLength} ids. */
     public long[] inputIds(String text) {
         requireOpen();
-        return tokenizer.inputIds(requireText(text, 0, 1));
+        return tokenizer.inputIds(EncoderInputs.requireText(text, 0, 1));
     }
 
     @Override
@@ -139,7 +140,7 @@ public final class ClipTextEncoder implements TextEncoder {
         int[] first = new int[texts.size()];
         int[][] weights = new int[texts.size()][];
         for (int i = 0; i < texts.size(); i++) {
-            String text = requireText(texts.get(i), i, texts.size());
+            String text = EncoderInputs.requireText(texts.get(i), i, texts.size());
             long[] textIds = tokenizer.textIds(text);
             if (longPrompts == LongPromptPolicy.TRUNCATE && textIds.length > tokenizer.maxTextTokens()
                     && !warnedTruncation.getAndSet(true)) {
@@ -163,7 +164,7 @@ public final class ClipTextEncoder implements TextEncoder {
         for (int i = 0; i < texts.size(); i++) {
             if (weights[i].length == 1) {
                 float[] v = vectors.get(first[i]);
-                out.add(new Embedding(normalize ? BgeTextEncoder.l2Normalize(v) : v));
+                out.add(new Embedding(normalize ? EncoderInputs.l2Normalize(v) : v));
             } else {
                 out.add(new Embedding(weightedMeanOfNormalised(vectors.subList(first[i], first[i] + weights[i].length),
                         weights[i])));
@@ -176,12 +177,12 @@ public final class ClipTextEncoder implements TextEncoder {
     static float[] weightedMeanOfNormalised(List<float[]> vectors, int[] weights) {
         float[] sum = new float[vectors.get(0).length];
         for (int c = 0; c < weights.length; c++) {
-            float[] v = BgeTextEncoder.l2Normalize(vectors.get(c));
+            float[] v = EncoderInputs.l2Normalize(vectors.get(c));
             for (int d = 0; d < sum.length; d++) {
                 sum[d] += weights[c] * v[d];
             }
         }
-        return BgeTextEncoder.l2Normalize(sum);
+        return EncoderInputs.l2Normalize(sum);
     }
 
     private List<float[]> run(List<long[]> windows) {
@@ -265,13 +266,6 @@ public final class ClipTextEncoder implements TextEncoder {
                     + "). Export the text tower with input_ids [and attention_mask] only, or map the roles in "
                     + ModelManifest.FILE_NAME + " 'inputs'.");
         }
-    }
-
-    private static String requireText(String text, int index, int count) {
-        if (text == null) {
-            throw new InvalidInputException("Text at index " + index + " of " + count + " is null");
-        }
-        return text;
     }
 
     private void requireOpen() {

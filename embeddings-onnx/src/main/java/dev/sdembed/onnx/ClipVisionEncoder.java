@@ -19,6 +19,7 @@ import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.ImagePreprocessingPool;
 import dev.sdembed.image.PixelTensor;
 import dev.sdembed.image.PreprocessedImage;
+import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import java.nio.ByteBuffer;
@@ -238,7 +239,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
     }
 
     private Embedding toEmbedding(float[] v) {
-        return new Embedding(normalize ? BgeTextEncoder.l2Normalize(v) : v);
+        return new Embedding(normalize ? EncoderInputs.l2Normalize(v) : v);
     }
 
     private List<float[]> run(List<PixelTensor> pixels) {
