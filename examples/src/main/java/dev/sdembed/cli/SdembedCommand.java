@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
                 DuplicatesCommand.class,
                 StatsCommand.class,
                 DoctorCommand.class,
+                SamplesCommand.class,
         })
 public final class SdembedCommand {
 
