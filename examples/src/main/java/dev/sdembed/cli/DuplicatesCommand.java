@@ -8,6 +8,7 @@ import dev.sdembed.store.SlotSpec;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "duplicates", mixinStandardHelpOptions = true,
         description = {"Groups near-identical indexed images (by an image slot, else by prompt in a text slot),"
                 + " largest group first.",
-                "Prints one JSON object per group: {\"size\", \"lowestLink\", \"paths\"}."})
+                "Prints each group with its size, its lowest similarity between linked images and its files;"
+                        + " --json: one JSON object per group: {\"size\", \"lowestLink\", \"paths\"}."})
 public final class DuplicatesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,6 +37,9 @@ public final class DuplicatesCommand implements Callable<Integer> {
             description = "Nearest neighbours examined per image, 1 to 100 (default: ${DEFAULT-VALUE}).")
     int neighbours;
 
+    @Option(names = "--json", description = "One JSON object per group instead of the readable lines.")
+    boolean json;
+
     @Option(names = "--slot", paramLabel = "NAME", description = "The slot compared (default: the first image slot,"
             + " else the first text slot).")
     String slot;
@@ -48,7 +53,19 @@ public final class DuplicatesCommand implements Callable<Integer> {
             List<DuplicateGroup> groups = session.store.nearDuplicates(NearDuplicateRequest.of(s.name())
                     .withThreshold(threshold).withNeighbours(neighbours));
             PrintWriter out = spec.commandLine().getOut();
+            if (!json) {
+                out.printf(Locale.ROOT, "%d groups of images at least %.3f similar by slot %s%s%n", groups.size(),
+                        threshold, StoreSession.describe(s), s.modality() == Modality.TEXT
+                                ? " (their prompts: no image slot compared)" : "");
+            }
+            int number = 0;
             for (DuplicateGroup g : groups) {
+                if (!json) {
+                    out.printf(Locale.ROOT, "%3d  %d images, lowest link %.4f%n", ++number, g.members().size(),
+                            g.lowestLink());
+                    g.members().forEach(m -> out.println("       " + StoreSession.displayPath(m.path())));
+                    continue;
+                }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("size", g.members().size());
                 m.put("lowestLink", Math.round(g.lowestLink() * 1e6) / 1e6);

@@ -62,6 +62,7 @@ public final class IndexCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedSlots slots = LoadedSlots.load(cfg, cfg.maxPixels());
              EmbeddingStore store = storeOptions.openStore(cfg, slots)) {
+            describeSlots(slots, err);
             BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(store).retryFailed(retryFailed)
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
@@ -94,6 +95,18 @@ public final class IndexCommand implements Callable<Integer> {
             err.flush();
             out.flush();
         }
+    }
+
+    /** Which slots this run fills, and what is off without CLIP models, so nobody wonders why pixels are ignored. */
+    static void describeSlots(LoadedSlots slots, PrintWriter err) {
+        err.println("sdembed: slots: " + String.join(", ", slots.specs().stream().map(StoreSession::describe).toList()));
+        if (slots.imageEncoders().isEmpty()) {
+            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar and"
+                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots, export the"
+                    + " models as models/README.md describes and list them under \"slots\" in a --config file"
+                    + " (README, \"The command line\").");
+        }
+        err.flush();
     }
 
     private static void removeHook(Thread hook) {

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         description = {"Finds the indexed images nearest to a text: by their prompts (--mode prompt, with a text"
                 + " slot's encoder) or by their pixels (--mode image, with a text slot that shares an embedding"
                 + " space with an image slot, e.g. a CLIP text and vision pair).",
-                "Prints one JSON object per hit, best first: {\"rank\", \"score\", \"path\", \"imageId\","
+                "Prints the hits best first, one per line: rank, score (cosine similarity), file and the start of its"
+                        + " prompt. With --json one JSON object per hit: {\"rank\", \"score\", \"path\", \"imageId\","
                         + " \"generator\", \"model\", \"prompt\"}."})
 public final class SearchCommand implements Callable<Integer> {
     enum Mode { PROMPT, IMAGE }
@@ -38,6 +39,9 @@ public final class SearchCommand implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "prompt",
             description = "prompt: match the images' prompts; image: match their pixels (default: ${DEFAULT-VALUE}).")
     Mode mode;
+
+    @Option(names = "--json", description = "One JSON object per hit instead of the readable lines.")
+    boolean json;
 
     @Option(names = "--slot", paramLabel = "NAME", description = "The text slot to embed the query with"
             + " (default: the first text slot, or for --mode image the first one sharing an image slot's space).")
@@ -60,7 +64,9 @@ public final class SearchCommand implements Callable<Integer> {
             SearchRequest request = SearchRequest.builder(SearchQuery.text(query.name(), text,
                     session.slots.textEncoders().get(query.name()))).target(target).k(k).build();
             List<SearchHit> hits = session.store.search(request);
-            StoreSession.printHits(spec.commandLine().getOut(), hits);
+            StoreSession.printHits(spec.commandLine().getOut(), hits, json, "Top " + k + " for \"" + text + "\" by "
+                    + (mode == Mode.PROMPT ? "prompt" : "image") + ", slot " + StoreSession.describe(
+                    session.store.slot(target)));
         }
         return ExitCodes.OK;
     }

@@ -2,6 +2,8 @@ package dev.sdembed.cli;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.metadata.GenerationMetadata;
+import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
@@ -20,7 +22,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "similar", mixinStandardHelpOptions = true,
         description = {"Finds the indexed images that look most like IMAGE (an image slot's embeddings). An indexed"
                 + " image is looked up in the store and left out of its own hits; another file is embedded first.",
-                "Prints one JSON object per hit, best first, as search does."})
+                "Without an image slot (no CLIP vision model configured) it finds the images whose prompts are most"
+                        + " like IMAGE's prompt, in the first text slot, and says so.",
+                "Prints the hits best first as search does (--json: one JSON object per hit)."})
 public final class SimilarCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,8 +38,12 @@ public final class SimilarCommand implements Callable<Integer> {
     @Option(names = "-k", paramLabel = "K", defaultValue = "20", description = "Hits to print (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--slot", paramLabel = "NAME", description = "The image slot (default: the first one).")
+    @Option(names = "--slot", paramLabel = "NAME", description = "The slot compared: an image slot compares pixels,"
+            + " a text slot prompts (default: the first image slot, else the first text slot).")
     String slot;
+
+    @Option(names = "--json", description = "One JSON object per hit instead of the readable lines.")
+    boolean json;
 
     @Override
     public Integer call() {
@@ -43,15 +51,37 @@ public final class SimilarCommand implements Callable<Integer> {
             throw new InvalidInputException("Image " + image + " does not exist or is not a file");
         }
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            SlotSpec s = session.slot(slot, Modality.IMAGE).orElseThrow(() -> new InvalidInputException(
-                    "No image slot configured; similar needs one (a CLIP vision model in --config)"));
+            SlotSpec s = slot != null ? session.slot(slot, null).orElseThrow()
+                    : session.slot(null, Modality.IMAGE).or(() -> session.slot(null, Modality.TEXT)).orElseThrow(() -> new InvalidInputException("No slot configured; similar needs an image slot"
+                            + " (a CLIP vision model in --config) or a text slot"));
             String key = image.toAbsolutePath().normalize().toString();
-            SearchQuery query = session.store.findImages(List.of(key)).containsKey(key)
-                    ? SearchQuery.storedImage(s.name(), key)
-                    : SearchQuery.imageFile(s.name(), image, session.slots.imageEncoders().get(s.name()));
+            boolean stored = session.store.findImages(List.of(key)).containsKey(key);
+            SearchQuery query;
+            String heading;
+            if (s.modality() == Modality.IMAGE) {
+                query = stored ? SearchQuery.storedImage(s.name(), key)
+                        : SearchQuery.imageFile(s.name(), image, session.slots.imageEncoders().get(s.name()));
+                heading = "Top " + k + " like " + image + " by pixels, slot " + StoreSession.describe(s);
+            } else {
+                query = stored ? SearchQuery.storedImage(s.name(), key) : SearchQuery.vector(s.name(),
+                        session.slots.textEncoders().get(s.name()).embed(prompt(image)));
+                heading = "Top " + k + " like " + image + " by its prompt, slot " + StoreSession.describe(s)
+                        + (slot == null ? " (no image slot configured: pixels are not compared)" : "");
+            }
             List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).build());
-            StoreSession.printHits(spec.commandLine().getOut(), hits);
+            StoreSession.printHits(spec.commandLine().getOut(), hits, json, heading);
         }
         return ExitCodes.OK;
+    }
+
+    /** The prompt of a file that is not in the store, to compare with the stored prompts. */
+    private static String prompt(Path image) {
+        GenerationMetadata m = MetadataReaders.standard().read(image);
+        if (!m.hasPrompt() || m.prompt().isBlank()) {
+            throw new InvalidInputException("Image " + image + " has no prompt in its metadata (generator: "
+                    + m.generator().id() + "), and similar by pixels needs an image slot (a CLIP vision model in"
+                    + " --config)");
+        }
+        return m.prompt();
     }
 }

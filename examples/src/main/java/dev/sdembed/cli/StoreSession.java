@@ -8,8 +8,10 @@ import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotSpec;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -52,12 +54,48 @@ final class StoreSession implements AutoCloseable {
         return slots.specs();
     }
 
-    /** One JSON line per hit, best first. */
-    static void printHits(PrintWriter out, List<SearchHit> hits) {
-        for (int i = 0; i < hits.size(); i++) {
-            out.println(Json.line(hitJson(i + 1, hits.get(i))));
+    /**
+     * The hits, best first: with {@code json} one JSON object per line, else a heading and one line per hit with
+     * rank, score, path and the start of the prompt.
+     */
+    static void printHits(PrintWriter out, List<SearchHit> hits, boolean json, String heading) {
+        if (json) {
+            for (int i = 0; i < hits.size(); i++) {
+                out.println(Json.line(hitJson(i + 1, hits.get(i))));
+            }
+        } else {
+            out.println(heading + (hits.isEmpty() ? ": no indexed image matches" : ":"));
+            int width = hits.stream().mapToInt(h -> displayPath(h.path()).length()).max().orElse(0);
+            for (int i = 0; i < hits.size(); i++) {
+                SearchHit h = hits.get(i);
+                out.printf(Locale.ROOT, "%3d  %.4f  %-" + Math.max(1, width) + "s  %s%n", i + 1, h.score(),
+                        displayPath(h.path()),
+                        h.prompt() == null ? "(no prompt)" : excerpt(h.prompt(), PROMPT_EXCERPT));
+            }
         }
         out.flush();
+    }
+
+    /** Characters of a prompt shown per hit. */
+    static final int PROMPT_EXCERPT = 70;
+
+    /** A stored path as the user typed it: relative when under the working folder, else as stored. */
+    static String displayPath(String stored) {
+        Path path = Path.of(stored);
+        Path here = Path.of("").toAbsolutePath();
+        return path.isAbsolute() && path.startsWith(here) ? here.relativize(path).toString() : stored;
+    }
+
+    /** The first {@code max} characters of {@code text} on one line, "..." marking a cut. */
+    static String excerpt(String text, int max) {
+        String line = text.replaceAll("\\s+", " ").strip();
+        return line.length() <= max ? line : line.substring(0, max - 3).stripTrailing() + "...";
+    }
+
+    /** How a slot is named in headings: name, modality, dimension and encoder. */
+    static String describe(SlotSpec s) {
+        return s.name() + " (" + s.modality().name().toLowerCase(Locale.ROOT) + ", " + s.dimension() + "-d, "
+                + s.encoderName() + ")";
     }
 
     private static Map<String, Object> hitJson(int rank, SearchHit h) {

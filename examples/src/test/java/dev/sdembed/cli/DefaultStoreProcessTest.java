@@ -36,7 +36,8 @@ class DefaultStoreProcessTest {
         assertThat(index.exitCode).as(index.output).isZero();
         assertThat(work.resolve("sdembed-data").resolve("sdembed.db")).isRegularFile();
 
-        Result search = run(work, "search", "--config", config.toString(), "--text", "a fox in winter", "-k", "2");
+        Result search = run(work, "search", "--config", config.toString(), "--text", "a fox in winter", "-k", "2",
+                "--json");
         assertThat(search.exitCode).as(search.output).isZero();
         List<JsonNode> hits = new ArrayList<>();
         for (String line : search.output.lines().toList()) {

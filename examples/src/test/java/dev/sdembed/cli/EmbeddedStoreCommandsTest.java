@@ -58,7 +58,7 @@ class EmbeddedStoreCommandsTest {
 
     @Test
     void searchPrintsEachHitsFilePathAndScore() throws IOException {
-        List<JsonNode> hits = query("search", "--text", "an astronaut portrait painted in oils", "-k", "3");
+        List<JsonNode> hits = query("search", "--text", "an astronaut portrait painted in oils", "-k", "3", "--json");
         assertThat(hits).hasSize(3);
         assertThat(hits.get(0).get("path").asText()).isEqualTo(library.resolve("img-1.png").toString());
         assertThat(hits.get(0).get("prompt").asText()).isEqualTo(PROMPTS[1]);
@@ -67,10 +67,10 @@ class EmbeddedStoreCommandsTest {
 
     @Test
     void similarAndDuplicatesFindTheCopy() throws IOException {
-        List<JsonNode> hits = query("similar", library.resolve("img-3.png").toString(), "-k", "2");
+        List<JsonNode> hits = query("similar", library.resolve("img-3.png").toString(), "-k", "2", "--json");
         assertThat(hits.get(0).get("path").asText()).isEqualTo(library.resolve("copy-of-3.png").toString());
         assertThat(hits.get(0).get("score").asDouble()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
-        List<JsonNode> groups = query("duplicates", "--threshold", "0.999");
+        List<JsonNode> groups = query("duplicates", "--threshold", "0.999", "--json");
         assertThat(groups).hasSize(1);
         assertThat(groups.get(0).get("paths")).extracting(JsonNode::asText).containsExactlyInAnyOrder(
                 library.resolve("img-3.png").toString(), library.resolve("copy-of-3.png").toString());

@@ -59,7 +59,7 @@ class QueryCommandsTest {
 
     @Test
     void searchFindsTheImageWhosePromptMatchesBest() throws IOException {
-        List<JsonNode> hits = lines(query("search", "--text", "an astronaut portrait painted in oils", "-k", "3"));
+        List<JsonNode> hits = lines(query("search", "--text", "an astronaut portrait painted in oils", "-k", "3", "--json"));
         assertThat(hits).hasSize(3);
         assertThat(hits.get(0).get("path").asText()).isEqualTo(library.resolve("img-1.png").toString());
         assertThat(hits.get(0).get("prompt").asText()).isEqualTo(PROMPTS[1]);
@@ -77,7 +77,7 @@ class QueryCommandsTest {
 
     @Test
     void similarFindsTheByteIdenticalCopyFirstAndLeavesTheImageItselfOut() throws IOException {
-        List<JsonNode> hits = lines(query("similar", library.resolve("img-2.png").toString(), "-k", "3"));
+        List<JsonNode> hits = lines(query("similar", library.resolve("img-2.png").toString(), "-k", "3", "--json"));
         assertThat(hits.get(0).get("path").asText()).isEqualTo(library.resolve("copy-of-2.png").toString());
         assertThat(hits.get(0).get("score").asDouble()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
         assertThat(hits).extracting(h -> h.get("path").asText()).doesNotContain(library.resolve("img-2.png").toString());
@@ -85,13 +85,13 @@ class QueryCommandsTest {
         // A file outside the store is embedded first: its copy inside the store is then a perfect match.
         Path outside = TestPaths.targetDir("query-outside").resolve("x.png");
         Files.copy(library.resolve("img-4.png"), outside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        List<JsonNode> fromFile = lines(query("similar", outside.toString(), "-k", "1"));
+        List<JsonNode> fromFile = lines(query("similar", outside.toString(), "-k", "1", "--json"));
         assertThat(fromFile.get(0).get("path").asText()).isEqualTo(library.resolve("img-4.png").toString());
     }
 
     @Test
     void duplicatesGroupsTheCopies() throws IOException {
-        List<JsonNode> groups = lines(query("duplicates", "--threshold", "0.999"));
+        List<JsonNode> groups = lines(query("duplicates", "--threshold", "0.999", "--json"));
         assertThat(groups).hasSize(1);
         assertThat(groups.get(0).get("size").asInt()).isEqualTo(2);
         assertThat(groups.get(0).get("paths")).extracting(JsonNode::asText).containsExactlyInAnyOrder(
@@ -127,7 +127,7 @@ class QueryCommandsTest {
         String pairSchema = IndexFixtures.newSchema("clip_pair");
         assertThat(IndexFixtures.index(cfg, pairSchema, library).exitCode()).isZero();
 
-        CliRun run = CliRun.of("search", "--text", "a fox", "--mode", "image", "-k", "6", "--config", cfg.toString(),
+        CliRun run = CliRun.of("search", "--text", "a fox", "--mode", "image", "-k", "6", "--json", "--config", cfg.toString(),
                 "--store", IndexFixtures.storeUrl(), "--schema", pairSchema);
         List<JsonNode> hits = lines(run);
         assertThat(hits).hasSize(6);
