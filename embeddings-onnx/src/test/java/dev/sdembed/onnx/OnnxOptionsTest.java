@@ -42,6 +42,6 @@ class OnnxOptionsTest {
                 .isInstanceOf(InvalidInputException.class).hasMessage("maxBatchSize must be at least 1 but was 0");
         assertThatThrownBy(() -> OnnxOptions.builder().device("npu:0"))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("Unknown device 'npu:0'; expected cpu, cuda:N or tensorrt:N");
+                .hasMessage("Unknown device 'npu:0'; expected cpu, cpu:N, cuda:N or tensorrt:N");
     }
 }
