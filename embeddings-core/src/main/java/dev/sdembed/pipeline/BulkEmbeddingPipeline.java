@@ -425,6 +425,12 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         }
 
         public BulkEmbeddingPipeline build() {
+            slotEncoders.forEach((slot, encoder) -> {
+                if (encoder.device() == null) {
+                    throw new InvalidInputException("Encoder " + encoder.info().name() + " of slot '" + slot
+                            + "' reports no device; Encoder#device() must not return null");
+                }
+            });
             if (slotEncoders.isEmpty()) {
                 throw new InvalidInputException("No slots configured; add a textSlot or an imageSlot");
             }
