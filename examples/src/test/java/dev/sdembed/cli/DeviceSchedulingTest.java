@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.Encoder;
 import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.ImageEmbeddingResult;
 import dev.sdembed.encoder.ImageEncoder;
@@ -110,20 +111,25 @@ class DeviceSchedulingTest {
         return List.copyOf(calls);
     }
 
-    private static <T> T timed(String slot, List<Call> calls, Supplier<T> call) {
-        long start = System.nanoTime();
-        try {
-            return call.get();
-        } finally {
-            calls.add(new Call(slot, start, System.nanoTime()));
-        }
-    }
+    /** Records each call of a real encoder from inside the run; reports the real encoder's device. */
+    private abstract static class Timed<E extends Encoder> implements Encoder {
+        final String slot;
+        final E delegate;
+        final List<Call> calls;
 
-    /** Records each call of a real text encoder; reports the real encoder's device. */
-    private record TimedText(String slot, TextEncoder delegate, List<Call> calls) implements TextEncoder {
-        @Override
-        public List<Embedding> embedAll(List<String> texts) {
-            return timed(slot, calls, () -> delegate.embedAll(texts));
+        Timed(String slot, E delegate, List<Call> calls) {
+            this.slot = slot;
+            this.delegate = delegate;
+            this.calls = calls;
+        }
+
+        <T> T timed(Supplier<T> call) {
+            long start = System.nanoTime();
+            try {
+                return call.get();
+            } finally {
+                calls.add(new Call(slot, start, System.nanoTime()));
+            }
         }
 
         @Override
@@ -141,29 +147,30 @@ class DeviceSchedulingTest {
         }
     }
 
-    private record TimedImage(String slot, ImageEncoder delegate, List<Call> calls) implements ImageEncoder {
+    private static final class TimedText extends Timed<TextEncoder> implements TextEncoder {
+        TimedText(String slot, TextEncoder delegate, List<Call> calls) {
+            super(slot, delegate, calls);
+        }
+
+        @Override
+        public List<Embedding> embedAll(List<String> texts) {
+            return timed(() -> delegate.embedAll(texts));
+        }
+    }
+
+    private static final class TimedImage extends Timed<ImageEncoder> implements ImageEncoder {
+        TimedImage(String slot, ImageEncoder delegate, List<Call> calls) {
+            super(slot, delegate, calls);
+        }
+
         @Override
         public List<Embedding> embedFiles(List<Path> images) {
-            return timed(slot, calls, () -> delegate.embedFiles(images));
+            return timed(() -> delegate.embedFiles(images));
         }
 
         @Override
         public List<ImageEmbeddingResult> embedEach(List<Path> images) {
-            return timed(slot, calls, () -> delegate.embedEach(images));
-        }
-
-        @Override
-        public EncoderInfo info() {
-            return delegate.info();
-        }
-
-        @Override
-        public Device device() {
-            return delegate.device();
-        }
-
-        @Override
-        public void close() {
+            return timed(() -> delegate.embedEach(images));
         }
     }
 }
