@@ -2,6 +2,8 @@ package dev.sdembed.pipeline;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.Encoder;
 import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
@@ -10,6 +12,7 @@ import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.internal.BatchJob;
+import dev.sdembed.pipeline.internal.DeviceWorker;
 import dev.sdembed.pipeline.internal.FileWalker;
 import dev.sdembed.pipeline.internal.InFlightEmbeddings;
 import dev.sdembed.pipeline.internal.SlotWorker;
@@ -47,8 +50,11 @@ import org.slf4j.LoggerFactory;
  * in every slot is skipped, so a run stopped at any point (even killed) continues where it stopped.
  *
  * <p>The walk is streamed and at most {@link Builder#batchesInFlight(int)} batches of
- * {@link Builder#batchSize(int)} files are held at once, so memory does not grow with the library. Each slot's
- * encoder runs on its own thread (encoders on different devices overlap); a batch is written in one transaction.
+ * {@link Builder#batchSize(int)} files are held at once, so memory does not grow with the library. Encoder calls
+ * are scheduled per {@linkplain Encoder#device() device}: one thread per device runs the calls of the encoders on
+ * it one at a time, taking turns between them, so encoders sharing a GPU (or a CPU partition) never contend while
+ * encoders on different devices run concurrently. Each encoder cuts its calls into its own batch sizes. A batch is
+ * written in one transaction.
  * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run; encoder
  * and store failures do.
  *
@@ -72,6 +78,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     private final EmbeddingStore store;
     private final List<SlotWorker> slots;
+    private final List<DeviceWorker> devices;
     private final MetadataReader reader;
     private final ImageDecoder decoder;
     private final int batchSize;
@@ -87,7 +94,8 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     private BulkEmbeddingPipeline(Builder b) {
         this.store = b.store;
-        this.slots = List.copyOf(b.workers);
+        this.devices = new ArrayList<>();
+        this.slots = startWorkers(b, devices);
         this.reader = b.reader;
         this.decoder = b.decoder;
         this.batchSize = b.batchSize;
@@ -95,6 +103,26 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         this.extensions = Set.copyOf(b.extensions);
         this.retryFailed = b.retryFailed;
         this.listener = b.listener;
+    }
+
+    /** One device worker per distinct device of the slots' encoders, and the slots bound to them. */
+    private static List<SlotWorker> startWorkers(Builder b, List<DeviceWorker> devices) {
+        Map<Device, List<String>> byDevice = new LinkedHashMap<>();
+        b.slotEncoders.forEach((slot, encoder) ->
+                byDevice.computeIfAbsent(encoder.device(), d -> new ArrayList<>()).add(slot));
+        Map<String, DeviceWorker> workerOf = new LinkedHashMap<>();
+        byDevice.forEach((device, slots) -> {
+            // Every running batch has at most one call per slot waiting: the bound never stalls the pipeline.
+            DeviceWorker w = new DeviceWorker(device, slots, b.batchesInFlight * slots.size());
+            devices.add(w);
+            slots.forEach(s -> workerOf.put(s, w));
+            LOG.debug("Device {} runs slots {}", device, slots);
+        });
+        List<SlotWorker> workers = new ArrayList<>();
+        b.slotEncoders.forEach((slot, encoder) -> workers.add(b.encoders.get(slot).modality() == Modality.TEXT
+                ? SlotWorker.text(slot, (TextEncoder) encoder, workerOf.get(slot))
+                : SlotWorker.image(slot, (ImageEncoder) encoder, workerOf.get(slot))));
+        return List.copyOf(workers);
     }
 
     public static Builder builder(EmbeddingStore store) {
@@ -285,14 +313,14 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     private void releaseThreads() {
         if (threadsReleased.compareAndSet(false, true)) {
-            slots.forEach(SlotWorker::close);
+            devices.forEach(DeviceWorker::close);
         }
     }
 
     /** Configures a {@link BulkEmbeddingPipeline}; {@link #build()} checks the slots against the store. */
     public static final class Builder {
         private final EmbeddingStore store;
-        private final List<SlotWorker> workers = new ArrayList<>();
+        private final Map<String, Encoder> slotEncoders = new LinkedHashMap<>();
         private final Map<String, EncoderInfo> encoders = new LinkedHashMap<>();
         private MetadataReader reader = MetadataReaders.standard();
         private ImageDecoder decoder = ImageDecoder.defaults();
@@ -315,14 +343,14 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
          */
         public Builder textSlot(String slot, TextEncoder encoder) {
             add(slot, encoder == null ? null : encoder.info(), Modality.TEXT);
-            workers.add(SlotWorker.text(slot, encoder));
+            slotEncoders.put(slot, encoder);
             return this;
         }
 
         /** Fills image slot {@code slot} with {@code encoder}. */
         public Builder imageSlot(String slot, ImageEncoder encoder) {
             add(slot, encoder == null ? null : encoder.info(), Modality.IMAGE);
-            workers.add(SlotWorker.image(slot, encoder));
+            slotEncoders.put(slot, encoder);
             return this;
         }
 
@@ -397,7 +425,13 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         }
 
         public BulkEmbeddingPipeline build() {
-            if (workers.isEmpty()) {
+            slotEncoders.forEach((slot, encoder) -> {
+                if (encoder.device() == null) {
+                    throw new InvalidInputException("Encoder " + encoder.info().name() + " of slot '" + slot
+                            + "' reports no device; Encoder#device() must not return null");
+                }
+            });
+            if (slotEncoders.isEmpty()) {
                 throw new InvalidInputException("No slots configured; add a textSlot or an imageSlot");
             }
             if (reader == null || decoder == null) {

@@ -17,6 +17,7 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
+import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.TokenBudgetBatcher;
 import dev.sdembed.onnx.internal.Tokenizers;
 import java.nio.FloatBuffer;
@@ -69,6 +70,10 @@ public final class BgeTextEncoder implements TextEncoder {
     private final String tokenTypeIdsName;
     private final String outputName;
     private final int outputRank;
+    private final ShapeBuckets sequenceBuckets;
+    private final ShapeBuckets batchBuckets;
+    /** The most texts per inference batch: maxBatchSize, or with batch buckets the largest bucket within it. */
+    private final int batchCap;
     private final AtomicBoolean warnedTruncation = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -84,8 +89,21 @@ public final class BgeTextEncoder implements TextEncoder {
         this.normalize = manifest.normalizeOrDefault();
         this.queryInstruction = b.queryInstructionSet ? b.queryInstruction : manifest.queryInstruction();
         this.batchExecutor = b.batchExecutor;
+        this.sequenceBuckets = ShapeBuckets.upTo(options.sequenceBuckets(), maxLength);
+        List<Integer> batchSizes = options.batchBuckets();
+        int cap = options.maxBatchSize();
+        if (!batchSizes.isEmpty()) {
+            // The largest bucket within maxBatchSize (else the smallest bucket), so every batch is a bucket.
+            int largestWithin = batchSizes.get(0);
+            for (int size : batchSizes) {
+                largestWithin = size <= cap ? size : largestWithin;
+            }
+            cap = largestWithin;
+        }
+        this.batchCap = cap;
+        this.batchBuckets = ShapeBuckets.upTo(batchSizes, batchCap);
         String name = b.name != null ? b.name : dir.name();
-        this.session = OnnxSession.open(name, dir.modelFile(), options);
+        this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options);
         try {
             this.inputIdsName = requireInput(dir, manifest.inputName(INPUT_IDS));
             this.attentionMaskName = optionalInput(manifest.inputName(ATTENTION_MASK));
@@ -95,7 +113,7 @@ public final class BgeTextEncoder implements TextEncoder {
             this.outputRank = output.rank();
             this.tokenizer = Tokenizers.load(tokenizerFile, maxLength);
             int dimension = resolveDimension(dir, output);
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint(),
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, dir.fingerprint(options.precision()),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
             session.close();
@@ -120,8 +138,14 @@ public final class BgeTextEncoder implements TextEncoder {
     }
 
     /** The device the encoder actually runs on (the CPU after a fallback). */
+    @Override
     public Device device() {
         return session.device();
+    }
+
+    /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */
+    java.util.Set<String> inputShapes() {
+        return session.inputShapes();
     }
 
     /** The instruction prepended to queries, or null. */
@@ -159,14 +183,15 @@ public final class BgeTextEncoder implements TextEncoder {
         Encoding[] encodings = tokenizer.batchEncode(inputs);
         int[] lengths = new int[encodings.length];
         for (int i = 0; i < encodings.length; i++) {
-            lengths[i] = encodings[i].getIds().length;
+            // The bucketed length is what a batch will hold, so the token budget is counted on it.
+            lengths[i] = sequenceBuckets.roundUp(encodings[i].getIds().length);
             if (encodings[i].exceedMaxLength() && !warnedTruncation.getAndSet(true)) {
                 LOG.warn("Encoder '{}' truncates texts longer than {} tokens (logged once)", info.name(),
                         info.maxTokens());
             }
         }
         Embedding[] results = new Embedding[encodings.length];
-        List<int[]> batches = TokenBudgetBatcher.batches(lengths, options.tokenBudget(), options.maxBatchSize());
+        List<int[]> batches = TokenBudgetBatcher.batches(lengths, options.tokenBudget(), batchCap);
         if (batchExecutor == null || batches.size() == 1) {
             for (int[] batch : batches) {
                 store(results, batch, runBatch(encodings, batch));
@@ -193,17 +218,23 @@ public final class BgeTextEncoder implements TextEncoder {
         }
     }
 
+    /**
+     * Runs one batch padded to its longest text (or that length's sequence bucket) and to its batch bucket; the
+     * padding rows repeat the batch's first text and their outputs are dropped. Returns one vector per text.
+     */
     private float[][] runBatch(Encoding[] encodings, int[] batch) {
-        int rows = batch.length;
-        int width = 0;
+        int texts = batch.length;
+        int rows = batchBuckets.roundUp(texts);
+        int longest = 0;
         for (int index : batch) {
-            width = Math.max(width, encodings[index].getIds().length);
+            longest = Math.max(longest, encodings[index].getIds().length);
         }
+        int width = sequenceBuckets.roundUp(longest);
         long[] ids = new long[rows * width];
         long[] mask = new long[rows * width];
         long[] types = new long[rows * width];
         for (int r = 0; r < rows; r++) {
-            Encoding e = encodings[batch[r]];
+            Encoding e = encodings[batch[r < texts ? r : 0]];
             long[] tokenIds = e.getIds();
             long[] typeIds = e.getTypeIds();
             System.arraycopy(tokenIds, 0, ids, r * width, tokenIds.length);
@@ -214,7 +245,8 @@ public final class BgeTextEncoder implements TextEncoder {
         try (Feeds feeds = feeds(ids, mask, types, shape);
              OrtSession.Result result = session.run(feeds.tensors, Set.of(outputName))) {
             FloatBuffer out = ((OnnxTensor) result.get(outputName).orElseThrow()).getFloatBuffer();
-            return pool(out, rows, width, mask);
+            float[][] vectors = pool(out, rows, width, mask);
+            return rows == texts ? vectors : Arrays.copyOf(vectors, texts);
         } catch (OrtException e) {
             throw new EncodingException("Cannot create input tensors for encoder '" + info.name() + "' (batch "
                     + rows + " x " + width + " tokens): " + e.getMessage(), e);

@@ -73,7 +73,7 @@ public final class ClipTextEncoder implements TextEncoder {
         String name = b.name != null ? b.name : dir.name();
         OnnxSession opened = null;
         try {
-            opened = OnnxSession.open(name, dir.modelFile(), options);
+            opened = OnnxSession.open(name, dir.modelFile(options.precision()), options);
             this.session = opened;
             this.inputIdsName = chooseTokenInput(dir, manifest);
             this.attentionMaskName = chooseAttentionMask(manifest);
@@ -86,7 +86,8 @@ public final class ClipTextEncoder implements TextEncoder {
                 dimension = run(List.of(tokenizer.inputIds(""))).get(0).length;
             }
             EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0, dir.fingerprint(),
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0,
+                    dir.fingerprint(options.precision()),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
             if (opened != null) {
@@ -113,6 +114,7 @@ public final class ClipTextEncoder implements TextEncoder {
     }
 
     /** The device the encoder actually runs on (the CPU after a fallback). */
+    @Override
     public Device device() {
         return session.device();
     }

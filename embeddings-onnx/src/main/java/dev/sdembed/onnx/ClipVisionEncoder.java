@@ -81,7 +81,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
         this.normalize = manifest.normalizeOrDefault();
         this.batchSize = b.options.maxBatchSize();
         String name = b.name != null ? b.name : dir.name();
-        this.session = OnnxSession.open(name, dir.modelFile(), b.options);
+        this.session = OnnxSession.open(name, dir.modelFile(b.options.precision()), b.options);
         ImagePreprocessingPool createdPool = null;
         try {
             requireVisionModel(dir, manifest);
@@ -113,7 +113,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 dimension = run(List.of(blank())).get(0).length;
             }
             EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
-            this.info = new EncoderInfo(name, Modality.IMAGE, dimension, 0, imageSize, dir.fingerprint(),
+            this.info = new EncoderInfo(name, Modality.IMAGE, dimension, 0, imageSize,
+                    dir.fingerprint(b.options.precision()),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
             if (createdPool != null) {
@@ -140,6 +141,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
     }
 
     /** The device the encoder actually runs on (the CPU after a fallback). */
+    @Override
     public Device device() {
         return session.device();
     }

@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  */
 public final class ModelDirectory {
     public static final String MODEL_FILE = "model.onnx";
+    /** The optional fp16 variant beside {@link #MODEL_FILE}, loaded under {@link OnnxOptions.Precision#FP16}. */
+    public static final String FP16_MODEL_FILE = "model_fp16.onnx";
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String CONFIG_FILE = "config.json";
     public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
@@ -37,6 +39,7 @@ public final class ModelDirectory {
     private final Path path;
     private final ModelManifest manifest;
     private volatile String fingerprint;
+    private volatile String fp16Fingerprint;
 
     private ModelDirectory(Path path, ModelManifest manifest) {
         this.path = path;
@@ -67,6 +70,36 @@ public final class ModelDirectory {
 
     public Path modelFile() {
         return path.resolve(MODEL_FILE);
+    }
+
+    /**
+     * The graph to load at {@code precision}: {@link #MODEL_FILE}, or for FP16 {@link #FP16_MODEL_FILE}, failing
+     * with a message naming the directory when the variant is missing.
+     */
+    public Path modelFile(OnnxOptions.Precision precision) {
+        if (precision != OnnxOptions.Precision.FP16) {
+            return modelFile();
+        }
+        Path fp16 = path.resolve(FP16_MODEL_FILE);
+        if (!Files.isRegularFile(fp16)) {
+            throw new ModelLoadException("Model directory " + path + " has no " + FP16_MODEL_FILE + " (found: "
+                    + listing(path) + ") for precision fp16. Export one beside " + MODEL_FILE + ", or point the slot"
+                    + " at an fp16 export's own folder (export scripts: --fp16) with precision fp32.");
+        }
+        return fp16;
+    }
+
+    /** {@link #fingerprint()} of the weights loaded at {@code precision}: fp16 weights embed differently. */
+    public String fingerprint(OnnxOptions.Precision precision) {
+        if (precision != OnnxOptions.Precision.FP16) {
+            return fingerprint();
+        }
+        String f = fp16Fingerprint;
+        if (f == null) {
+            f = computeFingerprint(modelFile(precision), "model_fp16");
+            fp16Fingerprint = f;
+        }
+        return f;
     }
 
     public ModelManifest manifest() {
@@ -110,25 +143,30 @@ public final class ModelDirectory {
     public String fingerprint() {
         String f = fingerprint;
         if (f == null) {
-            f = computeFingerprint();
+            f = computeFingerprint(modelFile(), null);
             fingerprint = f;
         }
         return f;
     }
 
-    private String computeFingerprint() {
+    /**
+     * @param dataPrefix null: every external-data file except the fp16 variant's; else only those whose name starts
+     *                   with it
+     */
+    private String computeFingerprint(Path model, String dataPrefix) {
         List<Path> files = new ArrayList<>();
-        files.add(modelFile());
+        files.add(model);
         try (Stream<Path> s = Files.list(path)) {
             s.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.endsWith(".onnx_data") || n.endsWith(".onnx.data") || n.endsWith(".data");
+                boolean data = n.endsWith(".onnx_data") || n.endsWith(".onnx.data") || n.endsWith(".data");
+                return data && (dataPrefix == null ? !n.startsWith("model_fp16") : n.startsWith(dataPrefix));
             }).sorted().forEach(files::add);
         } catch (IOException e) {
             throw new ModelLoadException("Cannot list model directory " + path + ": " + e.getMessage(), e);
         }
         if (files.size() == 1) {
-            return ContentHash.ofFile(modelFile()).hex();
+            return ContentHash.ofFile(model).hex();
         }
         MessageDigest digest = ContentHash.sha256();
         byte[] buffer = new byte[1 << 16];

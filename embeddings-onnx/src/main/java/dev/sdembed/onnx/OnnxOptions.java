@@ -3,6 +3,7 @@ package dev.sdembed.onnx;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,25 +15,39 @@ public final class OnnxOptions {
     /** ONNX Runtime graph optimisation levels, as in {@code OrtSession.SessionOptions.OptLevel}. */
     public enum GraphOptimization { NONE, BASIC, EXTENDED, ALL }
 
+    /** Which weights of a model directory to load: {@code model.onnx} or its fp16 variant {@code model_fp16.onnx}. */
+    public enum Precision { FP32, FP16 }
+
     private static final OnnxOptions DEFAULTS = builder().build();
 
     private final Device device;
     private final DeviceFallback fallback;
-    private final int intraOpThreads;
+    /** Null: the device's share of the cores, see {@link #intraOpThreads()}. */
+    private final Integer intraOpThreads;
+    private final Integer cpuPartitions;
     private final int interOpThreads;
     private final GraphOptimization graphOptimization;
     private final int tokenBudget;
     /** Null: the device's default, see {@link #maxBatchSize()}. */
     private final Integer maxBatchSize;
+    private final CudaOptions cuda;
+    private final Precision precision;
+    private final List<Integer> batchBuckets;
+    private final List<Integer> sequenceBuckets;
 
     private OnnxOptions(Builder b) {
         this.device = b.device;
         this.fallback = b.fallback;
         this.intraOpThreads = b.intraOpThreads;
+        this.cpuPartitions = b.cpuPartitions;
         this.interOpThreads = b.interOpThreads;
         this.graphOptimization = b.graphOptimization;
         this.tokenBudget = b.tokenBudget;
         this.maxBatchSize = b.maxBatchSize;
+        this.cuda = b.cuda;
+        this.precision = b.precision;
+        this.batchBuckets = b.batchBuckets;
+        this.sequenceBuckets = b.sequenceBuckets;
     }
 
     /** CPU, fail on unavailable devices, intra-op threads = available cores, inter-op 1. */
@@ -56,8 +71,40 @@ public final class OnnxOptions {
         return fallback;
     }
 
+    /**
+     * Threads one inference may use: as set, else on a CPU device its share of the available cores
+     * ({@link Device#cpuShare(int, int)} over {@link #cpuPartitions()}), else (GPU) the available cores.
+     */
     public int intraOpThreads() {
-        return intraOpThreads;
+        if (intraOpThreads != null) {
+            return intraOpThreads;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        return device.isGpu() ? cores : device.cpuShare(cores, cpuPartitions());
+    }
+
+    /** How many CPU devices the cores are split between: as set, else the CPU device's index + 1. */
+    public int cpuPartitions() {
+        return cpuPartitions != null ? cpuPartitions : device.isGpu() ? 1 : device.index() + 1;
+    }
+
+    /** The CUDA provider's settings (used on {@code cuda:N} and {@code tensorrt:N} only). */
+    public CudaOptions cuda() {
+        return cuda;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Batch sizes every inference batch is padded up to (padding rows discarded); empty for none. */
+    public List<Integer> batchBuckets() {
+        return batchBuckets;
+    }
+
+    /** Text lengths every batch is padded up to; empty for none (each batch pads to its longest text). */
+    public List<Integer> sequenceBuckets() {
+        return sequenceBuckets;
     }
 
     public int interOpThreads() {
@@ -83,19 +130,26 @@ public final class OnnxOptions {
 
     @Override
     public String toString() {
-        return "OnnxOptions{device=" + device + ", fallback=" + fallback + ", intraOpThreads=" + intraOpThreads
+        return "OnnxOptions{device=" + device + ", fallback=" + fallback + ", intraOpThreads=" + intraOpThreads()
                 + ", interOpThreads=" + interOpThreads + ", graphOptimization=" + graphOptimization
-                + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize() + '}';
+                + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize() + ", precision=" + precision
+                + ", batchBuckets=" + batchBuckets + ", sequenceBuckets=" + sequenceBuckets
+                + (device.isGpu() ? ", cuda=" + cuda : "") + '}';
     }
 
     public static final class Builder {
         private Device device = Device.CPU;
         private DeviceFallback fallback = DeviceFallback.FAIL;
-        private int intraOpThreads = Runtime.getRuntime().availableProcessors();
+        private Integer intraOpThreads;
+        private Integer cpuPartitions;
         private int interOpThreads = 1;
         private GraphOptimization graphOptimization = GraphOptimization.ALL;
         private int tokenBudget = 16_384;
         private Integer maxBatchSize;
+        private CudaOptions cuda = CudaOptions.defaults();
+        private Precision precision = Precision.FP32;
+        private List<Integer> batchBuckets = List.of();
+        private List<Integer> sequenceBuckets = List.of();
 
         private Builder() {
         }
@@ -104,10 +158,15 @@ public final class OnnxOptions {
             device = o.device;
             fallback = o.fallback;
             intraOpThreads = o.intraOpThreads;
+            cpuPartitions = o.cpuPartitions;
             interOpThreads = o.interOpThreads;
             graphOptimization = o.graphOptimization;
             tokenBudget = o.tokenBudget;
             maxBatchSize = o.maxBatchSize;
+            cuda = o.cuda;
+            precision = o.precision;
+            batchBuckets = o.batchBuckets;
+            sequenceBuckets = o.sequenceBuckets;
         }
 
         /** The device the session runs on. Default {@code cpu}. */
@@ -116,7 +175,7 @@ public final class OnnxOptions {
             return this;
         }
 
-        /** Parses {@code cpu}, {@code cuda:N}, {@code tensorrt:N}. */
+        /** Parses {@code cpu}, {@code cpu:N}, {@code cuda:N}, {@code tensorrt:N}. */
         public Builder device(String device) {
             return device(Device.parse(device));
         }
@@ -127,9 +186,22 @@ public final class OnnxOptions {
             return this;
         }
 
-        /** Threads one inference may use. Default: the number of available cores. */
+        /**
+         * Threads one inference may use. Default: on {@code cpu:N}, partition N's share of the available cores
+         * (all of them when there is one partition); on a GPU, the available cores.
+         */
         public Builder intraOpThreads(int threads) {
             this.intraOpThreads = requireAtLeast("intraOpThreads", threads, 1);
+            return this;
+        }
+
+        /**
+         * How many CPU devices ({@code cpu:0} .. {@code cpu:P-1}) the available cores are split between, for the
+         * default {@link #intraOpThreads(int)}. Default: the device's index + 1, so {@code cpu} alone gets every
+         * core; set it to the number of CPU devices in use so that {@code cpu:0} gets only its share too.
+         */
+        public Builder cpuPartitions(int partitions) {
+            this.cpuPartitions = requireAtLeast("cpuPartitions", partitions, 1);
             return this;
         }
 
@@ -160,8 +232,65 @@ public final class OnnxOptions {
             return this;
         }
 
+        /** The CUDA provider's settings. Default {@link CudaOptions#defaults()} (ONNX Runtime's own defaults). */
+        public Builder cuda(CudaOptions cuda) {
+            this.cuda = Objects.requireNonNull(cuda, "cuda");
+            return this;
+        }
+
+        /**
+         * FP16 loads {@code model_fp16.onnx} from the model directory (fp16 weights, float32 inputs and outputs)
+         * instead of {@code model.onnx}. Default FP32. An fp16 export in a folder of its own is just another model
+         * directory: point the encoder at it and keep FP32 here.
+         */
+        public Builder precision(Precision precision) {
+            this.precision = Objects.requireNonNull(precision, "precision");
+            return this;
+        }
+
+        /**
+         * Batch sizes every inference batch is padded up to (with copies of a real row, whose outputs are
+         * discarded), and whose largest caps the batch size. With sequence buckets this bounds the shapes a session
+         * ever sees, so shape-specialised work (cuDNN's algorithm search, TensorRT engines) runs once per bucket,
+         * not per batch. Strictly ascending. Default: none. Applied by {@link BgeTextEncoder}; the CLIP encoders
+         * (fixed 77 tokens, fixed image size) do not pad their batch axis yet.
+         */
+        public Builder batchBuckets(List<Integer> sizes) {
+            this.batchBuckets = buckets("batchBuckets", sizes);
+            return this;
+        }
+
+        /**
+         * Token lengths each text batch is padded up to (the model's maximum length always acts as the last bucket,
+         * larger buckets are ignored). Strictly ascending. Default: none, each batch pads to its longest text.
+         */
+        public Builder sequenceBuckets(List<Integer> lengths) {
+            this.sequenceBuckets = buckets("sequenceBuckets", lengths);
+            return this;
+        }
+
+        /**
+         * Checks combinations: a CPU device's index must lie within {@link #cpuPartitions(int)} when that is set.
+         */
         public OnnxOptions build() {
+            if (!device.isGpu() && cpuPartitions != null && device.index() >= cpuPartitions) {
+                throw new InvalidInputException("device " + device + " is outside cpuPartitions " + cpuPartitions
+                        + " (cpu:0 to cpu:" + (cpuPartitions - 1) + ")");
+            }
             return new OnnxOptions(this);
+        }
+
+        private static List<Integer> buckets(String name, List<Integer> values) {
+            Objects.requireNonNull(values, name);
+            int previous = 0;
+            for (Integer v : values) {
+                if (v == null || v <= previous) {
+                    throw new InvalidInputException(name + " must be strictly ascending positive sizes but was "
+                            + values);
+                }
+                previous = v;
+            }
+            return List.copyOf(values);
         }
 
         private static int requireAtLeast(String name, int value, int min) {

@@ -71,7 +71,7 @@ class EmbedTextCommandTest {
         CliRun run = CliRun.of("embed-text", "--model-dir", TestModels.bgeSmall().toString(), "--device", "gpu0", "x");
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.errLines()).containsExactly(
-                "sdembed: Unknown device 'gpu0'; expected cpu, cuda:N or tensorrt:N");
+                "sdembed: Unknown device 'gpu0'; expected cpu, cpu:N, cuda:N or tensorrt:N");
     }
 
     @Test

@@ -7,40 +7,37 @@ import dev.sdembed.encoder.TextEncoder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One slot's encoder with its own thread, so encoders on different devices run at the same time; a batch hands it
- * work and waits. Its queue holds at most one request per batch in flight.
+ * One slot's encoder and its counters. Calls go through the {@link DeviceWorker} of the encoder's device, so they
+ * take turns with the other encoders on that device and overlap with those on other devices; a batch hands work
+ * and waits.
  */
-public final class SlotWorker implements AutoCloseable {
+public final class SlotWorker {
     private final String slot;
     private final TextEncoder text;
     private final ImageEncoder image;
-    private final ExecutorService thread;
+    private final DeviceWorker device;
     final AtomicLong computed = new AtomicLong();
     final AtomicLong calls = new AtomicLong();
     final AtomicLong hits = new AtomicLong();
 
-    private SlotWorker(String slot, TextEncoder text, ImageEncoder image) {
+    private SlotWorker(String slot, TextEncoder text, ImageEncoder image, DeviceWorker device) {
         this.slot = slot;
         this.text = text;
         this.image = image;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "sdembed-encoder-" + slot);
-            t.setDaemon(true);
-            return t;
-        });
+        this.device = device;
     }
 
-    public static SlotWorker text(String slot, TextEncoder encoder) {
-        return new SlotWorker(slot, encoder, null);
+    /** {@code encoder} for text slot {@code slot}, run by {@code device}. */
+    public static SlotWorker text(String slot, TextEncoder encoder, DeviceWorker device) {
+        return new SlotWorker(slot, encoder, null, device);
     }
 
-    public static SlotWorker image(String slot, ImageEncoder encoder) {
-        return new SlotWorker(slot, null, encoder);
+    /** {@code encoder} for image slot {@code slot}, run by {@code device}. */
+    public static SlotWorker image(String slot, ImageEncoder encoder, DeviceWorker device) {
+        return new SlotWorker(slot, null, encoder, device);
     }
 
     public String slot() {
@@ -64,25 +61,20 @@ public final class SlotWorker implements AutoCloseable {
     }
 
     CompletableFuture<List<Embedding>> embedTexts(List<String> texts) {
-        return CompletableFuture.supplyAsync(() -> {
+        return device.submit(slot, () -> {
             calls.incrementAndGet();
             List<Embedding> out = text.embedAll(texts);
             computed.addAndGet(out.size());
             return out;
-        }, thread);
+        });
     }
 
     CompletableFuture<List<ImageEmbeddingResult>> embedImages(List<Path> files) {
-        return CompletableFuture.supplyAsync(() -> {
+        return device.submit(slot, () -> {
             calls.incrementAndGet();
             List<ImageEmbeddingResult> out = image.embedEach(files);
             computed.addAndGet(out.stream().filter(ImageEmbeddingResult::succeeded).count());
             return out;
-        }, thread);
-    }
-
-    @Override
-    public void close() {
-        thread.shutdownNow();
+        });
     }
 }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import dev.sdembed.DeviceUnavailableException;
 import dev.sdembed.EncodingException;
 import dev.sdembed.ModelLoadException;
@@ -14,10 +15,13 @@ import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.OnnxOptions;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,9 @@ public final class OnnxSession implements AutoCloseable {
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Distinct input shapes run so far (bounded): what shape-bucketing promises is checkable, and logged. */
+    private final Set<String> inputShapes = ConcurrentHashMap.newKeySet();
+    private static final int MAX_RECORDED_SHAPES = 1024;
 
     /** Name, element type and shape (-1 for symbolic axes) of a graph input or output. */
     public record TensorSpec(String name, OnnxJavaType type, long[] shape, String[] dimensionNames) {
@@ -101,7 +108,7 @@ public final class OnnxSession implements AutoCloseable {
             fallbackReason = reason;
             LOG.warn("Encoder '{}' runs on cpu instead of {}: {}", encoderName, requested, reason);
         }
-        return create(encoderName, env, model, options, Device.CPU, fallbackReason);
+        return create(encoderName, env, model, options, requested.isGpu() ? Device.CPU : requested, fallbackReason);
     }
 
     private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, OnnxOptions options,
@@ -117,7 +124,7 @@ public final class OnnxSession implements AutoCloseable {
                 case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
             });
             if (device.isGpu()) {
-                addGpuProvider(encoderName, so, device);
+                addGpuProvider(encoderName, so, device, options);
             }
             OrtSession session;
             try {
@@ -128,8 +135,8 @@ public final class OnnxSession implements AutoCloseable {
             }
             try {
                 OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason);
-                LOG.debug("Encoder '{}' session created on {} in {} ms", encoderName, device,
-                        (System.nanoTime() - started) / 1_000_000);
+                LOG.debug("Encoder '{}' session created on {} ({} intra-op threads) in {} ms", encoderName, device,
+                        options.intraOpThreads(), (System.nanoTime() - started) / 1_000_000);
                 return s;
             } catch (OrtException e) {
                 closeQuietly(session);
@@ -141,12 +148,23 @@ public final class OnnxSession implements AutoCloseable {
         }
     }
 
-    private static void addGpuProvider(String encoderName, OrtSession.SessionOptions so, Device device) {
+    /**
+     * Adds TensorRT (for {@code tensorrt:N}) and the CUDA provider with {@link OnnxOptions#cuda()} translated by
+     * {@link dev.sdembed.onnx.CudaOptions#providerOptions(int)}. <b>Untested:</b> no GPU where sdembed is developed.
+     */
+    private static void addGpuProvider(String encoderName, OrtSession.SessionOptions so, Device device,
+                                       OnnxOptions options) {
         try {
             if (device.kind() == Device.Kind.TENSORRT) {
                 so.addTensorrt(device.index());
             }
-            so.addCUDA(device.index());
+            // addCUDA copies the options into the session options, so they can be closed right after.
+            try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(device.index())) {
+                for (Map.Entry<String, String> e : options.cuda().providerOptions(device.index()).entrySet()) {
+                    cuda.add(e.getKey(), e.getValue());
+                }
+                so.addCUDA(cuda);
+            }
         } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
             throw new DeviceUnavailableException("Encoder '" + encoderName + "' cannot run on " + device
                     + ": ONNX Runtime could not start its " + device.kind() + " provider (" + e.getMessage()
@@ -204,6 +222,14 @@ public final class OnnxSession implements AutoCloseable {
         return outputs;
     }
 
+    /**
+     * The distinct input shapes this session has run, as {@code name[d0, d1, ...]} (at most the first 1,024 seen).
+     * With batch and sequence buckets configured, only bucketed shapes appear here.
+     */
+    public Set<String> inputShapes() {
+        return Set.copyOf(inputShapes);
+    }
+
     public String encoderName() {
         return encoderName;
     }
@@ -212,6 +238,14 @@ public final class OnnxSession implements AutoCloseable {
     public OrtSession.Result run(Map<String, ? extends ai.onnxruntime.OnnxTensorLike> feeds, java.util.Set<String> fetch) {
         if (closed.get()) {
             throw new IllegalStateException("Encoder '" + encoderName + "' is closed");
+        }
+        if (inputShapes.size() < MAX_RECORDED_SHAPES) {
+            for (Map.Entry<String, ? extends ai.onnxruntime.OnnxTensorLike> feed : feeds.entrySet()) {
+                if (inputShapes.add(feed.getKey() + Arrays.toString(feed.getValue().getInfo().getShape()))) {
+                    LOG.trace("Encoder '{}' runs a new input shape {} {}", encoderName, feed.getKey(),
+                            feed.getValue().getInfo().getShape());
+                }
+            }
         }
         try {
             return session.run(feeds, fetch);

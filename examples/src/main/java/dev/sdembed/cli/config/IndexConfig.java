@@ -6,6 +6,8 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.onnx.CudaOptions;
+import dev.sdembed.onnx.OnnxOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +28,18 @@ import java.util.Set;
  *   "slots": {
  *     "prompt_bge":   {"model": "models/bge-large-en-v1.5", "device": "cuda:0", "tokenBudget": 16384},
  *     "image_clip_h": {"model": "models/clip-vit-h-14-vision", "device": "cuda:1", "fallback": "cpu",
- *                      "batchSize": 64, "decodeThreads": 8}
+ *                      "batchSize": 64, "decodeThreads": 8,
+ *                      "batchBuckets": [8, 16, 32, 64], "precision": "fp16",
+ *                      "cuda": {"convAlgoSearch": "EXHAUSTIVE", "memLimitMb": 20000,
+ *                               "arenaExtendStrategy": "kSameAsRequested", "copyInDefaultStream": true}}
  *   }
  * }
  * }</pre>
+ *
+ * Devices: {@code cpu:0}, {@code cpu:1}, ... split the cores between them (each slot on a CPU device gets its
+ * device's share unless {@code threads} is set); slots on one device run one at a time, slots on different devices
+ * concurrently. {@code sequenceBuckets} (text slots) and {@code batchBuckets} pad every inference batch to fixed
+ * shapes; {@code precision} {@code fp16} loads {@code model_fp16.onnx}; {@code cuda} applies to GPU devices only.
  *
  * Unknown keys are errors naming the key; relative model paths are resolved against the file's folder and must
  * exist. The store password never belongs here: it comes from the URL, {@code SDEMBED_STORE_PASSWORD} or
@@ -53,7 +63,9 @@ public record IndexConfig(String storeUrl, String schema, Integer batchSize, Int
     private static final Set<String> STORE = Set.of("url", "schema");
     private static final Set<String> PIPELINE = Set.of("batchSize", "batchesInFlight", "maxPixels");
     private static final Set<String> SLOT = Set.of("model", "modality", "device", "fallback", "threads", "batchSize",
-            "tokenBudget", "decodeThreads");
+            "tokenBudget", "decodeThreads", "cuda", "batchBuckets", "sequenceBuckets", "precision");
+    private static final Set<String> CUDA = Set.of("convAlgoSearch", "arenaExtendStrategy", "memLimitMb",
+            "copyInDefaultStream");
 
     public IndexConfig {
         slots = List.copyOf(slots);
@@ -63,7 +75,7 @@ public record IndexConfig(String storeUrl, String schema, Integer batchSize, Int
     public static IndexConfig defaults(Path bgeSmall) {
         requireModel(bgeSmall, "the default slot " + DEFAULT_TEXT_SLOT + " (no --config given)");
         return new IndexConfig(null, null, null, null, null, List.of(new SlotConfig(DEFAULT_TEXT_SLOT, bgeSmall,
-                Modality.TEXT, "cpu", DeviceFallback.FAIL, null, null, null, null)));
+                Modality.TEXT, "cpu", DeviceFallback.FAIL, null, null, null, null, null, null, null, null)));
     }
 
     /** Reads and checks {@code file}. */
@@ -140,9 +152,94 @@ public record IndexConfig(String storeUrl, String schema, Integer batchSize, Int
                         + "'; expected fail or cpu");
             }
         }
+        OnnxOptions.Precision precision = null;
+        String p = text(node, "precision", prefix, where);
+        if (p != null) {
+            try {
+                precision = OnnxOptions.Precision.valueOf(p.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "precision' is '" + p
+                        + "'; expected fp32 or fp16");
+            }
+        }
+        List<Integer> batchBuckets = buckets(node, "batchBuckets", prefix, where);
+        List<Integer> sequenceBuckets = buckets(node, "sequenceBuckets", prefix, where);
         return new SlotConfig(name, dir, m, device, f, integer(node, "threads", prefix, where),
                 integer(node, "batchSize", prefix, where), integer(node, "tokenBudget", prefix, where),
-                integer(node, "decodeThreads", prefix, where));
+                integer(node, "decodeThreads", prefix, where), cuda(node, prefix + "cuda.", where), batchBuckets,
+                sequenceBuckets, precision);
+    }
+
+    private static CudaOptions cuda(JsonNode slot, String prefix, String where) {
+        JsonNode node = object(slot, "cuda", where);
+        checkKeys(node, CUDA, prefix, where);
+        CudaOptions.Builder b = CudaOptions.builder();
+        String key = null;
+        try {
+            key = "convAlgoSearch";
+            String search = text(node, key, prefix, where);
+            if (search != null) {
+                b.convAlgoSearch(search);
+            }
+            key = "arenaExtendStrategy";
+            String arena = text(node, key, prefix, where);
+            if (arena != null) {
+                b.arenaExtendStrategy(CudaOptions.ArenaExtendStrategy.parse(arena));
+            }
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "': " + e.getMessage(), e);
+        }
+        if (node.has("memLimitMb")) {
+            JsonNode v = node.get("memLimitMb");
+            if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Long.MAX_VALUE >> 20) {
+                throw new InvalidInputException(where + ": '" + prefix + "memLimitMb' is " + v
+                        + "; expected a positive number of MiB");
+            }
+            b.memoryLimitMb(v.asLong());
+        }
+        if (node.has("copyInDefaultStream")) {
+            JsonNode v = node.get("copyInDefaultStream");
+            if (!v.isBoolean()) {
+                throw new InvalidInputException(where + ": '" + prefix + "copyInDefaultStream' is " + v
+                        + "; expected true or false");
+            }
+            b.copyInDefaultStream(v.asBoolean());
+        }
+        return b.build();
+    }
+
+    /** A list of bucket sizes: positive integers, strictly ascending. */
+    private static List<Integer> buckets(JsonNode node, String key, String prefix, String where) {
+        List<Integer> sizes = integers(node, key, prefix, where);
+        for (int i = 1; i < sizes.size(); i++) {
+            if (sizes.get(i) <= sizes.get(i - 1)) {
+                throw new InvalidInputException(where + ": '" + prefix + key + "' is " + sizes
+                        + "; expected strictly ascending sizes");
+            }
+        }
+        return sizes;
+    }
+
+    private static List<Integer> integers(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>();
+        if (v.isArray()) {
+            for (JsonNode e : v) {
+                if (!e.isIntegralNumber() || !e.canConvertToInt() || e.asInt() < 1) {
+                    out = null;
+                    break;
+                }
+                out.add(e.asInt());
+            }
+        }
+        if (!v.isArray() || out == null || out.isEmpty()) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v
+                    + "; expected an array of positive integers, e.g. [8, 16, 32, 64]");
+        }
+        return out;
     }
 
     private static void requireModel(Path dir, String what) {

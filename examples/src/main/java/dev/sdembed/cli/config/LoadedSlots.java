@@ -1,5 +1,6 @@
 package dev.sdembed.cli.config;
 
+import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.Encoder;
 import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
@@ -29,9 +30,10 @@ public final class LoadedSlots implements AutoCloseable {
     /** Loads every slot's encoder; on a failure the ones already loaded are closed. */
     public static LoadedSlots load(IndexConfig config, Long maxPixels) {
         LoadedSlots loaded = new LoadedSlots();
+        int cpuPartitions = cpuPartitions(config);
         try {
             for (SlotConfig s : config.slots()) {
-                loaded.add(s, maxPixels);
+                loaded.add(s, maxPixels, cpuPartitions);
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -40,8 +42,25 @@ public final class LoadedSlots implements AutoCloseable {
         }
     }
 
-    private void add(SlotConfig s, Long maxPixels) {
-        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback());
+    /**
+     * How many CPU devices the configuration splits the cores into: the highest {@code cpu:N} index + 1, so that
+     * {@code cpu:0} and {@code cpu:1} get half the cores each and a lone {@code cpu} gets them all.
+     */
+    static int cpuPartitions(IndexConfig config) {
+        int partitions = 1;
+        for (SlotConfig s : config.slots()) {
+            Device d = Device.parse(s.device());
+            if (!d.isGpu()) {
+                partitions = Math.max(partitions, d.index() + 1);
+            }
+        }
+        return partitions;
+    }
+
+    private void add(SlotConfig s, Long maxPixels, int cpuPartitions) {
+        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback())
+                .cpuPartitions(cpuPartitions).cuda(s.cuda()).precision(s.precision()).batchBuckets(s.batchBuckets())
+                .sequenceBuckets(s.sequenceBuckets());
         if (s.threads() != null) {
             o.intraOpThreads(s.threads());
         }

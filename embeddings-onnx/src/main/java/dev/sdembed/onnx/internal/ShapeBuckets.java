@@ -1,0 +1,50 @@
+package dev.sdembed.onnx.internal;
+
+import java.util.List;
+
+/**
+ * Fixed sizes an axis is padded up to, so a session sees a handful of shapes instead of one per batch (shape-keyed
+ * work such as cuDNN's algorithm search then runs once per bucket). No buckets: every size stays as it is.
+ */
+public final class ShapeBuckets {
+    private static final ShapeBuckets NONE = new ShapeBuckets(new int[0]);
+
+    private final int[] sizes;
+
+    private ShapeBuckets(int[] sizes) {
+        this.sizes = sizes;
+    }
+
+    /**
+     * {@code sizes} (strictly ascending), those above {@code limit} dropped and {@code limit} added as the last
+     * bucket, so that every size up to the limit has one. No sizes: no buckets.
+     */
+    public static ShapeBuckets upTo(List<Integer> sizes, int limit) {
+        if (sizes.isEmpty()) {
+            return NONE;
+        }
+        int[] kept = sizes.stream().mapToInt(Integer::intValue).filter(s -> s < limit).toArray();
+        int[] out = java.util.Arrays.copyOf(kept, kept.length + 1);
+        out[kept.length] = limit;
+        return new ShapeBuckets(out);
+    }
+
+    public boolean isEmpty() {
+        return sizes.length == 0;
+    }
+
+    /** The smallest bucket that holds {@code size}; {@code size} itself when there are no buckets or none holds it. */
+    public int roundUp(int size) {
+        for (int bucket : sizes) {
+            if (bucket >= size) {
+                return bucket;
+            }
+        }
+        return size;
+    }
+
+    /** The largest bucket, or {@code fallback} when there are none. */
+    public int largest(int fallback) {
+        return sizes.length == 0 ? fallback : sizes[sizes.length - 1];
+    }
+}
