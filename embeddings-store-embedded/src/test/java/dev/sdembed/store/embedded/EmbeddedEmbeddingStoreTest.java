@@ -8,7 +8,22 @@ import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.SlotSpec;
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.SearchQuery;
+import dev.sdembed.store.SearchRequest;
+import dev.sdembed.store.StoreTestData;
+import dev.sdembed.store.TextContent;
+import dev.sdembed.store.WriteBatch;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,5 +66,49 @@ class EmbeddedEmbeddingStoreTest {
         assertThatThrownBy(store::stats).isInstanceOf(StoreException.class)
                 .hasMessage("Embedded store " + store.file() + " is closed");
         assertThat(store.file()).isRegularFile();
+    }
+
+    @Test
+    void aVersion1FileIsUpgradedKeepingEveryEmbedding() throws Exception {
+        Path dir = temp.resolve("v1");
+        SlotSpec slot = EmbeddingStoreContract.PROMPT;
+        List<TextContent> texts = new ArrayList<>();
+        WriteBatch.Builder batch = WriteBatch.builder();
+        for (int i = 0; i < 50; i++) {
+            TextContent t = TextContent.of("prompt " + i);
+            texts.add(t);
+            batch.text(t).embedding(slot.name(), t.hash(), StoreTestData.unitVector(i, slot.dimension()));
+        }
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
+            store.write(batch.build());
+        }
+        // Back to the version 1 layout: the embeddings in a WITHOUT ROWID table.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE old (hash BLOB PRIMARY KEY, fingerprint TEXT NOT NULL, embedding BLOB NOT NULL) "
+                    + "WITHOUT ROWID");
+            s.execute("INSERT INTO old SELECT hash, fingerprint, embedding FROM emb_" + slot.name());
+            s.execute("DROP TABLE emb_" + slot.name());
+            s.execute("ALTER TABLE old RENAME TO emb_" + slot.name());
+            s.execute("PRAGMA user_version = 1");
+        }
+
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
+            Set<ContentHash> all = texts.stream().map(TextContent::hash).collect(Collectors.toSet());
+            assertThat(store.embedded(slot.name(), all)).isEqualTo(all);
+            float[] query = StoreTestData.unitVector(7, slot.dimension());
+            assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
+                    .k(1).build())).isEmpty(); // no image references the texts: nothing to return, but no error
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement();
+             ResultSet version = s.executeQuery("PRAGMA user_version")) {
+            assertThat(version.getInt(1)).isEqualTo(2);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement();
+             ResultSet table = s.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'emb_" + slot.name() + "'")) {
+            assertThat(table.getString(1)).doesNotContain("WITHOUT ROWID");
+        }
     }
 }

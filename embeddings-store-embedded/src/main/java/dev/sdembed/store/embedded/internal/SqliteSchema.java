@@ -9,7 +9,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -24,7 +26,7 @@ public final class SqliteSchema {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteSchema.class);
 
     /** Version of the tables below, kept in {@code PRAGMA user_version}; a newer file is refused. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final String[] TABLES = {
         "CREATE TABLE IF NOT EXISTS text_contents (hash BLOB PRIMARY KEY, text TEXT NOT NULL, "
@@ -62,6 +64,10 @@ public final class SqliteSchema {
                 + "UPDATE image_contents SET ref_count = ref_count + 1 WHERE hash = NEW.image_hash; END",
     };
 
+    /** An embedding table's columns (schema version 2). */
+    private static final String SLOT_COLUMNS = "(hash BLOB NOT NULL UNIQUE, fingerprint TEXT NOT NULL, "
+            + "embedding BLOB NOT NULL)";
+
     private SqliteSchema() {
     }
 
@@ -79,10 +85,39 @@ public final class SqliteSchema {
             for (String ddl : TABLES) {
                 s.execute(ddl);
             }
+            if (version == 1) {
+                rebuildSlotTablesWithRowids(c);
+            }
             s.execute("PRAGMA user_version = " + VERSION);
         }
         for (SlotSpec slot : slots) {
             register(c, slot, where);
+        }
+    }
+
+    /**
+     * Version 1 kept embeddings in WITHOUT ROWID tables, which store whole rows in the key's B-tree: SQLite advises
+     * against that for rows beyond a small fraction of a page, and a 1024-d vector is 4 KB. Version 2 keeps them in
+     * ordinary tables with the hash as a unique key.
+     */
+    private static void rebuildSlotTablesWithRowids(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'emb\\_%' "
+                     + "ESCAPE '\\' AND sql LIKE '%WITHOUT ROWID%'")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String table : tables) {
+                s.execute("CREATE TABLE " + table + "_v2 " + SLOT_COLUMNS);
+                s.execute("INSERT INTO " + table + "_v2 (hash, fingerprint, embedding) SELECT hash, fingerprint, "
+                        + "embedding FROM " + table + " ORDER BY hash");
+                s.execute("DROP TABLE " + table);
+                s.execute("ALTER TABLE " + table + "_v2 RENAME TO " + table);
+                LOG.info("Embedded store: slot table {} rebuilt for schema version {}", table, VERSION);
+            }
         }
     }
 
@@ -107,8 +142,7 @@ public final class SqliteSchema {
     private static void register(Connection c, SlotSpec slot, String where) throws SQLException {
         String modality = slot.modality().name().toLowerCase(Locale.ROOT);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + table(slot) + " (hash BLOB PRIMARY KEY, fingerprint TEXT NOT NULL, "
-                    + "embedding BLOB NOT NULL) WITHOUT ROWID");
+            s.execute("CREATE TABLE IF NOT EXISTS " + table(slot) + " " + SLOT_COLUMNS);
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT modality, dimension, encoder_name, fingerprint, "
                 + "embedding_space FROM slots WHERE name = ?")) {
