@@ -132,14 +132,22 @@ public enum RealisticArch {
      * applied to a full T×T product, as the exports compute it, so text attention counts in full.
      */
     public double flopsPerItem() {
-        double t = tokens();
-        double w = width;
-        double perBlock = t * w * 3 * w + 2 * t * t * w + t * w * w + 2 * t * w * mlpWidth;
-        double macs = layers * perBlock + w * dimension;
+        double flops = transformerFlops(tokens(), width, layers, mlpWidth) + 2.0 * width * dimension;
         if (modality == Modality.VISION) {
-            macs += (t - 1) * w * 3.0 * patch * patch;
+            flops += 2.0 * (tokens() - 1) * width * 3 * patch * patch;
         }
-        return 2 * macs;
+        return flops;
+    }
+
+    /**
+     * FLOPs of {@code layers} pre-norm transformer blocks over {@code tokens} tokens (2 × MACs of QKV, Q·Kᵀ, A·V,
+     * output projection and the two MLP matrices): the part of {@link #flopsPerItem} every tower shares, also usable
+     * for towers not generated here (BGE-large).
+     */
+    public static double transformerFlops(int tokens, int width, int layers, int mlpWidth) {
+        double t = tokens;
+        double w = width;
+        return 2.0 * layers * (t * w * 3 * w + 2 * t * t * w + t * w * w + 2 * t * w * mlpWidth);
     }
 
     public double gflopsPerItem() {

@@ -27,8 +27,8 @@ class RealisticArchTest {
 
     @ParameterizedTest
     @EnumSource(RealisticArch.class)
-    void flopsMatchThePublishedProfileWithinTenPercent(RealisticArch arch) {
-        assertThat(arch.gflopsPerItem()).isCloseTo(arch.publishedGflops(), within(arch.publishedGflops() * 0.10));
+    void flopsMatchThePublishedProfileWithinOnePercent(RealisticArch arch) {
+        assertThat(arch.gflopsPerItem()).isCloseTo(arch.publishedGflops(), within(arch.publishedGflops() * 0.01));
     }
 
     @Test
