@@ -35,6 +35,8 @@ public final class GpuProjection {
     static final int BGE_TOKENS = 77;
     static final double BATCH_IMAGES = 64;
     static final double LIBRARY_IMAGES = 200_000;
+    /** Largest best/worst ratio of CPU GFLOP/s still read as "throughput tracks FLOPs". */
+    static final double SPREAD_TRACKS_FLOPS = 1.5;
 
     /** A GPU by its published peak dense FP16 tensor throughput with FP32 accumulation (what fp16 GEMMs use). */
     public record Gpu(String name, double peakTflops, String source) {
@@ -219,9 +221,13 @@ public final class GpuProjection {
         }
         double best = cpu.stream().mapToDouble(CpuResult::gflopsPerSecond).max().orElse(0);
         double worst = cpu.stream().mapToDouble(CpuResult::gflopsPerSecond).min().orElse(0);
+        double spread = best / worst;
         md.append(String.format(Locale.ROOT, "%nEffective GFLOP/s spans %.1f-%.1f (×%.2f) across towers and batch"
-                + " sizes: throughput follows FLOPs closely enough to scale published GPU figures by FLOPs.%n%n",
-                worst, best, best / worst));
+                + " sizes: %s%n%n", worst, best, spread, spread <= SPREAD_TRACKS_FLOPS
+                ? "nearly constant, so throughput tracks FLOPs, the premise of scaling GPU measurements by FLOPs below."
+                : "wider than ×" + SPREAD_TRACKS_FLOPS + ", so this run does not show throughput tracking FLOPs"
+                        + " (shared or busy cores make short runs noisy; rerun on an idle machine); the projection"
+                        + " below scales by FLOPs all the same."));
 
         md.append("### Projection (not a measurement)\n\n");
         md.append("The seed's split: RTX 5090 on cuda:0 (BGE-large + CLIP ViT-H/14 vision), RTX 3080 Ti on cuda:1"
