@@ -90,18 +90,8 @@ public final class BgeTextEncoder implements TextEncoder {
         this.queryInstruction = b.queryInstructionSet ? b.queryInstruction : manifest.queryInstruction();
         this.batchExecutor = b.batchExecutor;
         this.sequenceBuckets = ShapeBuckets.upTo(options.sequenceBuckets(), maxLength);
-        List<Integer> batchSizes = options.batchBuckets();
-        int cap = options.maxBatchSize();
-        if (!batchSizes.isEmpty()) {
-            // The largest bucket within maxBatchSize (else the smallest bucket), so every batch is a bucket.
-            int largestWithin = batchSizes.get(0);
-            for (int size : batchSizes) {
-                largestWithin = size <= cap ? size : largestWithin;
-            }
-            cap = largestWithin;
-        }
-        this.batchCap = cap;
-        this.batchBuckets = ShapeBuckets.upTo(batchSizes, batchCap);
+        this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), options.maxBatchSize());
+        this.batchCap = batchBuckets.largest(options.maxBatchSize());
         String name = b.name != null ? b.name : dir.name();
         this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options);
         try {

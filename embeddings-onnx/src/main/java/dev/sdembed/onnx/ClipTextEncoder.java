@@ -14,6 +14,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
+import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
@@ -57,6 +58,8 @@ public final class ClipTextEncoder implements TextEncoder {
     private final boolean normalize;
     private final AtomicBoolean warnedTruncation = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ShapeBuckets batchBuckets;
+    private final int batchSize;
 
     private ClipTextEncoder(Builder b, ModelDirectory dir) {
         ModelManifest manifest = dir.manifest();
@@ -70,6 +73,10 @@ public final class ClipTextEncoder implements TextEncoder {
         this.tokenizer = ClipTokenizer.load(dir.path(), manifest, b.padTokenId);
         this.contextLength = tokenizer.contextLength();
         this.endId = tokenizer.endId();
+        // Every window is contextLength tokens, so the token budget bounds the rows of a batch.
+        int rowsWithinBudget = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
+        this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), rowsWithinBudget);
+        this.batchSize = batchBuckets.largest(rowsWithinBudget);
         String name = b.name != null ? b.name : dir.name();
         OnnxSession opened = null;
         try {
@@ -158,9 +165,8 @@ public final class ClipTextEncoder implements TextEncoder {
             }
         }
         List<float[]> vectors = new ArrayList<>(windows.size());
-        int batch = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
-        for (int from = 0; from < windows.size(); from += batch) {
-            vectors.addAll(run(windows.subList(from, Math.min(windows.size(), from + batch))));
+        for (int from = 0; from < windows.size(); from += batchSize) {
+            vectors.addAll(run(windows.subList(from, Math.min(windows.size(), from + batchSize))));
         }
         List<Embedding> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
@@ -187,12 +193,14 @@ public final class ClipTextEncoder implements TextEncoder {
         return EncoderInputs.l2Normalize(sum);
     }
 
+    /** One inference over {@code windows}, padded to its batch bucket by repeating the first window. */
     private List<float[]> run(List<long[]> windows) {
-        int rows = windows.size();
+        int texts = windows.size();
+        int rows = batchBuckets.roundUp(texts);
         long[] ids = new long[rows * contextLength];
         long[] mask = new long[rows * contextLength];
         for (int r = 0; r < rows; r++) {
-            long[] w = windows.get(r);
+            long[] w = windows.get(r < texts ? r : 0);
             System.arraycopy(w, 0, ids, r * contextLength, contextLength);
             // Attend to everything up to and including the first end token, as Hugging Face's CLIP tokenizer masks
             // padding; position 0 is the start token, never the end.
@@ -212,7 +220,8 @@ public final class ClipTextEncoder implements TextEncoder {
                         OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(mask), shape));
             }
             try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
-                return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session);
+                return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session)
+                        .subList(0, texts);
             }
         } catch (OrtException e) {
             throw new EncodingException("Cannot create input tensors for encoder '" + session.encoderName()
@@ -268,6 +277,11 @@ public final class ClipTextEncoder implements TextEncoder {
                     + "). Export the text tower with input_ids [and attention_mask] only, or map the roles in "
                     + ModelManifest.FILE_NAME + " 'inputs'.");
         }
+    }
+
+    /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */
+    java.util.Set<String> inputShapes() {
+        return session.inputShapes();
     }
 
     private void requireOpen() {

@@ -21,6 +21,7 @@ import dev.sdembed.image.PixelTensor;
 import dev.sdembed.image.PreprocessedImage;
 import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
+import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -70,6 +71,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
     private final int imageSize;
     private final boolean normalize;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ShapeBuckets batchBuckets;
 
     private ClipVisionEncoder(Builder b, ModelDirectory dir) {
         ModelManifest manifest = dir.manifest();
@@ -79,7 +81,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 ? ClipPreprocessConfig.fromPreprocessorConfig(preprocessorFile) : null;
         Integer configJsonSize = dir.config().map(ClipVisionEncoder::imageSizeOf).orElse(null);
         this.normalize = manifest.normalizeOrDefault();
-        this.batchSize = b.options.maxBatchSize();
+        this.batchBuckets = ShapeBuckets.forBatches(b.options.batchBuckets(), b.options.maxBatchSize());
+        this.batchSize = batchBuckets.largest(b.options.maxBatchSize());
         String name = b.name != null ? b.name : dir.name();
         this.session = OnnxSession.open(name, dir.modelFile(b.options.precision()), b.options);
         ImagePreprocessingPool createdPool = null;
@@ -244,20 +247,23 @@ public final class ClipVisionEncoder implements ImageEncoder {
         return new Embedding(normalize ? EncoderInputs.l2Normalize(v) : v);
     }
 
+    /** One inference over {@code pixels}, padded to its batch bucket by repeating the first image. */
     private List<float[]> run(List<PixelTensor> pixels) {
-        int rows = pixels.size();
+        int images = pixels.size();
+        int rows = batchBuckets.roundUp(images);
         int perImage = 3 * imageSize * imageSize;
         // A direct buffer in native order is handed to ONNX Runtime without another copy.
         FloatBuffer buffer = ByteBuffer.allocateDirect(Math.multiplyExact(rows, perImage) * Float.BYTES)
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        for (PixelTensor p : pixels) {
-            p.copyTo(buffer);
+        for (int r = 0; r < rows; r++) {
+            pixels.get(r < images ? r : 0).copyTo(buffer);
         }
         buffer.rewind();
         long[] shape = {rows, 3, imageSize, imageSize};
         try (OnnxTensor tensor = OnnxTensor.createTensor(session.environment(), buffer, shape);
              OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
-            return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session);
+            return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session)
+                    .subList(0, images);
         } catch (OrtException e) {
             throw new EncodingException("Cannot create the input tensor for encoder '" + session.encoderName()
                     + "' (batch " + Arrays.toString(shape) + "): " + e.getMessage(), e);
@@ -367,6 +373,11 @@ public final class ClipVisionEncoder implements ImageEncoder {
             size = config.path("image_size");
         }
         return size.isInt() ? size.asInt() : null;
+    }
+
+    /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */
+    java.util.Set<String> inputShapes() {
+        return session.inputShapes();
     }
 
     private void requireOpen() {

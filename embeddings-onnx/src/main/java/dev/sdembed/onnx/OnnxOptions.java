@@ -252,8 +252,8 @@ public final class OnnxOptions {
          * Batch sizes every inference batch is padded up to (with copies of a real row, whose outputs are
          * discarded), and whose largest caps the batch size. With sequence buckets this bounds the shapes a session
          * ever sees, so shape-specialised work (cuDNN's algorithm search, TensorRT engines) runs once per bucket,
-         * not per batch. Strictly ascending. Default: none. Applied by {@link BgeTextEncoder}; the CLIP encoders
-         * (fixed 77 tokens, fixed image size) do not pad their batch axis yet.
+         * not per batch (the CLIP encoders' other axes are fixed already: 77 tokens, the image size). Strictly
+         * ascending. Default: none.
          */
         public Builder batchBuckets(List<Integer> sizes) {
             this.batchBuckets = buckets("batchBuckets", sizes);

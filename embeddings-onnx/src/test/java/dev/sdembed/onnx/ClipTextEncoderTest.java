@@ -403,4 +403,22 @@ class ClipTextEncoderTest {
                     .isLessThanOrEqualTo(tolerance);
         }
     }
+
+    @Test
+    void batchBucketsPadEveryInferenceToABucketAndChangeNoEmbedding() {
+        List<String> texts = new ArrayList<>(SdPrompts.generated(9, 3));
+        texts.add(LONG_PROMPT);
+        OnnxOptions bucketed = OnnxOptions.builder().intraOpThreads(2).maxBatchSize(7).batchBuckets(List.of(4, 8))
+                .build();
+        try (ClipTextEncoder withBuckets = ClipTextEncoder.builder(hfDir).options(bucketed).build()) {
+            List<Embedding> expected = hf.embedAll(texts);
+            List<Embedding> actual = withBuckets.embedAll(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(actual.get(i).maxAbsDifference(expected.get(i))).as("text %d", i)
+                        .isLessThanOrEqualTo(1e-5f);
+            }
+            assertThat(withBuckets.inputShapes()).isNotEmpty().allSatisfy(shape ->
+                    assertThat(shape).matches("\\w+\\[4, 77]"));
+        }
+    }
 }

@@ -424,4 +424,25 @@ class ClipVisionEncoderTest {
             return ((float[][]) result.get(0).getValue())[0];
         }
     }
+
+    @Test
+    void batchBucketsPadEveryInferenceToABucketAndChangeNoEmbedding() {
+        OnnxOptions bucketed = OnnxOptions.builder().intraOpThreads(2).maxBatchSize(5).batchBuckets(List.of(2, 4, 8))
+                .build();
+        try (ClipVisionEncoder withBuckets = ClipVisionEncoder.builder(hfDir).options(bucketed).preprocessThreads(2)
+                .build()) {
+            List<Path> seven = GOOD.subList(0, 7);
+            List<Embedding> expected = hf.embedFiles(seven);
+            List<Embedding> actual = withBuckets.embedFiles(seven);
+            for (int i = 0; i < seven.size(); i++) {
+                assertThat(actual.get(i).maxAbsDifference(expected.get(i))).as(GOOD.get(i).toString())
+                        .isLessThanOrEqualTo(1e-5f);
+            }
+            // 7 images, at most 4 per batch (the largest bucket within maxBatchSize 5): 4, then 3 padded to 4.
+            assertThat(withBuckets.inputShapes()).contains("pixel_values[4, 3, 224, 224]").allSatisfy(shape ->
+                    assertThat(shape).matches("pixel_values\\[[248], 3, 224, 224]"));
+            assertThat(hf.inputShapes()).as("without buckets: batches of maxBatchSize 3 and the rest")
+                    .contains("pixel_values[3, 3, 224, 224]");
+        }
+    }
 }

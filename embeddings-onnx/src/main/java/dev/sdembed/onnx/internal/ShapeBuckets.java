@@ -29,6 +29,21 @@ public final class ShapeBuckets {
         return new ShapeBuckets(out);
     }
 
+    /**
+     * Batch buckets for an encoder taking at most {@code maxBatchSize} rows per inference: the largest configured
+     * bucket within it (else the smallest bucket) becomes the cap, so every batch is padded to a bucket.
+     */
+    public static ShapeBuckets forBatches(List<Integer> sizes, int maxBatchSize) {
+        if (sizes.isEmpty()) {
+            return upTo(sizes, maxBatchSize);
+        }
+        int largestWithin = sizes.get(0);
+        for (int size : sizes) {
+            largestWithin = size <= maxBatchSize ? size : largestWithin;
+        }
+        return upTo(sizes, largestWithin);
+    }
+
     public boolean isEmpty() {
         return sizes.length == 0;
     }
