@@ -232,7 +232,7 @@ public final class BenchReport {
                 + "| store | vectors | write s | index / load s | vectors/s overall |\n|---|---:|---:|---:|---:|\n");
         loads.sort((a, b) -> a.path("store").asText().equals(b.path("store").asText())
                 ? Integer.compare(a.path("vectors").asInt(), b.path("vectors").asInt())
-                : storeName(b.path("store").asText()).compareTo(storeName(a.path("store").asText())));
+                : b.path("store").asText().compareTo(a.path("store").asText()));
         for (JsonNode l : loads) {
             row(new String[]{storeName(l.path("store").asText()), grouped(l.path("vectors").asInt()),
                     String.format(Locale.ROOT, "%.1f", l.path("writeSeconds").asDouble()),

@@ -27,6 +27,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class Charts {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 520;
+    /** Distinct, print-safe colours (Tableau 10), so no line comes out pale yellow on the grey plot. */
+    private static final Color[] PALETTE = {new Color(0x4e79a7), new Color(0xf28e2b), new Color(0xe15759),
+        new Color(0x76b7b2), new Color(0x59a14f), new Color(0xb07aa1), new Color(0x9c755f), new Color(0xbab0ac)};
 
     private Charts() {
     }
@@ -50,11 +53,13 @@ final class Charts {
         plot.setDomainAxis(x);
         LogAxis y = new LogAxis(yLabel);
         y.setSmallestValue(1e-3);
+        y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         y.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
         plot.setRangeAxis(y);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         }
         plot.setRenderer(renderer);
         style(chart);
