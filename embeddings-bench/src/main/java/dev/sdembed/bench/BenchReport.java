@@ -2,6 +2,7 @@ package dev.sdembed.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.SdembedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,8 +53,13 @@ public final class BenchReport {
             System.err.println("Usage: BenchReport DIR   (DIR holds the suite's *.jmh.json and other results)");
             System.exit(2);
         }
-        Path report = write(Path.of(args[0]), Machine.describe());
-        System.out.println("Report: " + report.toAbsolutePath());
+        try {
+            Path report = write(Path.of(args[0]), Machine.describe());
+            System.out.println("Report: " + report.toAbsolutePath());
+        } catch (SdembedException e) {
+            System.err.println("bench report: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /** Reads the results in {@code dir} and writes {@value #REPORT} and the charts there; returns the report. */
@@ -149,7 +155,7 @@ public final class BenchReport {
                 + "exports' signatures but a few layers, so their rates show the encoders' own overhead, not "
                 + "CLIP's compute (see the realistic-size models for that).\n\n");
         Charts.lines(dir.resolve(ENCODERS_CHART), "Encoder throughput by batch size", "batch size", "items/s",
-                series, 2);
+                series, 2, true);
         md.append("![encoders](").append(ENCODERS_CHART).append(")\n\n");
     }
 
@@ -280,7 +286,7 @@ public final class BenchReport {
         }
         md.append('\n');
         Charts.lines(dir.resolve(LATENCY_CHART), "Top-10 query latency by library size", "vectors in the library",
-                "ms", series, 10);
+                "ms", series, 10, false);
         md.append("![latency](").append(LATENCY_CHART).append(")\n\n");
     }
 

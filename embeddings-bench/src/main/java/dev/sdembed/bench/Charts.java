@@ -34,9 +34,12 @@ final class Charts {
     private Charts() {
     }
 
-    /** One line per series through its (x, y) points, on logarithmic axes (x in base {@code xBase}, y in base 10). */
+    /**
+     * One line per series through its (x, y) points; x on a logarithmic axis in base {@code xBase}, y logarithmic
+     * (base 10) when {@code logY}, for series orders of magnitude apart.
+     */
     static void lines(Path file, String title, String xLabel, String yLabel, Map<String, TreeMap<Integer, Double>> series,
-                      double xBase) {
+                      double xBase, boolean logY) {
         XYSeriesCollection data = new XYSeriesCollection();
         series.forEach((name, points) -> {
             XYSeries s = new XYSeries(name);
@@ -51,11 +54,13 @@ final class Charts {
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         x.setNumberFormatOverride(new DecimalFormat("#,##0"));
         plot.setDomainAxis(x);
-        LogAxis y = new LogAxis(yLabel);
-        y.setSmallestValue(1e-3);
-        y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        y.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
-        plot.setRangeAxis(y);
+        if (logY) {
+            LogAxis y = new LogAxis(yLabel);
+            y.setSmallestValue(1e-3);
+            y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            y.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
+            plot.setRangeAxis(y);
+        }
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));

@@ -1,6 +1,7 @@
 package dev.sdembed.bench;
 
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.SdembedException;
 import dev.sdembed.cli.config.IndexConfig;
 import dev.sdembed.cli.config.LoadedSlots;
 import dev.sdembed.cli.config.SlotConfig;
@@ -62,7 +63,18 @@ public final class TargetCheck {
     private TargetCheck() {
     }
 
+    /** Prints the check as Markdown; a bad option or configuration prints one line and exits with 2. */
     public static void main(String[] args) throws IOException {
+        try {
+            System.out.print(cli(args));
+        } catch (SdembedException e) {
+            System.err.println("target-check: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /** Runs the check for command-line {@code args} and returns its Markdown (also written to {@code --out}). */
+    static String cli(String[] args) throws IOException {
         Path config = null;
         Path images = null;
         Path out = null;
@@ -85,10 +97,10 @@ public final class TargetCheck {
         }
         Result result = run(config, images != null ? folderImages(images) : generatedImages(), runs);
         String markdown = result.markdown();
-        System.out.print(markdown);
         if (out != null) {
             Files.writeString(out, markdown);
         }
+        return markdown;
     }
 
     /** Loads the configuration's slots, times {@code runs} batches (after one warm-up) and closes the encoders. */

@@ -92,9 +92,9 @@ class TargetCheckTest {
 
     @Test
     void rejectsAMissingConfigurationAndAnImagelessFolder() throws IOException {
-        assertThatThrownBy(() -> TargetCheck.main(new String[]{"--runs", "2"}))
+        assertThatThrownBy(() -> TargetCheck.cli(new String[]{"--runs", "2"}))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("needs --config FILE");
-        assertThatThrownBy(() -> TargetCheck.main(new String[]{"--config", "x.json", "--runs", "0"}))
+        assertThatThrownBy(() -> TargetCheck.cli(new String[]{"--config", "x.json", "--runs", "0"}))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("Option --runs is '0'; expected a positive integer");
         Files.writeString(tmp.resolve("notes.txt"), "no images here");
