@@ -81,7 +81,7 @@ public final class BenchReport {
 
     private void render(Machine machine) {
         md.append("# sdembed benchmark report\n\n");
-        md.append("- Date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+        md.append("- Measured: ").append(measuredAt().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
         md.append("- Machine: ").append(machine.cores()).append(" cores, ").append(machine.cpuModel()).append('\n');
         String jdk = results.isEmpty() ? machine.jdk()
                 : results.get(0).jdk() + " (" + results.get(0).vm() + ")";
@@ -100,6 +100,24 @@ public final class BenchReport {
                         + "`GpuProjection` are not in this build, or did not run.");
         include("target-check.md", "Target check",
                 "Not run in this suite: `bin/bench --target-check --config FILE` measures a configured device map.");
+    }
+
+    /** When the newest result file was written (a rewritten report keeps its run's date), else now. */
+    private ZonedDateTime measuredAt() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                    .map(f -> {
+                        try {
+                            return Files.getLastModifiedTime(f).toInstant();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .max(java.util.Comparator.naturalOrder())
+                    .map(t -> t.atZone(java.time.ZoneOffset.UTC)).orElseGet(ZonedDateTime::now);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
     }
 
     private void durations() {

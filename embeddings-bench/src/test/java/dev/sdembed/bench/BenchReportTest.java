@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -30,10 +32,15 @@ class BenchReportTest {
     @Test
     void writesTablesFromTheCapturedResults() throws IOException {
         copySample(SAMPLE);
+        for (String name : SAMPLE) {
+            Files.setLastModifiedTime(dir.resolve(name), FileTime.from(Instant.parse("2026-11-24T20:00:00Z")));
+        }
+        Files.setLastModifiedTime(dir.resolve("pipeline.json"), FileTime.from(Instant.parse("2026-11-24T23:33:10Z")));
 
         String md = Files.readString(BenchReport.write(dir, MACHINE));
 
-        assertThat(md).contains("- Machine: 2 cores, Test CPU @ 2.0GHz")
+        assertThat(md).contains("- Measured: 2026-11-24T23:33:10Z\n")
+                .contains("- Machine: 2 cores, Test CPU @ 2.0GHz")
                 .contains("- ONNX Runtime: 1.28.0")
                 .contains("- JDK: 17.0.15 (OpenJDK 64-Bit Server VM 17.0.15+6-Debian-1deb12u1)");
         // Encoders: BGE is per text already (256 ops per invocation); tiny CLIP ops are batches (files: 64 each).
