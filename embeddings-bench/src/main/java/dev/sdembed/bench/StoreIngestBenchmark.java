@@ -19,7 +19,11 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +49,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <ul>
  *   <li>{@code ingestBinaryCopy}: the store's bulk path ({@link PostgresEmbeddingStore#write}: binary COPY into
  *       staging tables, then INSERT ... ON CONFLICT) of texts and their vectors into an unindexed slot;</li>
+ *   <li>{@code ingestBinaryCopyTwoWriters}: the same batches written by two threads at once, as the pipeline's two
+ *       batches in flight write them;</li>
  *   <li>{@code ingestBatchedInsert}: the same rows through plain JDBC batched INSERT ... ON CONFLICT with
  *       pgvector-java's {@code PGvector} parameters, the baseline;</li>
  *   <li>{@code hnswBuild}: building the slot's HNSW index over the loaded vectors;</li>
@@ -177,6 +183,31 @@ public class StoreIngestBenchmark {
     public void ingestBinaryCopy(Data data, EmptySlot slot) {
         for (int from = 0; from < data.vectors; from += data.batchSize) {
             slot.store.write(data.batch(from, Math.min(data.vectors, from + data.batchSize), false));
+        }
+    }
+
+    /**
+     * The bulk path as the pipeline drives it: two writers (its default two batches in flight), each batch its own
+     * transaction on its own pooled connection, so the server works on two batches at once.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 3)
+    public void ingestBinaryCopyTwoWriters(Data data, EmptySlot slot) throws Exception {
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> written = new ArrayList<>();
+            for (int from = 0; from < data.vectors; from += data.batchSize) {
+                WriteBatch batch = data.batch(from, Math.min(data.vectors, from + data.batchSize), false);
+                written.add(writers.submit(() -> slot.store.write(batch)));
+            }
+            for (Future<?> f : written) {
+                f.get();
+            }
+        } finally {
+            writers.shutdownNow();
         }
     }
 
