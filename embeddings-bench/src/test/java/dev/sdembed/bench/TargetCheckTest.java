@@ -66,6 +66,8 @@ class TargetCheckTest {
                 .contains("| prompt_bge | bge-small-en-v1.5 | cpu | " + batch.texts().size() + " texts | ")
                 .contains("| image_clip | ")
                 .contains(" | cpu (configured cuda:1) | 64 images | ")
+                .contains("- Wall time per batch of 64, all slots (devices at once, slots sharing a device in turn): "
+                        + "median ")
                 .contains("- Projected for 200,000 images: ")
                 .contains("- Target not judged: the 500 ms per batch of 64 target applies to the seed's two GPUs")
                 .contains("here prompt_bge, prompt_clip, image_clip run on the CPU")
