@@ -229,6 +229,8 @@ public final class BenchReport {
         Map<String, Double> bars = new LinkedHashMap<>();
         List<String[]> rows = new ArrayList<>();
         ingestMethod("ingestBinaryCopy", "PostgreSQL: store write (binary COPY)", bars, rows);
+        ingestMethod("ingestBinaryCopyTwoWriters", "PostgreSQL: store write, two writers (as the pipeline)", bars,
+                rows);
         ingestMethod("ingestBatchedInsert", "PostgreSQL: JDBC batched INSERT (baseline)", bars, rows);
         if (rows.isEmpty()) {
             md.append("COPY vs INSERT not measured in this run (no StoreIngestBenchmark ingest results).\n\n");
