@@ -56,8 +56,9 @@ class BenchReportTest {
                 .contains("| pipeline / slowest encoder alone | 46.1 % |")
                 .contains("| indexed / failed | 1000 / 0 |");
         // Ingest: single-shot ms per 20,000 vectors -> vectors/s.
-        assertThat(md).contains("| PostgreSQL: store write (binary COPY) | 20,000 | 2.62 | 7,634 |")
-                .contains("| PostgreSQL: JDBC batched INSERT (baseline) | 20,000 | 24.22 | 826 |")
+        assertThat(md).contains("| PostgreSQL: store write (binary COPY) | 20,000 | 0.97 | 20,697 |")
+                .contains("| PostgreSQL: store write, two writers (as the pipeline) | 20,000 | 1.07 | 18,609 |")
+                .contains("| PostgreSQL: JDBC batched INSERT (baseline) | 20,000 | 8.36 | 2,392 |")
                 .contains("| PostgreSQL | 10,000 | 14.5 | 31.5 | 217 |\n| embedded | 10,000 | 9.8 | 1.5 | 888 |");
         // Latency: p50/p99 from JMH's percentiles (ms/op); samples counted from the (cut) histogram.
         assertThat(md).contains("| PostgreSQL | 10,000 | 17.4 | 59.5 | 19.9 | 6 |")
