@@ -29,11 +29,12 @@ import java.util.Set;
  * is at least 90 % of the slowest encoder alone.
  *
  * <p>Not JMH: one pipeline run is a whole library, so it is timed end to end, each side measured
- * {@value #ROUNDS} times after a warm-up, best kept. Run with
- * {@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.PipelineThroughputMain [images] [size]}.
+ * {@code rounds} times (default 3) after a warm-up, best kept. Run with
+ * {@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.PipelineThroughputMain [images] [size]
+ * [rounds]}; with {@code -Dsdembed.bench.out=DIR} the figures also go to {@code DIR/pipeline.json}
+ * ({@link PipelineResult}) for {@link BenchReport}.
  */
 public final class PipelineThroughputMain {
-    private static final int ROUNDS = 3;
     private static final int CHUNK = 64;
 
     private PipelineThroughputMain() {
@@ -42,6 +43,7 @@ public final class PipelineThroughputMain {
     public static void main(String[] args) throws IOException {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path library = Path.of("target", "bench-library-" + count + "-" + size).toAbsolutePath();
         List<Path> files = new ArrayList<>();
         Set<String> texts = new LinkedHashSet<>();
@@ -69,7 +71,7 @@ public final class PipelineThroughputMain {
             double bestTexts = Double.MAX_VALUE;
             double bestPipeline = Double.MAX_VALUE;
             PipelineSummary last = null;
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < rounds; round++) {
                 bestImages = Math.min(bestImages, rawImages(clip, files));
                 long t0 = System.nanoTime();
                 bge.embedAll(textList);
@@ -93,7 +95,22 @@ public final class PipelineThroughputMain {
             System.out.printf("pipeline: %.2f s = %.1f images/s (indexed %d, failed %d)%n", bestPipeline,
                     count / bestPipeline, last.indexed(), last.failed());
             System.out.printf("pipeline / slowest encoder alone: %.1f %%%n", 100 * slowest / bestPipeline);
+            BenchOutput.write("pipeline.json", new PipelineResult(count, size, texts.size(), rounds,
+                    count / bestImages, texts.size() / bestTexts, bestImages >= bestTexts ? "clip-vision" : "bge-small",
+                    count / slowest, count / bestPipeline, slowest / bestPipeline, last.indexed(), last.failed()));
         }
+    }
+
+    /**
+     * One run's figures, as {@link BenchReport} reads them; every rate is over the whole library, best of the rounds.
+     *
+     * @param slowestEncoder             which encoder alone took longest over the library
+     * @param slowestAloneImagesPerSecond library images over that encoder's time alone
+     * @param ratio                      pipeline images/s over slowest-encoder-alone images/s
+     */
+    record PipelineResult(int images, int imageSize, int distinctTexts, int rounds, double clipImagesPerSecond,
+                          double bgeTextsPerSecond, String slowestEncoder, double slowestAloneImagesPerSecond,
+                          double pipelineImagesPerSecond, double ratio, long indexed, long failed) {
     }
 
     private static double rawImages(ImageEncoder clip, List<Path> files) {

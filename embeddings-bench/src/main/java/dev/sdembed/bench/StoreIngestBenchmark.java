@@ -2,14 +2,11 @@ package dev.sdembed.bench;
 
 import com.pgvector.PGvector;
 import dev.sdembed.encoder.Embedding;
-import dev.sdembed.encoder.Modality;
-import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
-import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
@@ -22,7 +19,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -68,9 +64,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
 public class StoreIngestBenchmark {
-    static final int DIMENSION = 1024;
-    static final SlotSpec SLOT = new SlotSpec("prompt_bench", Modality.TEXT, DIMENSION, "bench-encoder",
-            "fp-bench", null);
+    static final int DIMENSION = StoreBenchData.DIMENSION;
+    static final SlotSpec SLOT = StoreBenchData.SLOT;
 
     /** 100,000 prompts with clustered vectors, and 1,000 held-out query vectors of the same distribution. */
     @State(Scope.Benchmark)
@@ -85,46 +80,27 @@ public class StoreIngestBenchmark {
         float[][] queries;
         TextContent[] texts;
         PostgresTestServer server;
+        private StoreBenchData library;
 
         @Setup(Level.Trial)
         public void generate() {
-            if (System.getProperty("sdembed.test.pg.dir") == null) {
-                System.setProperty("sdembed.test.pg.dir", benchTarget().resolve("pg-test").toString());
-            }
-            server = PostgresTestServer.shared();
-            float[][] all = StoreTestData.clustered(vectors + 1000, DIMENSION, 1000, 2.0, 1);
-            embeddings = java.util.Arrays.copyOf(all, vectors);
-            queries = java.util.Arrays.copyOfRange(all, vectors, vectors + 1000);
-            texts = new TextContent[vectors];
-            for (int i = 0; i < vectors; i++) {
-                texts[i] = TextContent.of("bench prompt " + i + ", masterpiece, best quality, cinematic lighting");
-            }
+            server = StoreBenchData.postgres();
+            library = StoreBenchData.generate(vectors);
+            embeddings = library.embeddings;
+            queries = library.queries;
+            texts = library.texts;
         }
 
         /** A new store holding every image, prompt and vector, loaded through the bulk path without the index. */
         PostgresEmbeddingStore loadedStore(String schemaPrefix) {
             PostgresEmbeddingStore store = server.storeBuilder(schemaPrefix).slot(SLOT).build();
             store.dropVectorIndex(SLOT.name());
-            for (int from = 0; from < vectors; from += batchSize) {
-                store.write(batch(from, Math.min(vectors, from + batchSize), true));
-            }
+            library.writeAll(store, batchSize);
             return store;
         }
 
         WriteBatch batch(int from, int to, boolean withRecords) {
-            WriteBatch.Builder b = WriteBatch.builder();
-            for (int i = from; i < to; i++) {
-                b.text(texts[i]).embedding(SLOT.name(), texts[i].hash(), embeddings[i]);
-                if (withRecords) {
-                    b.image(StoreTestData.imageContent("bench-" + i));
-                    b.record(ImageRecord.builder("/bench/" + (i % 97) + "/" + i + ".png")
-                            .imageHash(StoreTestData.imageContent("bench-" + i).hash())
-                            .promptHash(texts[i].hash())
-                            .generator(i % 20 == 0 ? "comfyui" : "a1111")
-                            .fileSize(1000).modifiedAt(Instant.EPOCH).build());
-                }
-            }
-            return b.build();
+            return library.batch(from, to, withRecords);
         }
     }
 
