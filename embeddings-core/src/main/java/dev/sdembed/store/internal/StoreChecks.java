@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The checks every store runs before it touches its database, so both stores reject the same inputs with the same
@@ -95,20 +96,25 @@ public final class StoreChecks {
         }
         for (ContentEmbedding e : batch.embeddings()) {
             SlotSpec slot = slot(slots, e.slot());
-            checkVector(slot, e.embedding(), "Embedding of content " + shortHash(e.content()));
+            // The message is built only for a bad vector: hex-formatting every hash cost a batch more than the check.
+            checkVector(slot, e.embedding(), () -> "Embedding of content " + shortHash(e.content()));
         }
     }
 
     /** Checks that {@code embedding} fits {@code slot}: its dimension and unit length. */
     public static void checkVector(SlotSpec slot, Embedding embedding, String what) {
+        checkVector(slot, embedding, () -> what);
+    }
+
+    private static void checkVector(SlotSpec slot, Embedding embedding, Supplier<String> what) {
         if (embedding.dimension() != slot.dimension()) {
-            throw new InvalidInputException(what + " has " + embedding.dimension() + " dimensions but slot '"
+            throw new InvalidInputException(what.get() + " has " + embedding.dimension() + " dimensions but slot '"
                     + slot.name() + "' (" + slot.encoderName() + ") holds " + slot.dimension()
                     + "; embed it with the slot's encoder or configure a slot of that dimension");
         }
         double norm = embedding.norm();
         if (Math.abs(norm - 1) > NORM_TOLERANCE) {
-            throw new InvalidInputException(what + " for slot '" + slot.name() + "' has L2 norm " + (float) norm
+            throw new InvalidInputException(what.get() + " for slot '" + slot.name() + "' has L2 norm " + (float) norm
                     + "; expected an L2-normalised vector (norm 1 ± " + NORM_TOLERANCE + ")");
         }
     }
