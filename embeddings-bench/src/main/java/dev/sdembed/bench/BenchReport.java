@@ -201,9 +201,10 @@ public final class BenchReport {
         JsonNode p = readJson(file);
         double ratio = p.path("ratio").asDouble();
         md.append(String.format(Locale.ROOT, "Library: %d generated PNGs of %d px with A1111 metadata, %d distinct "
-                        + "texts; bge-small for prompts and negatives, a tiny CLIP vision tower for pixels, a real "
-                        + "PostgreSQL; best of %d rounds.%n%n", p.path("images").asInt(), p.path("imageSize").asInt(),
-                p.path("distinctTexts").asInt(), p.path("rounds").asInt()));
+                        + "texts; bge-small for prompts and negatives (on %s), a tiny CLIP vision tower for pixels "
+                        + "(on %s), a real PostgreSQL; best of %d rounds.%n%n", p.path("images").asInt(),
+                p.path("imageSize").asInt(), p.path("distinctTexts").asInt(), p.path("textDevice").asText("cpu"),
+                p.path("imageDevice").asText("cpu"), p.path("rounds").asInt()));
         md.append("| measure | value |\n|---|---:|\n");
         row(new String[]{"CLIP vision alone, images/s", number(p.path("clipImagesPerSecond").asDouble())});
         row(new String[]{"bge-small alone, distinct texts/s", number(p.path("bgeTextsPerSecond").asDouble())});

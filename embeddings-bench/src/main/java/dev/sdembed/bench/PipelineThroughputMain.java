@@ -62,7 +62,12 @@ public final class PipelineThroughputMain {
                 f -> ClipTestModels.hfVisionWithProjection(f, ClipTestModels.VisionSpec.tiny()), null, null);
         OnnxOptions options = OnnxOptions.builder().intraOpThreads(Runtime.getRuntime().availableProcessors()).build();
         PostgresTestServer server = PostgresTestServer.shared();
-        try (TextEncoder bge = BgeTextEncoder.builder(TestModels.bgeSmall()).options(options).build();
+        // -Dsdembed.bench.textDevice=cpu:1 puts bge-small on its own CPU partition (one intra-op thread), so it runs
+        // beside the vision encoder instead of taking turns with it on the shared "cpu" device.
+        String textDevice = System.getProperty("sdembed.bench.textDevice", "cpu");
+        OnnxOptions textOptions = textDevice.equals("cpu") ? options
+                : OnnxOptions.builder().device(textDevice).cpuPartitions(2).build();
+        try (TextEncoder bge = BgeTextEncoder.builder(TestModels.bgeSmall()).options(textOptions).build();
              ImageEncoder clip = ClipVisionEncoder.builder(vision).options(options).build()) {
             List<String> textList = List.copyOf(texts);
             rawImages(clip, files.subList(0, Math.min(files.size(), 256)));
@@ -97,7 +102,8 @@ public final class PipelineThroughputMain {
             System.out.printf("pipeline / slowest encoder alone: %.1f %%%n", 100 * slowest / bestPipeline);
             BenchOutput.write("pipeline.json", new PipelineResult(count, size, texts.size(), rounds,
                     count / bestImages, texts.size() / bestTexts, bestImages >= bestTexts ? "clip-vision" : "bge-small",
-                    count / slowest, count / bestPipeline, slowest / bestPipeline, last.indexed(), last.failed()));
+                    count / slowest, count / bestPipeline, slowest / bestPipeline, last.indexed(), last.failed(),
+                    textDevice, clip.device().toString()));
         }
     }
 
@@ -107,10 +113,13 @@ public final class PipelineThroughputMain {
      * @param slowestEncoder             which encoder alone took longest over the library
      * @param slowestAloneImagesPerSecond library images over that encoder's time alone
      * @param ratio                      pipeline images/s over slowest-encoder-alone images/s
+     * @param textDevice                 where bge-small ran ({@code cpu}, or a partition such as {@code cpu:1})
+     * @param imageDevice                where the CLIP vision encoder ran
      */
     record PipelineResult(int images, int imageSize, int distinctTexts, int rounds, double clipImagesPerSecond,
                           double bgeTextsPerSecond, String slowestEncoder, double slowestAloneImagesPerSecond,
-                          double pipelineImagesPerSecond, double ratio, long indexed, long failed) {
+                          double pipelineImagesPerSecond, double ratio, long indexed, long failed,
+                          String textDevice, String imageDevice) {
     }
 
     private static double rawImages(ImageEncoder clip, List<Path> files) {
