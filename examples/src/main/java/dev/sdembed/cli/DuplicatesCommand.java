@@ -1,6 +1,5 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.NearDuplicateRequest;
@@ -47,9 +46,7 @@ public final class DuplicatesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            SlotSpec s = slot != null ? session.slot(slot, null).orElseThrow()
-                    : session.slot(null, Modality.IMAGE).or(() -> session.slot(null, Modality.TEXT))
-                    .orElseThrow(() -> new InvalidInputException("No slot configured"));
+            SlotSpec s = session.comparedSlot(slot, "duplicates");
             List<DuplicateGroup> groups = session.store.nearDuplicates(NearDuplicateRequest.of(s.name())
                     .withThreshold(threshold).withNeighbours(neighbours));
             PrintWriter out = spec.commandLine().getOut();

@@ -51,11 +51,7 @@ public final class SimilarCommand implements Callable<Integer> {
             throw new InvalidInputException("Image " + image + " does not exist or is not a file");
         }
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            // A named slot is checked by the store (unknown names are refused there with the configured ones).
-            SlotSpec s = slot != null ? session.slot(slot, null).orElseThrow()
-                    : session.slot(null, Modality.IMAGE).or(() -> session.slot(null, Modality.TEXT))
-                            .orElseThrow(() -> new InvalidInputException("No slot configured; similar needs an"
-                                    + " image slot (a CLIP vision model in --config) or a text slot"));
+            SlotSpec s = session.comparedSlot(slot, "similar");
             String key = image.toAbsolutePath().normalize().toString();
             boolean stored = session.store.findImages(List.of(key)).containsKey(key);
             SearchQuery query;

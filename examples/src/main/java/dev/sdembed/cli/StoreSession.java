@@ -50,6 +50,19 @@ final class StoreSession implements AutoCloseable {
         return slots.specs().stream().filter(s -> modality == null || s.modality() == modality).findFirst();
     }
 
+    /**
+     * The slot images are compared in: {@code requested} when given (the store refuses unknown names, listing the
+     * configured ones), else the first image slot (pixels), else the first text slot (prompts).
+     */
+    SlotSpec comparedSlot(String requested, String command) {
+        if (requested != null) {
+            return store.slot(requested);
+        }
+        return slot(null, Modality.IMAGE).or(() -> slot(null, Modality.TEXT))
+                .orElseThrow(() -> new InvalidInputException("No slot configured; " + command + " needs an image"
+                        + " slot (a CLIP vision model in --config) or a text slot"));
+    }
+
     List<SlotSpec> specs() {
         return slots.specs();
     }
