@@ -1,6 +1,7 @@
 package dev.sdembed.encoder;
 
 import dev.sdembed.InvalidInputException;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -43,6 +44,14 @@ public record Embedding(float[] vector) {
     /** Component {@code i}, without copying the array. */
     public float get(int i) {
         return vector[i];
+    }
+
+    /**
+     * The components as a read-only view, without copying: for writers that stream many vectors to a database or
+     * a file, where {@link #vector()}'s copy would double the bytes moved.
+     */
+    public FloatBuffer asReadOnlyBuffer() {
+        return FloatBuffer.wrap(vector).asReadOnlyBuffer();
     }
 
     /** Dot product; for L2-normalised embeddings this is the cosine similarity. */

@@ -290,6 +290,46 @@ public abstract class EmbeddingStoreContract {
         assertThat(store.embedded(IMAGE.name(), asked)).isEmpty();
     }
 
+    @Test
+    void anEmbeddingNeedsItsContentInTheBatchOrInTheStore() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        WriteBatch.Builder first = WriteBatch.builder();
+        ContentHash stored = first.addText("stored earlier");
+        ImageContent image = imageContent("stored image");
+        store.write(first.image(image).build());
+
+        // Contents written by an earlier batch need not ride along again.
+        WriteResult later = store.write(WriteBatch.builder()
+                .embedding(PROMPT.name(), stored, unitVector(1, PROMPT.dimension()))
+                .embedding(IMAGE.name(), image.hash(), unitVector(2, IMAGE.dimension())).build());
+        assertThat(later.embeddingsWritten()).containsEntry(PROMPT.name(), 1).containsEntry(IMAGE.name(), 1);
+
+        ContentHash nowhere = ContentHash.ofText("never written");
+        ContentHash alsoNowhere = ContentHash.ofText("never written either");
+        WriteBatch.Builder bad = WriteBatch.builder();
+        ContentHash carried = bad.addText("carried by the batch");
+        WriteBatch missing = bad.embedding(PROMPT.name(), carried, unitVector(3, PROMPT.dimension()))
+                .embedding(PROMPT.name(), nowhere, unitVector(4, PROMPT.dimension()))
+                .embedding(PROMPT.name(), alsoNowhere, unitVector(5, PROMPT.dimension())).build();
+        // The first missing one in batch order is named.
+        assertThatThrownBy(() -> store.write(missing))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content " + nowhere.hex().substring(0, 12) + " for slot 'prompt_test' has no "
+                        + "text content: it is neither in the batch nor in the store (2 such embeddings in the batch); "
+                        + "put the content in the same batch, or write it before");
+        ContentHash imageNowhere = imageContent("never stored").hash();
+        assertThatThrownBy(() -> store.write(WriteBatch.builder()
+                .embedding(IMAGE.name(), imageNowhere, unitVector(6, IMAGE.dimension())).build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Embedding of content " + imageNowhere.hex().substring(0, 12) + " for slot 'image_test' "
+                        + "has no image content: it is neither in the batch nor in the store; put the content in the "
+                        + "same batch, or write it before");
+        // Refused as a whole: not even the batch's own text went in.
+        assertThat(store.embedded(PROMPT.name(), List.of(carried, nowhere, alsoNowhere))).isEmpty();
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(carried))).isEmpty();
+        assertThat(store.checkInvariants().violations()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- stale embeddings
 
     @Test

@@ -10,9 +10,11 @@ import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.WriteBatch;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -99,6 +101,36 @@ public final class StoreChecks {
             // The message is built only for a bad vector: hex-formatting every hash cost a batch more than the check.
             checkVector(slot, e.embedding(), () -> "Embedding of content " + shortHash(e.content()));
         }
+    }
+
+    /**
+     * The contents of {@code slot}'s embeddings in {@code batch} that the batch does not carry itself, in batch
+     * order: the store must already hold them. An embedding never outlives its content, and stores check this per
+     * batch in one lookup instead of per row.
+     */
+    public static List<ContentHash> contentsOutsideBatch(WriteBatch batch, SlotSpec slot) {
+        Set<ContentHash> carried = new HashSet<>();
+        if (slot.modality() == Modality.TEXT) {
+            batch.texts().forEach(t -> carried.add(t.hash()));
+        } else {
+            batch.images().forEach(i -> carried.add(i.hash()));
+        }
+        List<ContentHash> outside = new ArrayList<>();
+        for (ContentEmbedding e : batch.embeddings()) {
+            if (e.slot().equals(slot.name()) && !carried.contains(e.content())) {
+                outside.add(e.content());
+            }
+        }
+        return outside;
+    }
+
+    /** The error for embeddings whose content is neither in their batch nor in the store. */
+    public static InvalidInputException missingContent(SlotSpec slot, ContentHash first, int missing) {
+        String kind = slot.modality() == Modality.TEXT ? "text" : "image";
+        return new InvalidInputException("Embedding of content " + shortHash(first) + " for slot '" + slot.name()
+                + "' has no " + kind + " content: it is neither in the batch nor in the store"
+                + (missing > 1 ? " (" + missing + " such embeddings in the batch)" : "")
+                + "; put the content in the same batch, or write it before");
     }
 
     /** Checks that {@code embedding} fits {@code slot}: its dimension and unit length. */

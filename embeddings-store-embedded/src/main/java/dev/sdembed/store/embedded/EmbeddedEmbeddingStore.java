@@ -165,6 +165,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         bySlot.values().forEach(list -> list.sort(Comparator.comparing(ContentEmbedding::content)));
         for (Map.Entry<String, List<ContentEmbedding>> entry : bySlot.entrySet()) {
             SlotSpec slot = slotsByName.get(entry.getKey());
+            requireContents(slot, batch);
             // A row made by the current model is kept; a stale one is replaced (as in the PostgreSQL store).
             try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + SqliteSchema.table(slot)
                     + " AS e (hash, fingerprint, embedding) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET "
@@ -191,6 +192,29 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         }
         int[] records = writeRecords(batch);
         return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
+    }
+
+    /** Runs after the batch's own contents are in: an embedding never outlives its content. */
+    private void requireContents(SlotSpec slot, WriteBatch batch) throws SQLException {
+        List<ContentHash> outside = StoreChecks.contentsOutsideBatch(batch, slot);
+        if (outside.isEmpty()) {
+            return;
+        }
+        List<ContentHash> missing = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM " + (slot.modality() == Modality.TEXT
+                ? "text_contents" : "image_contents") + " WHERE hash = ?")) {
+            for (ContentHash hash : outside) {
+                ps.setBytes(1, hash.toBytes());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        missing.add(hash);
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw StoreChecks.missingContent(slot, missing.get(0), missing.size());
+        }
     }
 
     /** Returns {inserted, updated, unchanged}. */

@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.StoreTestData;
+import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.internal.SchemaSetup;
 import dev.sdembed.store.postgres.testing.PostgresTestServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Versioned migrations and slot registration at start (two processes at once: {@link MultiProcessTest}). */
@@ -40,6 +44,33 @@ class MigrationTest {
         try (PostgresEmbeddingStore third = StoreProcessMain.builder(SERVER.url(), schema).build()) {
             assertThat(third.pgvectorVersion()).isEqualTo(single("SELECT extversion FROM pg_extension WHERE extname = "
                     + "'vector'"));
+        }
+    }
+
+    @Test
+    void theForeignKeyAndFingerprintIndexOfEarlierVersionsAreDroppedKeepingTheEmbeddings() throws Exception {
+        String schema = SERVER.newSchema("migrate_retired");
+        String table = schema + ".emb_prompt_test";
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            ContentHash h = b.addText("kept across the upgrade");
+            store.write(b.embedding(EmbeddingStoreContract.PROMPT.name(), h,
+                    StoreTestData.unitVector(1, EmbeddingStoreContract.PROMPT.dimension())).build());
+        }
+        // What the previous version created with every slot table.
+        execute("ALTER TABLE " + table + " ADD CONSTRAINT emb_prompt_test_hash_fkey FOREIGN KEY (hash) REFERENCES "
+                + schema + ".text_contents (hash) ON DELETE CASCADE");
+        execute("CREATE INDEX emb_prompt_test_fingerprint ON " + table + " (fingerprint)");
+        String retired = "SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = '" + table + "'::regclass AND "
+                + "contype = 'f') || ' ' || (SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
+                + "' AND indexname = 'emb_prompt_test_fingerprint')";
+        assertThat(single(retired)).isEqualTo("1 1");
+
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(single(retired)).isEqualTo("0 0");
+            assertThat(store.embedded(EmbeddingStoreContract.PROMPT.name(),
+                    List.of(ContentHash.ofText("kept across the upgrade")))).hasSize(1);
+            assertThat(store.checkInvariants().violations()).isEmpty();
         }
     }
 

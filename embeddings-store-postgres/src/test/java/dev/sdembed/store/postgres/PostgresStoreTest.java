@@ -11,6 +11,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SearchHit;
@@ -71,6 +72,40 @@ class PostgresStoreTest {
                     new Embedding(vectors.get(17)))).k(3).build());
             assertThat(hits.get(0).path()).isEqualTo("/half/17.png");
             assertThat(hits.get(0).score()).isCloseTo(1.0, Offset.offset(2e-3));
+        }
+    }
+
+    @Test
+    void fullPrecisionVectorsArriveBitForBitAcrossCopyBufferBoundaries() throws SQLException {
+        // 1280-d rows of ~5.2 KB: the 64 KB copy buffer fills mid-vector at a different offset in each row.
+        SlotSpec slot = new SlotSpec("prompt_wide", Modality.TEXT, 1280, "wide-text-encoder", "fp-1280", null);
+        Random random = new Random(5);
+        List<float[]> vectors = new ArrayList<>();
+        List<ContentHash> hashes = new ArrayList<>();
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("bit_exact").slot(slot).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (int i = 0; i < 150; i++) {
+                float[] v = unitVector(random, slot.dimension());
+                v[i % slot.dimension()] = Math.nextUp(v[i % slot.dimension()]);
+                ContentHash h = b.addText("wide prompt " + i);
+                b.embedding(slot.name(), h, v);
+                vectors.add(v);
+                hashes.add(h);
+            }
+            assertThat(store.write(b.build()).embeddingsWritten(slot.name())).isEqualTo(150);
+
+            try (Connection c = SERVER.connect(); PreparedStatement ps = c.prepareStatement("SELECT embedding FROM "
+                    + store.schema() + ".emb_prompt_wide WHERE hash = ?")) {
+                PGvector.registerTypes(c);
+                for (int i = 0; i < vectors.size(); i++) {
+                    ps.setBytes(1, hashes.get(i).toBytes());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(((PGvector) rs.getObject(1)).toArray()).as("vector %d", i)
+                                .containsExactly(vectors.get(i));
+                    }
+                }
+            }
         }
     }
 

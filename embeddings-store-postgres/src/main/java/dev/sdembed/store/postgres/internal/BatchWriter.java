@@ -1,5 +1,6 @@
 package dev.sdembed.store.postgres.internal;
 
+import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ContentEmbedding;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageRecord;
@@ -7,6 +8,9 @@ import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.internal.ParametersJson;
+import dev.sdembed.store.internal.StoreChecks;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,7 +53,7 @@ public final class BatchWriter {
         c.execute("SELECT set_config('work_mem', '128MB', true)");
         int texts = batch.texts().isEmpty() ? 0 : writeTexts(c, copy, batch.texts());
         int images = batch.images().isEmpty() ? 0 : writeImageContents(c, copy, batch.images());
-        Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch.embeddings());
+        Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch);
         int deleted = batch.deletions().isEmpty() ? 0 : delete(c, batch.deletions());
         int[] records = batch.records().isEmpty() ? new int[3] : writeRecords(c, copy, batch.records());
         return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
@@ -89,21 +93,32 @@ public final class BatchWriter {
                 + "format, byte_size FROM stage_image_contents ORDER BY hash ON CONFLICT (hash) DO NOTHING");
     }
 
-    private Map<String, Integer> writeEmbeddings(Handle c, CopyManager copy, List<ContentEmbedding> all)
-            throws SQLException {
+    private Map<String, Integer> writeEmbeddings(Handle c, CopyManager copy, WriteBatch batch) throws SQLException {
         Map<String, List<ContentEmbedding>> bySlot = new TreeMap<>();
-        for (ContentEmbedding e : all) {
+        for (ContentEmbedding e : batch.embeddings()) {
             bySlot.computeIfAbsent(e.slot(), s -> new ArrayList<>()).add(e);
         }
         Map<String, Integer> written = new LinkedHashMap<>();
         for (Map.Entry<String, List<ContentEmbedding>> e : bySlot.entrySet()) {
             SlotTable table = tables.get(e.getKey());
+            requireContents(c, table, batch);
             List<ContentEmbedding> rows = new ArrayList<>(e.getValue());
             rows.sort(Comparator.comparing(ContentEmbedding::content));
             Integer direct = copyDirectly(c, copy, table, rows);
             written.put(e.getKey(), direct != null ? direct : copyThroughStaging(c, copy, table, rows));
         }
         return written;
+    }
+
+    /** Runs after the batch's own contents are in: the rest must be stored already (the slot has no foreign key). */
+    private static void requireContents(Handle c, SlotTable table, WriteBatch batch) throws SQLException {
+        List<ContentHash> outside = StoreChecks.contentsOutsideBatch(batch, table.spec());
+        if (!outside.isEmpty()) {
+            List<ContentHash> missing = StoreQueries.missingContents(c, table, outside);
+            if (!missing.isEmpty()) {
+                throw StoreChecks.missingContent(table.spec(), missing.get(0), missing.size());
+            }
+        }
     }
 
     /**
@@ -117,12 +132,13 @@ public final class BatchWriter {
         c.execute("SAVEPOINT direct_embeddings");
         try {
             long count;
+            byte[] fingerprint = table.spec().fingerprint().getBytes(StandardCharsets.UTF_8);
             try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.table()
                     + " (hash, fingerprint, embedding) FROM STDIN (FORMAT binary)")) {
                 for (ContentEmbedding ce : rows) {
                     w.startRow(3);
                     w.writeBytes(ce.content().toBytes());
-                    w.writeText(table.spec().fingerprint());
+                    w.writeBytes(fingerprint);
                     writeVector(w, table, ce);
                 }
                 count = w.finish();
@@ -161,7 +177,7 @@ public final class BatchWriter {
     }
 
     private static void writeVector(BinaryCopyWriter w, SlotTable table, ContentEmbedding ce) throws SQLException {
-        float[] vector = ce.embedding().vector();
+        FloatBuffer vector = ce.embedding().asReadOnlyBuffer();
         if (table.half()) {
             w.writeHalfVector(vector);
         } else {

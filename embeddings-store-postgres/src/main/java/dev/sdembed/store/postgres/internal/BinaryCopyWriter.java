@@ -1,6 +1,7 @@
 package dev.sdembed.store.postgres.internal;
 
-import com.pgvector.PGvector;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -69,32 +70,40 @@ final class BinaryCopyWriter implements AutoCloseable {
         writeLong(ChronoUnit.MICROS.between(PG_EPOCH, value));
     }
 
-    /** pgvector's binary {@code vector}: int16 dimension, int16 unused, float4 components, as pgvector-java writes it. */
-    void writeVector(float[] vector) throws SQLException {
-        PGvector v = new PGvector(vector);
-        int length = v.lengthInBytes();
-        ensure(4 + length);
-        putInt(length);
-        if (used + length <= buffer.length) {
-            v.toBytes(buffer, used);
-            used += length;
-        } else {
-            byte[] bytes = new byte[length];
-            v.toBytes(bytes, 0);
-            put(bytes, 0, length);
+    /**
+     * pgvector's binary {@code vector}: int16 dimension, int16 unused, big-endian float4 components (pgvector-java's
+     * {@code PGvector.toBytes} layout), copied from the view in bulk.
+     */
+    void writeVector(FloatBuffer vector) throws SQLException {
+        int dimension = vector.remaining();
+        ensure(8);
+        putInt(4 + 4 * dimension);
+        putShort(dimension);
+        putShort(0);
+        ByteBuffer out = ByteBuffer.wrap(buffer);
+        while (vector.hasRemaining()) {
+            if (used + 4 > buffer.length) {
+                flush();
+            }
+            int n = Math.min(vector.remaining(), (buffer.length - used) / 4);
+            FloatBuffer part = vector.slice();
+            part.limit(n);
+            out.position(used).asFloatBuffer().put(part);
+            vector.position(vector.position() + n);
+            used += 4 * n;
         }
     }
 
     /** pgvector's binary {@code halfvec}: int16 dimension, int16 unused, binary16 components. */
-    void writeHalfVector(float[] vector) throws SQLException {
-        int length = 4 + 2 * vector.length;
+    void writeHalfVector(FloatBuffer vector) throws SQLException {
+        int dimension = vector.remaining();
         ensure(8);
-        putInt(length);
-        putShort(vector.length);
+        putInt(4 + 2 * dimension);
+        putShort(dimension);
         putShort(0);
-        for (float f : vector) {
+        while (vector.hasRemaining()) {
             ensure(2);
-            putShort(Float16.fromFloat(f));
+            putShort(Float16.fromFloat(vector.get()));
         }
     }
 

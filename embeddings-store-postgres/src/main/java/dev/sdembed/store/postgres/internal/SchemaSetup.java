@@ -313,8 +313,28 @@ public final class SchemaSetup {
     private static void ensureTable(Connection c, SlotTable table, int m, int efConstruction) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(table.createTableSql());
-            st.execute(table.createFingerprintIndexSql());
             st.execute(table.createVectorIndexSql(m, efConstruction));
+        }
+        dropRetired(c, table);
+    }
+
+    /** Looked up first: dropping takes an exclusive lock on the table even when there is nothing to drop. */
+    private static void dropRetired(Connection c, SlotTable table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = ? "
+                + "AND conrelid = to_regclass(?)), to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.retiredConstraint());
+            ps.setString(2, table.table());
+            ps.setString(3, table.retiredIndex());
+            try (ResultSet rs = ps.executeQuery(); Statement st = c.createStatement()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    st.execute("ALTER TABLE " + table.table() + " DROP CONSTRAINT " + table.retiredConstraint());
+                    LOG.info("Slot {}: dropped the per-row foreign key of an earlier version", table.spec().name());
+                }
+                if (rs.getBoolean(2)) {
+                    st.execute("DROP INDEX " + table.retiredIndex());
+                }
+            }
         }
     }
 

@@ -67,6 +67,16 @@ public final class StoreQueries {
     }
 
     /** A {@code bytea[]} parameter; the driver takes {@code byte[][]}, not Jdbi's {@code Object[]} of arrays. */
+    /** Which of {@code hashes} the slot's content table does not hold, in their order, in one round trip. */
+    public static List<ContentHash> missingContents(Handle h, SlotTable t, Collection<ContentHash> hashes)
+            throws SQLException {
+        return h.createQuery("SELECT u.hash FROM unnest(:hashes) WITH ORDINALITY AS u(hash, n) WHERE NOT EXISTS "
+                        + "(SELECT 1 FROM " + t.contentTable() + " c WHERE c.hash = u.hash) ORDER BY u.n")
+                .bind("hashes", hashArray(h, hashes))
+                .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
+                .list();
+    }
+
     private static Argument hashArray(Handle h, Collection<ContentHash> hashes) throws SQLException {
         byte[][] keys = new byte[hashes.size()][];
         int i = 0;
