@@ -48,6 +48,13 @@ public class BgeThroughputBenchmark {
     @Param({"sequential", "parallel"})
     public String layout;
 
+    /**
+     * {@code on}: the graph with each layer's attention fused into ONNX Runtime's {@code Attention} kernel (the
+     * default, {@link OnnxOptions.Builder#attentionFusion}); {@code off}: the graph as exported.
+     */
+    @Param({"on", "off"})
+    public String fusion;
+
     private BgeTextEncoder encoder;
     private ExecutorService executor;
     private List<String> prompts;
@@ -59,7 +66,7 @@ public class BgeThroughputBenchmark {
         boolean parallel = layout.equals("parallel");
         BgeTextEncoder.Builder builder = BgeTextEncoder.builder(TestModels.bgeSmall())
                 .options(OnnxOptions.builder().intraOpThreads(parallel ? 1 : cores).interOpThreads(1)
-                        .maxBatchSize(batchSize).tokenBudget(1 << 20).build());
+                        .maxBatchSize(batchSize).tokenBudget(1 << 20).attentionFusion(fusion.equals("on")).build());
         if (parallel) {
             executor = Executors.newFixedThreadPool(cores);
             builder.batchExecutor(executor);

@@ -93,7 +93,7 @@ public final class BgeTextEncoder implements TextEncoder {
         this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), options.maxBatchSize());
         this.batchCap = batchBuckets.largest(options.maxBatchSize());
         String name = b.name != null ? b.name : dir.name();
-        this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options);
+        this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options, true);
         try {
             this.inputIdsName = requireInput(dir, manifest.inputName(INPUT_IDS));
             this.attentionMaskName = optionalInput(manifest.inputName(ATTENTION_MASK));
@@ -131,6 +131,11 @@ public final class BgeTextEncoder implements TextEncoder {
     @Override
     public Device device() {
         return session.device();
+    }
+
+    /** Whether the session runs the attention-fused graph (see {@link OnnxOptions.Builder#attentionFusion}). */
+    boolean attentionFused() {
+        return session.attentionFused();
     }
 
     /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */

@@ -34,6 +34,7 @@ public final class OnnxOptions {
     private final Precision precision;
     private final List<Integer> batchBuckets;
     private final List<Integer> sequenceBuckets;
+    private final boolean attentionFusion;
 
     private OnnxOptions(Builder b) {
         this.device = b.device;
@@ -48,6 +49,7 @@ public final class OnnxOptions {
         this.precision = b.precision;
         this.batchBuckets = b.batchBuckets;
         this.sequenceBuckets = b.sequenceBuckets;
+        this.attentionFusion = b.attentionFusion;
     }
 
     /** CPU, fail on unavailable devices, intra-op threads = available cores, inter-op 1. */
@@ -111,6 +113,11 @@ public final class OnnxOptions {
         return interOpThreads;
     }
 
+    /** Whether BERT-family encoders run their graph with fused attention; see {@link Builder#attentionFusion}. */
+    public boolean attentionFusion() {
+        return attentionFusion;
+    }
+
     public GraphOptimization graphOptimization() {
         return graphOptimization;
     }
@@ -134,6 +141,7 @@ public final class OnnxOptions {
                 + ", interOpThreads=" + interOpThreads + ", graphOptimization=" + graphOptimization
                 + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize() + ", precision=" + precision
                 + ", batchBuckets=" + batchBuckets + ", sequenceBuckets=" + sequenceBuckets
+                + ", attentionFusion=" + attentionFusion
                 + (device.isGpu() ? ", cuda=" + cuda : "") + '}';
     }
 
@@ -150,6 +158,7 @@ public final class OnnxOptions {
         private Precision precision = Precision.FP32;
         private List<Integer> batchBuckets = List.of();
         private List<Integer> sequenceBuckets = List.of();
+        private boolean attentionFusion = true;
 
         private Builder() {
         }
@@ -167,6 +176,7 @@ public final class OnnxOptions {
             precision = o.precision;
             batchBuckets = o.batchBuckets;
             sequenceBuckets = o.sequenceBuckets;
+            attentionFusion = o.attentionFusion;
         }
 
         /** The device the session runs on. Default {@code cpu}. */
@@ -208,6 +218,17 @@ public final class OnnxOptions {
         /** Threads for parallel graph branches. Default 1 (encoder graphs are sequential). */
         public Builder interOpThreads(int threads) {
             this.interOpThreads = requireAtLeast("interOpThreads", threads, 1);
+            return this;
+        }
+
+        /**
+         * Whether a BERT-family encoder (BGE) rewrites its graph at load so each layer's self-attention runs as one
+         * ONNX Runtime {@code Attention} kernel and each residual + LayerNorm as {@code SkipLayerNormalization}
+         * (ONNX Runtime's optimiser does not fuse these exports itself). Same outputs to float rounding, faster on
+         * the CPU. A graph that does not match loads unchanged. Default true.
+         */
+        public Builder attentionFusion(boolean enabled) {
+            this.attentionFusion = enabled;
             return this;
         }
 

@@ -14,6 +14,7 @@ import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.onnx.internal.graph.FusedModels;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -38,6 +39,7 @@ public final class OnnxSession implements AutoCloseable {
     private final OrtSession session;
     private final Device device;
     private final String fallbackReason;
+    private final boolean attentionFused;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,12 +73,13 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     private OnnxSession(String encoderName, OrtEnvironment environment, OrtSession session, Device device,
-                        String fallbackReason) throws OrtException {
+                        String fallbackReason, boolean attentionFused) throws OrtException {
         this.encoderName = encoderName;
         this.environment = environment;
         this.session = session;
         this.device = device;
         this.fallbackReason = fallbackReason;
+        this.attentionFused = attentionFused;
         this.inputs = specs(session.getInputInfo());
         this.outputs = specs(session.getOutputInfo());
     }
@@ -87,6 +90,15 @@ public final class OnnxSession implements AutoCloseable {
      * line naming the encoder and the reason.
      */
     public static OnnxSession open(String encoderName, Path model, OnnxOptions options) {
+        return open(encoderName, model, options, false);
+    }
+
+    /**
+     * As {@link #open(String, Path, OnnxOptions)}; with {@code bertModel} and {@link OnnxOptions#attentionFusion()},
+     * the session runs the {@link FusedModels#bertFusedBytes fused} graph when the model's graph matches.
+     */
+    public static OnnxSession open(String encoderName, Path model, OnnxOptions options, boolean bertModel) {
+        boolean fuse = bertModel && options.attentionFusion();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Device requested = options.device();
         String fallbackReason = null;
@@ -94,7 +106,7 @@ public final class OnnxSession implements AutoCloseable {
             String reason = gpuUnavailableReason(requested);
             if (reason == null) {
                 try {
-                    return create(encoderName, env, model, options, requested, null);
+                    return create(encoderName, env, model, fuse, options, requested, null);
                 } catch (DeviceUnavailableException e) {
                     reason = e.getMessage();
                     if (options.fallback() == DeviceFallback.FAIL) {
@@ -108,11 +120,12 @@ public final class OnnxSession implements AutoCloseable {
             fallbackReason = reason;
             LOG.warn("Encoder '{}' runs on cpu instead of {}: {}", encoderName, requested, reason);
         }
-        return create(encoderName, env, model, options, requested.isGpu() ? Device.CPU : requested, fallbackReason);
+        return create(encoderName, env, model, fuse, options, requested.isGpu() ? Device.CPU : requested,
+                fallbackReason);
     }
 
-    private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, OnnxOptions options,
-                                      Device device, String fallbackReason) {
+    private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, boolean fuse,
+                                      OnnxOptions options, Device device, String fallbackReason) {
         long started = System.nanoTime();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(options.intraOpThreads());
@@ -126,15 +139,18 @@ public final class OnnxSession implements AutoCloseable {
             if (device.isGpu()) {
                 addGpuProvider(encoderName, so, device, options);
             }
-            OrtSession session;
+            OrtSession session = fuse ? createFused(encoderName, env, model, so) : null;
+            boolean fused = session != null;
             try {
-                session = env.createSession(model.toString(), so);
+                if (session == null) {
+                    session = env.createSession(model.toString(), so);
+                }
             } catch (OrtException e) {
                 throw new ModelLoadException("Cannot load ONNX model " + model + " for encoder '" + encoderName
                         + "': " + e.getMessage(), e);
             }
             try {
-                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason);
+                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason, fused);
                 LOG.debug("Encoder '{}' session created on {} ({} intra-op threads) in {} ms", encoderName, device,
                         options.intraOpThreads(), (System.nanoTime() - started) / 1_000_000);
                 return s;
@@ -145,6 +161,26 @@ public final class OnnxSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new ModelLoadException("Cannot configure an ONNX Runtime session for encoder '" + encoderName
                     + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A session on the attention-fused rewrite of {@code model}, or null when the graph does not match or ONNX
+     * Runtime refuses the rewrite (then the file loads as exported, after a WARN: the rewrite is only an
+     * optimisation).
+     */
+    private static OrtSession createFused(String encoderName, OrtEnvironment env, Path model,
+                                          OrtSession.SessionOptions so) {
+        byte[] fusedModel = FusedModels.bertFusedBytes(encoderName, model);
+        if (fusedModel == null) {
+            return null;
+        }
+        try {
+            return env.createSession(fusedModel, so);
+        } catch (OrtException e) {
+            LOG.warn("Encoder '{}' runs {} unfused: ONNX Runtime refused the attention-fused graph ({})",
+                    encoderName, model, e.getMessage());
+            return null;
         }
     }
 
@@ -212,6 +248,11 @@ public final class OnnxSession implements AutoCloseable {
     /** Why the session fell back to the CPU, or null when it runs where it was asked to. */
     public String fallbackReason() {
         return fallbackReason;
+    }
+
+    /** Whether the session runs the attention-fused rewrite of the model rather than the file as exported. */
+    public boolean attentionFused() {
+        return attentionFused;
     }
 
     public Map<String, TensorSpec> inputs() {

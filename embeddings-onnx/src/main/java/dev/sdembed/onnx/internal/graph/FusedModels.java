@@ -1,0 +1,61 @@
+package dev.sdembed.onnx.internal.graph;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import com.google.protobuf.CodedInputStream;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds, in memory at load, the fused variant of a model file for ONNX Runtime to load from bytes. */
+public final class FusedModels {
+    private static final Logger LOG = LoggerFactory.getLogger(FusedModels.class);
+
+    private FusedModels() {
+    }
+
+    /**
+     * The serialised {@link BertAttentionFusion} rewrite of {@code modelFile}, or null (with a DEBUG line saying why)
+     * when the graph does not match, so the caller loads the file unchanged. The file is streamed into the protobuf
+     * and the parsed model is dropped before returning: at the peak, memory holds the model once as protobuf and
+     * once as the returned bytes.
+     */
+    public static byte[] bertFusedBytes(String encoderName, Path modelFile) {
+        long started = System.nanoTime();
+        ModelProto fused;
+        BertAttentionFusion.Outcome outcome;
+        try {
+            if (Files.size(modelFile) >= Integer.MAX_VALUE) {
+                LOG.debug("Encoder '{}' runs {} unfused: over 2 GB, beyond what protobuf can hold in memory",
+                        encoderName, modelFile);
+                return null;
+            }
+            outcome = BertAttentionFusion.fuse(read(modelFile));
+            fused = outcome.model();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Encoder '{}' runs {} unfused: cannot read it as an ONNX protobuf ({})", encoderName,
+                    modelFile, e.toString());
+            return null;
+        }
+        if (!outcome.fused()) {
+            LOG.debug("Encoder '{}' runs {} unfused: {}", encoderName, modelFile, outcome.notFusedReason());
+            return null;
+        }
+        byte[] bytes = fused.toByteArray();
+        LOG.debug("Encoder '{}': fused {} attention layers and {} residual layer norms of {} in {} ms", encoderName,
+                outcome.attentionLayers(), outcome.skipLayerNorms(), modelFile,
+                (System.nanoTime() - started) / 1_000_000);
+        return bytes;
+    }
+
+    static ModelProto read(Path modelFile) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(modelFile), 1 << 16)) {
+            CodedInputStream coded = CodedInputStream.newInstance(in);
+            coded.setSizeLimit(Integer.MAX_VALUE);
+            return ModelProto.parseFrom(coded);
+        }
+    }
+}

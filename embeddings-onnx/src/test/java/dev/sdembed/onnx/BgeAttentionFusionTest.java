@@ -1,0 +1,68 @@
+package dev.sdembed.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sdembed.encoder.Embedding;
+import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.SdPrompts;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The BGE encoder with its attention fused (the default) against the same encoder running the graph as exported, on
+ * the real bge-small weights and the prompts of {@link BgeTextEncoderParityTest}.
+ */
+class BgeAttentionFusionTest {
+    private static BgeTextEncoder fused;
+    private static BgeTextEncoder unfused;
+
+    @BeforeAll
+    static void load() {
+        OnnxOptions options = OnnxOptions.builder().intraOpThreads(2).build();
+        fused = BgeTextEncoder.builder(TestModels.bgeSmall()).options(options).build();
+        unfused = BgeTextEncoder.builder(TestModels.bgeSmall())
+                .options(options.toBuilder().attentionFusion(false).build()).build();
+    }
+
+    @AfterAll
+    static void close() {
+        fused.close();
+        unfused.close();
+    }
+
+    @Test
+    void fusedGraphEmbedsLikeTheExportedOne() {
+        List<String> prompts = new ArrayList<>(SdPrompts.EDGE_CASES);
+        prompts.addAll(SdPrompts.generated(8, 42));
+        prompts.add(SdPrompts.veryLong(700));
+        assertThat(prompts).hasSizeGreaterThanOrEqualTo(30);
+
+        List<Embedding> a = fused.embedAll(prompts);
+        List<Embedding> b = unfused.embedAll(prompts);
+
+        double worstCosine = 1;
+        double worstAbs = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            worstCosine = Math.min(worstCosine, a.get(i).cosine(b.get(i)));
+            worstAbs = Math.max(worstAbs, a.get(i).maxAbsDifference(b.get(i)));
+        }
+        System.out.printf("fused vs unfused over %d prompts: min cosine %.9f, max abs diff %.3g%n", prompts.size(),
+                worstCosine, worstAbs);
+        assertThat(worstCosine).isGreaterThanOrEqualTo(0.9999);
+        assertThat(worstAbs).isLessThanOrEqualTo(1e-4);
+    }
+
+    @Test
+    void switchChoosesTheGraph() {
+        assertThat(fused.attentionFused()).isTrue();
+        assertThat(unfused.attentionFused()).isFalse();
+    }
+
+    @Test
+    void fingerprintIsTheExportedFilesEitherWay() {
+        assertThat(fused.info().fingerprint()).isEqualTo(unfused.info().fingerprint());
+    }
+}
