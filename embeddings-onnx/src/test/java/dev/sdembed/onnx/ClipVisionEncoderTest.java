@@ -125,6 +125,22 @@ class ClipVisionEncoderTest {
     }
 
     @Test
+    void spinningIntraOpThreadsChangeNothingButScheduling() {
+        // The shared encoder runs with the default (no spinning); ONNX Runtime must accept the switch either way and
+        // give the same numbers.
+        assertThat(OnnxOptions.defaults().intraOpSpinning()).isFalse();
+        OnnxOptions spinning = OnnxOptions.builder().intraOpThreads(2).maxBatchSize(3).intraOpSpinning(true).build();
+        assertThat(spinning.toBuilder().build().intraOpSpinning()).isTrue();
+        try (ClipVisionEncoder spinner = ClipVisionEncoder.builder(hfDir).options(spinning).build()) {
+            List<Embedding> quiet = hf.embedFiles(GOOD);
+            List<Embedding> spun = spinner.embedFiles(GOOD);
+            for (int i = 0; i < GOOD.size(); i++) {
+                assertThat(spun.get(i).maxAbsDifference(quiet.get(i))).as("image %d", i).isLessThanOrEqualTo(1e-6);
+            }
+        }
+    }
+
+    @Test
     void badFilesFailOnlyTheirOwnResults() throws IOException {
         Path empty = Files.write(IMAGES.resolve("empty.png"), new byte[0]);
         Path truncated = TestImageFiles.truncated(GOOD.get(1), IMAGES.resolve("truncated.png"), 0.5);
