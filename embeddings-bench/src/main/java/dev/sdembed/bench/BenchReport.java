@@ -146,7 +146,9 @@ public final class BenchReport {
         Optional<JmhResult> langchain = take(r -> r.is("LangChain4jBgeBenchmark", "embedAll")).stream().findFirst();
         for (JmhResult r : take(r -> r.is("BgeThroughputBenchmark", "embedAll"))) {
             int batch = r.intParam("batchSize");
-            String name = "BGE-small, sdembed (" + r.params().getOrDefault("layout", "sequential") + ")";
+            String fusion = r.params().get("fusion");
+            String name = "BGE-small, sdembed (" + r.params().getOrDefault("layout", "sequential")
+                    + (fusion == null ? "" : fusion.equals("on") ? ", fused attention" : ", graph as exported") + ")";
             series.computeIfAbsent(name, k -> new TreeMap<>()).put(batch, r.score());
             rows.add(new String[]{name, Integer.toString(batch), number(r.score()), number(r.error()),
                     langchain.map(l -> String.format(Locale.ROOT, "%.2fx", r.score() / l.score())).orElse("–")});

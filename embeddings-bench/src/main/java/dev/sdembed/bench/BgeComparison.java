@@ -29,8 +29,9 @@ public final class BgeComparison {
                 continue;
             }
             double score = r.getPrimaryResult().getScore();
-            System.out.printf("sdembed batch %-3s %-10s: %6.1f texts/s  = %.2fx LangChain4j%n",
-                    r.getParams().getParam("batchSize"), r.getParams().getParam("layout"), score, score / baseline);
+            System.out.printf("sdembed batch %-3s %-10s fusion %-3s: %6.1f texts/s  = %.2fx LangChain4j%n",
+                    r.getParams().getParam("batchSize"), r.getParams().getParam("layout"),
+                    r.getParams().getParam("fusion"), score, score / baseline);
         }
     }
 }

@@ -138,6 +138,25 @@ class BenchReportTest {
         assertThat(Machine.cpuModel(dir.resolve("none"))).endsWith("(no /proc/cpuinfo)");
     }
 
+    @Test
+    void bgeRowsNameTheirAttentionFusion() throws IOException {
+        copySample(List.of("encoders.jmh.json"));
+        Path encoders = dir.resolve("encoders.jmh.json");
+        // The captured run predates the fusion parameter; give its batch-1 result one of each setting.
+        String json = Files.readString(encoders);
+        json = json.replaceFirst("\"batchSize\" : \"1\",\\s*\"layout\" : \"sequential\"",
+                "\"batchSize\" : \"1\", \"layout\" : \"sequential\", \"fusion\" : \"on\"");
+        json = json.replaceFirst("\"batchSize\" : \"8\",\\s*\"layout\" : \"sequential\"",
+                "\"batchSize\" : \"8\", \"layout\" : \"sequential\", \"fusion\" : \"off\"");
+        Files.writeString(encoders, json);
+
+        String md = Files.readString(BenchReport.write(dir, MACHINE));
+
+        assertThat(md).contains("| BGE-small, sdembed (sequential, fused attention) | 1 | 9.46 | – | 0.92x |")
+                .contains("| BGE-small, sdembed (sequential, graph as exported) | 8 |")
+                .contains("| BGE-small, sdembed (sequential) | 32 | 16.8 | – | 1.63x |");
+    }
+
     private void copySample(List<String> names) throws IOException {
         for (String name : names) {
             try (InputStream in = getClass().getResourceAsStream("/bench-sample/" + name)) {
