@@ -75,11 +75,7 @@ final class BinaryCopyWriter implements AutoCloseable {
      * {@code PGvector.toBytes} layout), copied from the view in bulk.
      */
     void writeVector(FloatBuffer vector) throws SQLException {
-        int dimension = vector.remaining();
-        ensure(8);
-        putInt(4 + 4 * dimension);
-        putShort(dimension);
-        putShort(0);
+        vectorHeader(vector.remaining(), 4);
         ByteBuffer out = ByteBuffer.wrap(buffer);
         while (vector.hasRemaining()) {
             if (used + 4 > buffer.length) {
@@ -96,15 +92,19 @@ final class BinaryCopyWriter implements AutoCloseable {
 
     /** pgvector's binary {@code halfvec}: int16 dimension, int16 unused, binary16 components. */
     void writeHalfVector(FloatBuffer vector) throws SQLException {
-        int dimension = vector.remaining();
-        ensure(8);
-        putInt(4 + 2 * dimension);
-        putShort(dimension);
-        putShort(0);
+        vectorHeader(vector.remaining(), 2);
         while (vector.hasRemaining()) {
             ensure(2);
             putShort(Float16.fromFloat(vector.get()));
         }
+    }
+
+    /** The field length, then pgvector's int16 dimension and int16 unused word. */
+    private void vectorHeader(int dimension, int bytesPerComponent) throws SQLException {
+        ensure(8);
+        putInt(4 + bytesPerComponent * dimension);
+        putShort(dimension);
+        putShort(0);
     }
 
     /** Ends the copy and returns the number of rows the server received. */
