@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.onnx.testing.TestModels;
 import dev.sdembed.testing.SdPrompts;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,6 +62,22 @@ class BgeAttentionFusionTest {
     void switchChoosesTheGraph() {
         assertThat(fused.attentionFused()).isTrue();
         assertThat(unfused.attentionFused()).isFalse();
+    }
+
+    @Test
+    void aHeapTooSmallForTheRewriteLoadsTheGraphAsExported() throws Exception {
+        // bge-small is 133 MB; its rewrite needs ~400 MB of heap, which a 300 MB JVM does not have.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process process = new ProcessBuilder(java, "-Xmx300m", "-cp", classpath, "-Dai.djl.offline=true",
+                SessionSmokeMain.class.getName(), TestModels.bgeSmall().toString(), "-").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as("exit code; output:%n%s", output).isZero();
+        assertThat(output).contains("OK dim=384").contains("fused=false")
+                .containsPattern("runs .*model.onnx unfused: rewriting its 12\\d MB graph needs about 3\\d\\d MB of heap, "
+                        + "\\d+ MB free \\(raise -Xmx to fuse it\\)");
     }
 
     @Test

@@ -28,9 +28,19 @@ public final class FusedModels {
         ModelProto fused;
         BertAttentionFusion.Outcome outcome;
         try {
-            if (Files.size(modelFile) >= Integer.MAX_VALUE) {
+            long size = Files.size(modelFile);
+            if (size >= Integer.MAX_VALUE) {
                 LOG.debug("Encoder '{}' runs {} unfused: over 2 GB, beyond what protobuf can hold in memory",
                         encoderName, modelFile);
+                return null;
+            }
+            // The parsed model and its serialised rewrite, with room to spare: fusion is an optimisation, and running
+            // out of heap for it must not cost the load (bge-large is 1.3 GB).
+            Runtime runtime = Runtime.getRuntime();
+            long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+            if (free < 3 * size) {
+                LOG.info("Encoder '{}' runs {} unfused: rewriting its {} MB graph needs about {} MB of heap, {} MB free"
+                        + " (raise -Xmx to fuse it)", encoderName, modelFile, size >> 20, (3 * size) >> 20, free >> 20);
                 return null;
             }
             outcome = BertAttentionFusion.fuse(read(modelFile));
