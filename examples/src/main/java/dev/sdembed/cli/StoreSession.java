@@ -28,7 +28,7 @@ final class StoreSession implements AutoCloseable {
     static StoreSession open(StoreOptions options) {
         IndexConfig cfg = options.readConfig();
         options.storeLocation(cfg);
-        LoadedSlots slots = LoadedSlots.load(cfg, cfg.maxPixels());
+        LoadedSlots slots = LoadedSlots.forQueries(cfg, cfg.maxPixels());
         try {
             return new StoreSession(slots, options.openStore(cfg, slots));
         } catch (RuntimeException e) {

@@ -27,13 +27,25 @@ public final class LoadedSlots implements AutoCloseable {
     private LoadedSlots() {
     }
 
-    /** Loads every slot's encoder; on a failure the ones already loaded are closed. */
+    /** Loads every slot's encoder for bulk work; on a failure the ones already loaded are closed. */
     public static LoadedSlots load(IndexConfig config, Long maxPixels) {
+        return load(config, maxPixels, true);
+    }
+
+    /**
+     * Loads every slot's encoder to embed a few queries: without the BGE attention fusion, whose rewrite at load
+     * (~3 s for bge-small) would cost a one-query command far more than it saves.
+     */
+    public static LoadedSlots forQueries(IndexConfig config, Long maxPixels) {
+        return load(config, maxPixels, false);
+    }
+
+    private static LoadedSlots load(IndexConfig config, Long maxPixels, boolean bulk) {
         LoadedSlots loaded = new LoadedSlots();
         int cpuPartitions = cpuPartitions(config);
         try {
             for (SlotConfig s : config.slots()) {
-                loaded.add(s, maxPixels, cpuPartitions);
+                loaded.add(s, maxPixels, cpuPartitions, bulk);
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -57,8 +69,8 @@ public final class LoadedSlots implements AutoCloseable {
         return partitions;
     }
 
-    private void add(SlotConfig s, Long maxPixels, int cpuPartitions) {
-        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback())
+    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, boolean bulk) {
+        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback()).attentionFusion(bulk)
                 .cpuPartitions(cpuPartitions).cuda(s.cuda()).precision(s.precision()).batchBuckets(s.batchBuckets())
                 .sequenceBuckets(s.sequenceBuckets());
         if (s.threads() != null) {
