@@ -201,14 +201,11 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
             return;
         }
         List<ContentHash> missing = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM " + (slot.modality() == Modality.TEXT
-                ? "text_contents" : "image_contents") + " WHERE hash = ?")) {
+        try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM " + SqliteSchema.contentTable(slot)
+                + " WHERE hash = ?")) {
             for (ContentHash hash : outside) {
-                ps.setBytes(1, hash.toBytes());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        missing.add(hash);
-                    }
+                if (!stored(exists, hash)) {
+                    missing.add(hash);
                 }
             }
         }
@@ -264,13 +261,18 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         if (hash == null) {
             return;
         }
+        if (!stored(exists, hash)) {
+            throw new InvalidInputException("Image '" + r.path() + "' references " + what + " "
+                    + StoreChecks.shortHash(hash) + ", which is neither stored nor in the batch; add the "
+                    + "content to the batch");
+        }
+    }
+
+    /** Whether {@code exists} ({@code SELECT 1 FROM <contents> WHERE hash = ?}) finds {@code hash}. */
+    private static boolean stored(PreparedStatement exists, ContentHash hash) throws SQLException {
         exists.setBytes(1, hash.toBytes());
         try (ResultSet rs = exists.executeQuery()) {
-            if (!rs.next()) {
-                throw new InvalidInputException("Image '" + r.path() + "' references " + what + " "
-                        + StoreChecks.shortHash(hash) + ", which is neither stored nor in the batch; add the "
-                        + "content to the batch");
-            }
+            return rs.next();
         }
     }
 
