@@ -98,7 +98,8 @@ public final class OnnxSession implements AutoCloseable {
      * the session runs the {@link FusedModels#bertFusedBytes fused} graph when the model's graph matches.
      */
     public static OnnxSession open(String encoderName, Path model, OnnxOptions options, boolean bertModel) {
-        boolean fuse = bertModel && options.attentionFusion();
+        // The rewrite merges float32 weights only: an fp16 file would be parsed in full just to be left as it is.
+        boolean fuse = bertModel && options.attentionFusion() && options.precision() == OnnxOptions.Precision.FP32;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Device requested = options.device();
         String fallbackReason = null;
