@@ -25,6 +25,7 @@ public final class FusedModels {
      */
     public static byte[] bertFusedBytes(String encoderName, Path modelFile) {
         long started = System.nanoTime();
+        ModelProto parsed;
         ModelProto fused;
         BertAttentionFusion.Outcome outcome;
         try {
@@ -43,11 +44,19 @@ public final class FusedModels {
                         + " (raise -Xmx to fuse it)", encoderName, modelFile, size >> 20, (3 * size) >> 20, free >> 20);
                 return null;
             }
-            outcome = BertAttentionFusion.fuse(read(modelFile));
-            fused = outcome.model();
+            parsed = read(modelFile);
         } catch (IOException | RuntimeException e) {
             LOG.debug("Encoder '{}' runs {} unfused: cannot read it as an ONNX protobuf ({})", encoderName,
                     modelFile, e.toString());
+            return null;
+        }
+        try {
+            outcome = BertAttentionFusion.fuse(parsed);
+            fused = outcome.model();
+        } catch (RuntimeException e) {
+            // A graph that does not match is an Outcome, not an exception: this is a bug in the rewrite.
+            LOG.warn("Encoder '{}' runs {} unfused: the attention fusion failed ({})", encoderName, modelFile,
+                    e.toString());
             return null;
         }
         if (!outcome.fused()) {
