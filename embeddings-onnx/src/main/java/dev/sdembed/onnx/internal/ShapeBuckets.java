@@ -35,17 +35,13 @@ public final class ShapeBuckets {
      */
     public static ShapeBuckets forBatches(List<Integer> sizes, int maxBatchSize) {
         if (sizes.isEmpty()) {
-            return upTo(sizes, maxBatchSize);
+            return NONE;
         }
         int largestWithin = sizes.get(0);
         for (int size : sizes) {
             largestWithin = size <= maxBatchSize ? size : largestWithin;
         }
         return upTo(sizes, largestWithin);
-    }
-
-    public boolean isEmpty() {
-        return sizes.length == 0;
     }
 
     /** The smallest bucket that holds {@code size}; {@code size} itself when there are no buckets or none holds it. */
