@@ -342,21 +342,26 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
          * role lives on the image record). The store must have the slot with the encoder's fingerprint.
          */
         public Builder textSlot(String slot, TextEncoder encoder) {
-            add(slot, encoder == null ? null : encoder.info(), Modality.TEXT);
+            add(slot, encoder, Modality.TEXT);
             slotEncoders.put(slot, encoder);
             return this;
         }
 
         /** Fills image slot {@code slot} with {@code encoder}. */
         public Builder imageSlot(String slot, ImageEncoder encoder) {
-            add(slot, encoder == null ? null : encoder.info(), Modality.IMAGE);
+            add(slot, encoder, Modality.IMAGE);
             slotEncoders.put(slot, encoder);
             return this;
         }
 
-        private void add(String slot, EncoderInfo info, Modality expected) {
-            if (info == null) {
+        private void add(String slot, Encoder encoder, Modality expected) {
+            if (encoder == null) {
                 throw new InvalidInputException("Slot '" + slot + "' has no encoder");
+            }
+            EncoderInfo info = encoder.info();
+            if (encoder.device() == null) {
+                throw new InvalidInputException("Encoder " + info.name() + " of slot '" + slot
+                        + "' reports no device; Encoder#device() must not return null");
             }
             if (info.modality() != expected) {
                 throw new InvalidInputException("Slot '" + slot + "' takes a " + expected.name().toLowerCase(Locale.ROOT)
@@ -425,12 +430,6 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         }
 
         public BulkEmbeddingPipeline build() {
-            slotEncoders.forEach((slot, encoder) -> {
-                if (encoder.device() == null) {
-                    throw new InvalidInputException("Encoder " + encoder.info().name() + " of slot '" + slot
-                            + "' reports no device; Encoder#device() must not return null");
-                }
-            });
             if (slotEncoders.isEmpty()) {
                 throw new InvalidInputException("No slots configured; add a textSlot or an imageSlot");
             }
