@@ -51,22 +51,21 @@ public final class SearchCommand implements Callable<Integer> {
     public Integer call() {
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec query;
-            String target;
+            SlotSpec target;
             if (mode == Mode.PROMPT) {
                 query = session.slot(slot, Modality.TEXT).orElseThrow(() -> new InvalidInputException(
                         "No text slot configured; --mode prompt needs one"));
-                target = query.name();
+                target = query;
             } else {
                 SlotSpec[] pair = imagePair(session);
                 query = pair[0];
-                target = pair[1].name();
+                target = pair[1];
             }
             SearchRequest request = SearchRequest.builder(SearchQuery.text(query.name(), text,
-                    session.slots.textEncoders().get(query.name()))).target(target).k(k).build();
+                    session.slots.textEncoders().get(query.name()))).target(target.name()).k(k).build();
             List<SearchHit> hits = session.store.search(request);
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, "Top " + k + " for \"" + text + "\" by "
-                    + (mode == Mode.PROMPT ? "prompt" : "image") + ", slot " + StoreSession.describe(
-                    session.store.slot(target)));
+                    + (mode == Mode.PROMPT ? "prompt" : "image") + ", slot " + StoreSession.describe(target));
         }
         return ExitCodes.OK;
     }

@@ -19,7 +19,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.temporal.ChronoUnit;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,10 +73,12 @@ public final class CacheDeduplication {
             texts.put(negative, m.negativePrompt());
             uses += 2;
             ContentHash image = ContentHash.ofFile(file);
-            batch.image(new ImageContent(image, m.width(), m.height(), "png", size(file)));
+            BasicFileAttributes attributes = attributes(file);
+            batch.image(new ImageContent(image, m.width(), m.height(), "png", attributes.size()));
             batch.record(ImageRecord.builder(file.toAbsolutePath().normalize().toString()).imageHash(image)
                     .promptHash(prompt).negativeHash(negative).generator(m.generator().id()).modelName(m.model())
-                    .size(m.width(), m.height()).fileSize(size(file)).modifiedAt(modified(file)).build());
+                    .size(m.width(), m.height()).fileSize(attributes.size())
+                    .modifiedAt(attributes.lastModifiedTime().toInstant()).build());
         }
         // One question to the store for the whole batch: which texts are embedded already?
         Set<ContentHash> cached = store.embedded(ExampleArgs.SLOT, texts.keySet());
@@ -100,17 +102,9 @@ public final class CacheDeduplication {
         }
     }
 
-    private static long size(Path file) {
+    private static BasicFileAttributes attributes(Path file) {
         try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static java.time.Instant modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file).toInstant().truncatedTo(ChronoUnit.MICROS);
+            return Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

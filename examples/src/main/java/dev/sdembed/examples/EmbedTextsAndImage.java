@@ -44,8 +44,9 @@ public final class EmbedTextsAndImage {
             }
             // A search query gets BGE's retrieval instruction; stored prompts never do.
             Embedding query = bge.embedQuery("castle by moonlight");
+            int match = best(query, embeddings);
             out.printf(Locale.ROOT, "query \"castle by moonlight\": best match \"%s\" (%.4f)%n",
-                    prompts.get(best(query, embeddings)), query.dot(embeddings.get(best(query, embeddings))));
+                    prompts.get(match), query.dot(embeddings.get(match)));
         }
 
         Path vision = a.path("--vision-model", null);

@@ -46,10 +46,12 @@ public final class SearchExample {
                 }
             }
             Path root = samples.toAbsolutePath().normalize();
+            // Embedded once (as a query, with BGE's instruction) for both searches.
+            SearchQuery query = SearchQuery.vector(slot, bge.embedQuery(text));
             print(out, root, "prompts like \"" + text + "\"",
-                    store.search(SearchRequest.builder(SearchQuery.text(slot, text, bge)).k(5).build()));
-            print(out, root, "the same, ComfyUI images only", store.search(SearchRequest.builder(
-                    SearchQuery.text(slot, text, bge)).filter(SearchFilter.generator("comfyui")).k(3).build()));
+                    store.search(SearchRequest.builder(query).k(5).build()));
+            print(out, root, "the same, ComfyUI images only", store.search(SearchRequest.builder(query)
+                    .filter(SearchFilter.generator("comfyui")).k(3).build()));
             // A stored image is its own query: its prompt's embedding, leaving the image itself out.
             String fox = samples.resolve("fox-01.png").toAbsolutePath().normalize().toString();
             print(out, root, "prompts like the prompt of fox-01.png",

@@ -24,12 +24,13 @@ import org.junit.jupiter.api.Test;
 /** Each example program run as its README command runs it, on the real bge-small and the generated samples. */
 class ExamplesTest {
     private static Path samples;
+    private static List<SampleLibrary.Sample> written;
     private static String model;
 
     @BeforeAll
     static void samples() throws IOException {
         samples = SampleLibraryTest.clean(TestPaths.targetDir("examples-samples"));
-        SampleLibrary.generate(samples);
+        written = SampleLibrary.generate(samples);
         model = TestModels.bgeSmall().toString();
     }
 
@@ -67,7 +68,7 @@ class ExamplesTest {
     void cacheDeduplicationEmbedsEachDistinctTextOnceAndNothingOnTheSecondPass() throws IOException {
         Set<String> distinct = new HashSet<>();
         int images = 0;
-        for (SampleLibrary.Sample s : SampleLibrary.generate(samples)) {
+        for (SampleLibrary.Sample s : written) {
             GenerationMetadata m = MetadataReaders.standard().read(s.file());
             distinct.add(m.prompt());
             distinct.add(m.negativePrompt());

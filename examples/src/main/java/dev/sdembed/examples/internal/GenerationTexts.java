@@ -62,7 +62,6 @@ public final class GenerationTexts {
         return switch (s.sampler()) {
             case "DPM++ 2M" -> "dpmpp_2m";
             case "Euler a" -> "euler_ancestral";
-            case "Euler" -> "euler";
             case "DPM++ SDE" -> "dpmpp_sde";
             default -> s.sampler().toLowerCase(Locale.ROOT).replace(' ', '_');
         };
