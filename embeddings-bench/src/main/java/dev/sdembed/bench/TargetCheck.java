@@ -14,9 +14,6 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.onnx.BgeTextEncoder;
-import dev.sdembed.onnx.ClipTextEncoder;
-import dev.sdembed.onnx.ClipVisionEncoder;
 import dev.sdembed.onnx.testing.SdTestImages;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
@@ -116,7 +113,8 @@ public final class TargetCheck {
             for (SlotConfig s : config.slots()) {
                 TextEncoder text = slots.textEncoders().get(s.name());
                 Encoder encoder = text != null ? text : slots.imageEncoders().get(s.name());
-                timed.add(new Slot(s, encoder, actualDevice(encoder, s.device())));
+                // device() is where it really runs: the CPU after a fallback from an unusable GPU.
+                timed.add(new Slot(s, encoder, encoder.device()));
             }
             long devices = timed.stream().map(Slot::device).distinct().count();
             ExecutorService threads = Executors.newFixedThreadPool((int) devices);
@@ -194,20 +192,6 @@ public final class TargetCheck {
         } else {
             ((TextEncoder) s.encoder()).embedAll(texts);
         }
-    }
-
-    /** Where the encoder really runs: the CPU after a fallback from an unusable GPU. */
-    private static Device actualDevice(Encoder encoder, String configured) {
-        if (encoder instanceof BgeTextEncoder bge) {
-            return bge.device();
-        }
-        if (encoder instanceof ClipTextEncoder clip) {
-            return clip.device();
-        }
-        if (encoder instanceof ClipVisionEncoder vision) {
-            return vision.device();
-        }
-        return Device.parse(configured);
     }
 
     /**
