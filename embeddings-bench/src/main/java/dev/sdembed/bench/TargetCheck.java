@@ -15,6 +15,7 @@ import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.onnx.testing.SdTestImages;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,7 +57,6 @@ public final class TargetCheck {
     static final double TARGET_MS = 500;
     static final long LIBRARY = 200_000;
     private static final int IMAGE_EDGE = 512;
-    private static final Set<String> IMAGE_SUFFIXES = Set.of(".png", ".jpg", ".jpeg", ".webp");
 
     private TargetCheck() {
     }
@@ -202,7 +202,7 @@ public final class TargetCheck {
         try (Stream<Path> files = Files.walk(dir)) {
             found = files.filter(Files::isRegularFile).filter(f -> {
                 String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                return IMAGE_SUFFIXES.stream().anyMatch(name::endsWith);
+                return BulkEmbeddingPipeline.DEFAULT_EXTENSIONS.stream().anyMatch(ext -> name.endsWith("." + ext));
             }).sorted().limit(BATCH).toList();
         } catch (IOException e) {
             throw new InvalidInputException("Cannot list images in " + dir + ": " + e.getMessage(), e);
