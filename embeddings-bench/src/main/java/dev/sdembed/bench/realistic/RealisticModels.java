@@ -4,6 +4,7 @@ import static dev.sdembed.onnx.testing.OnnxModelBuilder.FLOAT;
 import static dev.sdembed.onnx.testing.OnnxModelBuilder.INT64;
 
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.bench.BenchFiles;
 import dev.sdembed.bench.realistic.RealisticArch.Activation;
 import dev.sdembed.bench.realistic.RealisticArch.Modality;
 import dev.sdembed.onnx.testing.ClipModelDirectories;
@@ -21,10 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Random-weight ONNX graphs with the real sizes and operator mix of the CLIP towers in {@link RealisticArch}, written
@@ -158,13 +157,7 @@ public final class RealisticModels {
     }
 
     private static void clear(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        BenchFiles.deleteTree(dir);
         Files.createDirectories(dir);
     }
 
