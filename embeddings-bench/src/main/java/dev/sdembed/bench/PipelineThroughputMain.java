@@ -66,8 +66,8 @@ public final class PipelineThroughputMain {
         // -Dsdembed.bench.textDevice=cpu:1 puts bge-small on its own CPU partition (one intra-op thread), so it runs
         // beside the vision encoder instead of taking turns with it on the shared "cpu" device.
         String textDevice = System.getProperty("sdembed.bench.textDevice", "cpu");
-        OnnxOptions textOptions = textDevice.equals("cpu") ? options
-                : OnnxOptions.builder().device(textDevice).cpuPartitions(2).build();
+        // The device's default share of the cores: every core on cpu, half of them on cpu:1 (partitions = index + 1).
+        OnnxOptions textOptions = OnnxOptions.builder().device(textDevice).build();
         try (TextEncoder bge = BgeTextEncoder.builder(TestModels.bgeSmall()).options(textOptions).build();
              ImageEncoder clip = ClipVisionEncoder.builder(vision).options(options).build()) {
             List<String> textList = List.copyOf(texts);

@@ -2,6 +2,7 @@ package dev.sdembed.bench;
 
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
@@ -48,9 +49,10 @@ final class StoreBenchData {
         for (int i = from; i < to; i++) {
             b.text(texts[i]).embedding(SLOT.name(), texts[i].hash(), embeddings[i]);
             if (withRecords) {
-                b.image(StoreTestData.imageContent("bench-" + i));
+                ImageContent image = StoreTestData.imageContent("bench-" + i);
+                b.image(image);
                 b.record(ImageRecord.builder("/bench/" + (i % 97) + "/" + i + ".png")
-                        .imageHash(StoreTestData.imageContent("bench-" + i).hash())
+                        .imageHash(image.hash())
                         .promptHash(texts[i].hash())
                         .generator(i % 20 == 0 ? "comfyui" : "a1111")
                         .fileSize(1000).modifiedAt(Instant.EPOCH).build());

@@ -7,7 +7,6 @@ import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
-import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresUrl;
@@ -63,6 +62,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <p>Run: {@code java -jar embeddings-bench/target/benchmarks.jar StoreIngest -f 1}
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+// The ingest benchmarks' settings; hnswBuild and searchTop10 give their own, which JMH lets override these.
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
 public class StoreIngestBenchmark {
     static final int DIMENSION = StoreBenchData.DIMENSION;
     static final SlotSpec SLOT = StoreBenchData.SLOT;
@@ -76,19 +80,13 @@ public class StoreIngestBenchmark {
         @Param("5000")
         public int batchSize;
 
-        float[][] embeddings;
-        float[][] queries;
-        TextContent[] texts;
         PostgresTestServer server;
-        private StoreBenchData library;
+        StoreBenchData library;
 
         @Setup(Level.Trial)
         public void generate() {
             server = StoreBenchData.postgres();
             library = StoreBenchData.generate(vectors);
-            embeddings = library.embeddings;
-            queries = library.queries;
-            texts = library.texts;
         }
 
         /** A new store holding every image, prompt and vector, loaded through the bulk path without the index. */
@@ -97,10 +95,6 @@ public class StoreIngestBenchmark {
             store.dropVectorIndex(SLOT.name());
             library.writeAll(store, batchSize);
             return store;
-        }
-
-        WriteBatch batch(int from, int to, boolean withRecords) {
-            return library.batch(from, to, withRecords);
         }
     }
 
@@ -176,13 +170,9 @@ public class StoreIngestBenchmark {
     }
 
     @Benchmark
-    @BenchmarkMode(Mode.SingleShotTime)
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
-    @Warmup(iterations = 1)
-    @Measurement(iterations = 3)
     public void ingestBinaryCopy(Data data, EmptySlot slot) {
         for (int from = 0; from < data.vectors; from += data.batchSize) {
-            slot.store.write(data.batch(from, Math.min(data.vectors, from + data.batchSize), false));
+            slot.store.write(data.library.batch(from, Math.min(data.vectors, from + data.batchSize), false));
         }
     }
 
@@ -191,16 +181,12 @@ public class StoreIngestBenchmark {
      * transaction on its own pooled connection, so the server works on two batches at once.
      */
     @Benchmark
-    @BenchmarkMode(Mode.SingleShotTime)
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
-    @Warmup(iterations = 1)
-    @Measurement(iterations = 3)
     public void ingestBinaryCopyTwoWriters(Data data, EmptySlot slot) throws Exception {
         ExecutorService writers = Executors.newFixedThreadPool(2);
         try {
             List<Future<?>> written = new ArrayList<>();
             for (int from = 0; from < data.vectors; from += data.batchSize) {
-                WriteBatch batch = data.batch(from, Math.min(data.vectors, from + data.batchSize), false);
+                WriteBatch batch = data.library.batch(from, Math.min(data.vectors, from + data.batchSize), false);
                 written.add(writers.submit(() -> slot.store.write(batch)));
             }
             for (Future<?> f : written) {
@@ -212,10 +198,6 @@ public class StoreIngestBenchmark {
     }
 
     @Benchmark
-    @BenchmarkMode(Mode.SingleShotTime)
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
-    @Warmup(iterations = 1)
-    @Measurement(iterations = 3)
     public void ingestBatchedInsert(Data data, EmptySlot slot) throws SQLException {
         try (Connection c = connect(data.server, slot.store.schema());
              PreparedStatement text = c.prepareStatement("INSERT INTO text_contents (hash, text) VALUES (?, ?) "
@@ -226,13 +208,13 @@ public class StoreIngestBenchmark {
             for (int from = 0; from < data.vectors; from += data.batchSize) {
                 int to = Math.min(data.vectors, from + data.batchSize);
                 for (int i = from; i < to; i++) {
-                    byte[] hash = data.texts[i].hash().toBytes();
+                    byte[] hash = data.library.texts[i].hash().toBytes();
                     text.setBytes(1, hash);
-                    text.setString(2, data.texts[i].text());
+                    text.setString(2, data.library.texts[i].text());
                     text.addBatch();
                     vector.setBytes(1, hash);
                     vector.setString(2, SLOT.fingerprint());
-                    vector.setObject(3, new PGvector(data.embeddings[i]));
+                    vector.setObject(3, new PGvector(data.library.embeddings[i]));
                     vector.addBatch();
                 }
                 text.executeBatch();
@@ -257,7 +239,7 @@ public class StoreIngestBenchmark {
     @Warmup(iterations = 1, time = 10)
     @Measurement(iterations = 3, time = 10)
     public void searchTop10(Data data, IndexedSlot slot, Blackhole hole) {
-        float[] query = data.queries[slot.next++ % data.queries.length];
+        float[] query = data.library.queries[slot.next++ % data.library.queries.length];
         List<SearchHit> hits = slot.store.search(SearchRequest.builder(SearchQuery.vector(SLOT.name(),
                 new Embedding(query))).k(10).filter(slot.searchFilter).build());
         if (hits.size() != 10) {

@@ -14,10 +14,8 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.onnx.BgeTextEncoder;
-import dev.sdembed.onnx.ClipTextEncoder;
-import dev.sdembed.onnx.ClipVisionEncoder;
 import dev.sdembed.onnx.testing.SdTestImages;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,7 +57,6 @@ public final class TargetCheck {
     static final double TARGET_MS = 500;
     static final long LIBRARY = 200_000;
     private static final int IMAGE_EDGE = 512;
-    private static final Set<String> IMAGE_SUFFIXES = Set.of(".png", ".jpg", ".jpeg", ".webp");
 
     private TargetCheck() {
     }
@@ -116,7 +113,8 @@ public final class TargetCheck {
             for (SlotConfig s : config.slots()) {
                 TextEncoder text = slots.textEncoders().get(s.name());
                 Encoder encoder = text != null ? text : slots.imageEncoders().get(s.name());
-                timed.add(new Slot(s, encoder, actualDevice(encoder, s.device())));
+                // device() is where it really runs: the CPU after a fallback from an unusable GPU.
+                timed.add(new Slot(s, encoder, encoder.device()));
             }
             long devices = timed.stream().map(Slot::device).distinct().count();
             ExecutorService threads = Executors.newFixedThreadPool((int) devices);
@@ -196,20 +194,6 @@ public final class TargetCheck {
         }
     }
 
-    /** Where the encoder really runs: the CPU after a fallback from an unusable GPU. */
-    private static Device actualDevice(Encoder encoder, String configured) {
-        if (encoder instanceof BgeTextEncoder bge) {
-            return bge.device();
-        }
-        if (encoder instanceof ClipTextEncoder clip) {
-            return clip.device();
-        }
-        if (encoder instanceof ClipVisionEncoder vision) {
-            return vision.device();
-        }
-        return Device.parse(configured);
-    }
-
     /**
      * {@value #BATCH} images of a folder (sorted by name; fewer are repeated to fill the batch) with their prompts.
      */
@@ -218,7 +202,7 @@ public final class TargetCheck {
         try (Stream<Path> files = Files.walk(dir)) {
             found = files.filter(Files::isRegularFile).filter(f -> {
                 String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                return IMAGE_SUFFIXES.stream().anyMatch(name::endsWith);
+                return BulkEmbeddingPipeline.DEFAULT_EXTENSIONS.stream().anyMatch(ext -> name.endsWith("." + ext));
             }).sorted().limit(BATCH).toList();
         } catch (IOException e) {
             throw new InvalidInputException("Cannot list images in " + dir + ": " + e.getMessage(), e);
@@ -360,24 +344,6 @@ public final class TargetCheck {
 
         public boolean meetsTarget() {
             return medianMs <= TARGET_MS;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Result r && config.equals(r.config) && imagesDescription.equals(r.imagesDescription)
-                    && images == r.images && texts == r.texts && slots.equals(r.slots)
-                    && java.util.Arrays.equals(batchMs, r.batchMs) && medianMs == r.medianMs;
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(config, imagesDescription, images, texts, slots, medianMs)
-                    + 31 * java.util.Arrays.hashCode(batchMs);
-        }
-
-        @Override
-        public String toString() {
-            return "TargetCheck.Result[" + slots.size() + " slots, median " + medianMs + " ms]";
         }
 
         public String markdown() {

@@ -153,9 +153,4 @@ public enum RealisticArch {
     public double gflopsPerItem() {
         return flopsPerItem() / 1e9;
     }
-
-    /** What one item is: "image" or "text". */
-    public String unit() {
-        return modality == Modality.VISION ? "image" : "text";
-    }
 }

@@ -4,11 +4,13 @@ import static dev.sdembed.onnx.testing.OnnxModelBuilder.FLOAT;
 import static dev.sdembed.onnx.testing.OnnxModelBuilder.INT64;
 
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.bench.BenchFiles;
 import dev.sdembed.bench.realistic.RealisticArch.Activation;
 import dev.sdembed.bench.realistic.RealisticArch.Modality;
 import dev.sdembed.onnx.testing.ClipModelDirectories;
 import dev.sdembed.onnx.testing.OnnxModelBuilder;
 import dev.sdembed.onnx.testing.OnnxModelBuilder.Attr;
+import dev.sdembed.onnx.testing.ProtoWriter;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,10 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Random-weight ONNX graphs with the real sizes and operator mix of the CLIP towers in {@link RealisticArch}, written
@@ -75,17 +75,6 @@ public final class RealisticModels {
                 n *= d;
             }
             return n;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Weight w && name.equals(w.name) && java.util.Arrays.equals(dims, w.dims)
-                    && centre == w.centre && scale == w.scale;
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode() * 31 + java.util.Arrays.hashCode(dims);
         }
     }
 
@@ -168,13 +157,7 @@ public final class RealisticModels {
     }
 
     private static void clear(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        BenchFiles.deleteTree(dir);
         Files.createDirectories(dir);
     }
 
@@ -408,21 +391,21 @@ public final class RealisticModels {
         long offset = 0;
         for (Weight x : g.weights()) {
             long length = x.count() * 4;
-            Proto tensor = new Proto().packed(1, x.dims).varint(2, FLOAT).string(8, x.name());
+            ProtoWriter tensor = new ProtoWriter().packedVarints(1, x.dims).varint(2, FLOAT).string(8, x.name());
             if (external) {
                 offset = align(offset);
-                tensor.entry(13, "location", EXTERNAL_DATA).entry(13, "offset", Long.toString(offset))
-                        .entry(13, "length", Long.toString(length)).varint(14, 1);
+                tensor.message(13, entry("location", EXTERNAL_DATA)).message(13, entry("offset", Long.toString(offset)))
+                        .message(13, entry("length", Long.toString(length))).varint(14, 1);
                 offset += length;
             } else {
-                tensor.tag(9, 2).varint(length);
+                tensor.tag(9, 2).rawVarint(length);
             }
-            headers.add(tensor.bytes());
+            headers.add(tensor.toByteArray());
         }
         long fragment = 0;
         for (int i = 0; i < headers.size(); i++) {
             long tensorLength = headers.get(i).length + (external ? 0 : g.weights().get(i).count() * 4);
-            fragment += Proto.varintSize(5L << 3 | 2) + Proto.varintSize(tensorLength) + tensorLength;
+            fragment += ProtoWriter.varintSize(5L << 3 | 2) + ProtoWriter.varintSize(tensorLength) + tensorLength;
         }
         Path model = dir.resolve("model.onnx");
         try (FileChannel out = FileChannel.open(model, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -431,11 +414,11 @@ public final class RealisticModels {
                      StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING) : null) {
             ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             writeAll(out, ByteBuffer.wrap(skeleton));
-            writeAll(out, ByteBuffer.wrap(new Proto().tag(7, 2).varint(fragment).bytes()));
+            writeAll(out, ByteBuffer.wrap(new ProtoWriter().tag(7, 2).rawVarint(fragment).toByteArray()));
             for (int i = 0; i < headers.size(); i++) {
                 Weight x = g.weights().get(i);
                 long tensorLength = headers.get(i).length + (external ? 0 : x.count() * 4);
-                writeAll(out, ByteBuffer.wrap(new Proto().tag(5, 2).varint(tensorLength).bytes()));
+                writeAll(out, ByteBuffer.wrap(new ProtoWriter().tag(5, 2).rawVarint(tensorLength).toByteArray()));
                 writeAll(out, ByteBuffer.wrap(headers.get(i)));
                 if (external) {
                     long padding = align(data.position()) - data.position();
@@ -446,6 +429,11 @@ public final class RealisticModels {
                 }
             }
         }
+    }
+
+    /** A StringStringEntryProto (key 1, value 2), as ONNX's external-data fields hold them. */
+    private static ProtoWriter entry(String key, String value) {
+        return new ProtoWriter().string(1, key).string(2, value);
     }
 
     private static long align(long offset) {
@@ -474,67 +462,6 @@ public final class RealisticModels {
     private static void writeAll(FileChannel out, ByteBuffer bytes) throws IOException {
         while (bytes.hasRemaining()) {
             out.write(bytes);
-        }
-    }
-
-    /** The protobuf wire primitives the weight headers need (the test-jar's writer is package-private). */
-    private static final class Proto {
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-
-        Proto tag(int field, int wireType) {
-            return varint((long) field << 3 | wireType);
-        }
-
-        Proto varint(long value) {
-            while ((value & ~0x7fL) != 0) {
-                out.write((int) (value & 0x7f) | 0x80);
-                value >>>= 7;
-            }
-            out.write((int) value);
-            return this;
-        }
-
-        Proto varint(int field, long value) {
-            return tag(field, 0).varint(value);
-        }
-
-        Proto string(int field, String value) {
-            byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            tag(field, 2).varint(bytes.length);
-            out.writeBytes(bytes);
-            return this;
-        }
-
-        Proto packed(int field, long[] values) {
-            Proto p = new Proto();
-            for (long v : values) {
-                p.varint(v);
-            }
-            byte[] bytes = p.bytes();
-            tag(field, 2).varint(bytes.length);
-            out.writeBytes(bytes);
-            return this;
-        }
-
-        /** A StringStringEntryProto (key 1, value 2) in {@code field}. */
-        Proto entry(int field, String key, String value) {
-            byte[] bytes = new Proto().string(1, key).string(2, value).bytes();
-            tag(field, 2).varint(bytes.length);
-            out.writeBytes(bytes);
-            return this;
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
-
-        static int varintSize(long value) {
-            int n = 1;
-            while ((value & ~0x7fL) != 0) {
-                value >>>= 7;
-                n++;
-            }
-            return n;
         }
     }
 }

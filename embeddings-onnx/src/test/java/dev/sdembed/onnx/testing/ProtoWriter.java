@@ -6,18 +6,19 @@ import java.nio.charset.StandardCharsets;
 /**
  * The few protobuf wire-format primitives an ONNX model needs: varints (wire type 0), fixed 32-bit (5) and
  * length-delimited fields (2: strings, bytes, nested messages, packed arrays). Writing by hand keeps protobuf and
- * the ONNX Python tools out of the build.
+ * the ONNX Python tools out of the build. Public so that embeddings-bench can stream multi-gigabyte tensors with
+ * length prefixes it writes itself ({@link #tag}, {@link #rawVarint}, {@link #varintSize}).
  */
-final class ProtoWriter {
+public final class ProtoWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    ProtoWriter varint(int field, long value) {
+    public ProtoWriter varint(int field, long value) {
         tag(field, 0);
         rawVarint(value);
         return this;
     }
 
-    ProtoWriter fixed32(int field, float value) {
+    public ProtoWriter fixed32(int field, float value) {
         tag(field, 5);
         int bits = Float.floatToIntBits(value);
         for (int i = 0; i < 4; i++) {
@@ -26,23 +27,23 @@ final class ProtoWriter {
         return this;
     }
 
-    ProtoWriter string(int field, String value) {
+    public ProtoWriter string(int field, String value) {
         return bytes(field, value.getBytes(StandardCharsets.UTF_8));
     }
 
-    ProtoWriter bytes(int field, byte[] value) {
+    public ProtoWriter bytes(int field, byte[] value) {
         tag(field, 2);
         rawVarint(value.length);
         out.writeBytes(value);
         return this;
     }
 
-    ProtoWriter message(int field, ProtoWriter message) {
+    public ProtoWriter message(int field, ProtoWriter message) {
         return bytes(field, message.toByteArray());
     }
 
     /** A packed repeated int64 field. */
-    ProtoWriter packedVarints(int field, long[] values) {
+    public ProtoWriter packedVarints(int field, long[] values) {
         ProtoWriter packed = new ProtoWriter();
         for (long v : values) {
             packed.rawVarint(v);
@@ -50,20 +51,33 @@ final class ProtoWriter {
         return bytes(field, packed.toByteArray());
     }
 
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
         return out.toByteArray();
     }
 
-    private void tag(int field, int wireType) {
-        rawVarint((long) field << 3 | wireType);
+    /** A field's key alone; the caller writes the value (for a length-delimited field, its length first). */
+    public ProtoWriter tag(int field, int wireType) {
+        return rawVarint((long) field << 3 | wireType);
     }
 
-    private void rawVarint(long value) {
+    /** A varint without a key, e.g. the length of a length-delimited field whose bytes are written elsewhere. */
+    public ProtoWriter rawVarint(long value) {
         // Negative int64 values take ten bytes, as protobuf encodes them.
         while ((value & ~0x7fL) != 0) {
             out.write((int) (value & 0x7f) | 0x80);
             value >>>= 7;
         }
         out.write((int) value);
+        return this;
+    }
+
+    /** How many bytes {@link #rawVarint} writes for {@code value}. */
+    public static int varintSize(long value) {
+        int n = 1;
+        while ((value & ~0x7fL) != 0) {
+            value >>>= 7;
+            n++;
+        }
+        return n;
     }
 }
