@@ -346,6 +346,24 @@ public final class TargetCheck {
             return medianMs <= TARGET_MS;
         }
 
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Result r && config.equals(r.config) && imagesDescription.equals(r.imagesDescription)
+                    && images == r.images && texts == r.texts && slots.equals(r.slots)
+                    && java.util.Arrays.equals(batchMs, r.batchMs) && medianMs == r.medianMs;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(config, imagesDescription, images, texts, slots, medianMs)
+                    + 31 * java.util.Arrays.hashCode(batchMs);
+        }
+
+        @Override
+        public String toString() {
+            return "TargetCheck.Result[" + slots.size() + " slots, median " + medianMs + " ms]";
+        }
+
         public String markdown() {
             StringBuilder md = new StringBuilder();
             md.append(String.format(Locale.ROOT, "# Target check: %d images x %d slots%n%n", images, slots.size()));

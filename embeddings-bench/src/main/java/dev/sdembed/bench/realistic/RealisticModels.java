@@ -76,6 +76,17 @@ public final class RealisticModels {
             }
             return n;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Weight w && name.equals(w.name) && java.util.Arrays.equals(dims, w.dims)
+                    && centre == w.centre && scale == w.scale;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + java.util.Arrays.hashCode(dims);
+        }
     }
 
     /** A model to generate: a real architecture, optionally with fewer blocks (fast tests). */
