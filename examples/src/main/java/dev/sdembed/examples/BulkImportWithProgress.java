@@ -46,7 +46,7 @@ public final class BulkImportWithProgress {
                 out.println("failed: " + reason);
             }
         };
-        try (TextEncoder bge = BgeTextEncoder.builder(a.path("--model", ExampleArgs.DEFAULT_MODEL)).build();
+        try (TextEncoder bge = BgeTextEncoder.builder(a.model()).build();
              EmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(a.path("--store", DEFAULT_STORE))
                      .slot(SlotSpec.of(ExampleArgs.SLOT, bge.info())).build();
              BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot(ExampleArgs.SLOT, bge)

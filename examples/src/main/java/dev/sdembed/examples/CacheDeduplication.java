@@ -48,7 +48,7 @@ public final class CacheDeduplication {
         Path storeDir = a.path("--store", "target/examples/dedup-store");
         deleteStore(storeDir);
         List<Path> files = pngs(samples);
-        try (TextEncoder bge = BgeTextEncoder.builder(a.path("--model", ExampleArgs.DEFAULT_MODEL)).build();
+        try (TextEncoder bge = BgeTextEncoder.builder(a.model()).build();
              EmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(storeDir)
                      .slot(SlotSpec.of(ExampleArgs.SLOT, bge.info())).build()) {
             for (int pass = 1; pass <= 2; pass++) {

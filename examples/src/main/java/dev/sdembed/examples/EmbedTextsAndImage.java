@@ -31,7 +31,7 @@ public final class EmbedTextsAndImage {
         List<String> prompts = List.of("a castle at night, full moon, starry sky",
                 "a medieval fortress under the stars", "a bowl of fruit on a wooden table, still life");
         // Embeddings are L2-normalised, so a dot product is the cosine similarity.
-        try (TextEncoder bge = BgeTextEncoder.builder(a.path("--model", ExampleArgs.DEFAULT_MODEL))
+        try (TextEncoder bge = BgeTextEncoder.builder(a.model())
                 .options(OnnxOptions.builder().device("cpu").build()).build()) {
             List<Embedding> embeddings = bge.embedAll(prompts);
             out.printf("%s: %d prompts, %d dimensions each%n", bge.info().name(), embeddings.size(),

@@ -1,15 +1,17 @@
 package dev.sdembed.examples;
 
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.cli.DefaultPaths;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The examples' {@code --name value} arguments, with the defaults that work from the repository root. */
+/**
+ * The examples' {@code --name value} arguments. Paths given are taken as typed (relative to the working folder);
+ * the defaults are below {@link DefaultPaths#home()}, the repository that bin/example runs from.
+ */
 final class ExampleArgs {
-    /** The bge-small model the build materialises. */
-    static final String DEFAULT_MODEL = "models/bge-small-en-v1.5";
     /** Where the examples generate the sample library when none is given. */
     static final String DEFAULT_SAMPLES = "target/examples/samples";
     /** The text slot the examples fill. */
@@ -36,8 +38,17 @@ final class ExampleArgs {
     }
 
     Path path(String name, String fallback) {
-        String v = values.getOrDefault(name, fallback);
-        return v == null ? null : Path.of(v);
+        String v = values.get(name);
+        if (v != null) {
+            return Path.of(v);
+        }
+        return fallback == null ? null : DefaultPaths.home().resolve(fallback);
+    }
+
+    /** {@code --model} if given, else the bge-small model the build materialises. */
+    Path model() {
+        String v = values.get("--model");
+        return v != null ? Path.of(v) : DefaultPaths.bgeSmall();
     }
 
     /** {@code --samples} if given, else the sample library, generated (again: it is idempotent) in its default folder. */
@@ -45,7 +56,7 @@ final class ExampleArgs {
         if (values.containsKey("--samples")) {
             return Path.of(values.get("--samples"));
         }
-        Path dir = Path.of(DEFAULT_SAMPLES);
+        Path dir = DefaultPaths.home().resolve(DEFAULT_SAMPLES);
         SampleLibrary.generate(dir);
         return dir;
     }

@@ -34,7 +34,7 @@ public final class SearchExample {
         ExampleArgs a = ExampleArgs.parse(args, "--query", "--model", "--samples", "--store");
         String text = a.get("--query", "a castle at night");
         String slot = ExampleArgs.SLOT;
-        try (TextEncoder bge = BgeTextEncoder.builder(a.path("--model", ExampleArgs.DEFAULT_MODEL)).build();
+        try (TextEncoder bge = BgeTextEncoder.builder(a.model()).build();
              EmbeddingStore store = EmbeddedEmbeddingStore.builder()
                      .directory(a.path("--store", BulkImportWithProgress.DEFAULT_STORE))
                      .slot(SlotSpec.of(slot, bge.info())).build()) {
