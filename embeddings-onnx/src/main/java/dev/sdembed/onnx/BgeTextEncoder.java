@@ -93,7 +93,12 @@ public final class BgeTextEncoder implements TextEncoder {
         this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), options.maxBatchSize());
         this.batchCap = batchBuckets.largest(options.maxBatchSize());
         String name = b.name != null ? b.name : dir.name();
-        this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options, true);
+        // Only the first token of a CLS-pooled output is read, so the fused graph may compute nothing else after its
+        // last attention.
+        String clsPooledOutput = pooling == Pooling.CLS
+                ? (manifest.output() != null ? manifest.output() : "last_hidden_state") : null;
+        this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options,
+                new OnnxSession.BertModel(true, clsPooledOutput));
         try {
             this.inputIdsName = requireInput(dir, manifest.inputName(INPUT_IDS));
             this.attentionMaskName = optionalInput(manifest.inputName(ATTENTION_MASK));
@@ -136,6 +141,11 @@ public final class BgeTextEncoder implements TextEncoder {
     /** Whether the session runs the attention-fused graph (see {@link OnnxOptions.Builder#attentionFusion}). */
     boolean attentionFused() {
         return session.attentionFused();
+    }
+
+    /** Whether the fused graph computes the pooled CLS token alone after its last attention. */
+    boolean clsPruned() {
+        return session.clsPruned();
     }
 
     /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */
@@ -239,8 +249,10 @@ public final class BgeTextEncoder implements TextEncoder {
         long[] shape = {rows, width};
         try (Feeds feeds = feeds(ids, mask, types, shape);
              OrtSession.Result result = session.run(feeds.tensors, Set.of(outputName))) {
-            FloatBuffer out = ((OnnxTensor) result.get(outputName).orElseThrow()).getFloatBuffer();
-            float[][] vectors = pool(out, rows, width, mask);
+            OnnxTensor output = (OnnxTensor) result.get(outputName).orElseThrow();
+            // The sequence axis is 1 when the session computes the pooled token only (OnnxSession#clsPruned).
+            int outputTokens = outputRank == 3 ? (int) output.getInfo().getShape()[1] : 1;
+            float[][] vectors = pool(output.getFloatBuffer(), rows, outputTokens, mask);
             return rows == texts ? vectors : Arrays.copyOf(vectors, texts);
         } catch (OrtException e) {
             throw new EncodingException("Cannot create input tensors for encoder '" + info.name() + "' (batch "
@@ -280,6 +292,11 @@ public final class BgeTextEncoder implements TextEncoder {
         }
     }
 
+    /**
+     * One vector per row of {@code out}, which holds {@code width} tokens per row: the batch's padded length, or 1
+     * when the session computes the CLS token only (mean pooling never runs such a graph, so {@code mask} always
+     * matches when it is read).
+     */
     private float[][] pool(FloatBuffer out, int rows, int width, long[] mask) {
         int dim = info.dimension();
         float[][] vectors = new float[rows][dim];

@@ -233,8 +233,9 @@ public final class OnnxOptions {
         /**
          * Whether a BERT-family encoder (BGE) rewrites its graph at load so each layer's self-attention runs as one
          * ONNX Runtime {@code Attention} kernel and each residual + LayerNorm as {@code SkipLayerNormalization}
-         * (ONNX Runtime's optimiser does not fuse these exports itself). Same outputs to float rounding, faster on
-         * the CPU. A graph that does not match loads unchanged. Default true.
+         * (ONNX Runtime's optimiser does not fuse these exports itself); with CLS pooling, the last layer then also
+         * runs its feed-forward part for the pooled token alone. Same outputs to float rounding, faster on the CPU.
+         * A graph that does not match loads unchanged. Default true.
          */
         public Builder attentionFusion(boolean enabled) {
             this.attentionFusion = enabled;

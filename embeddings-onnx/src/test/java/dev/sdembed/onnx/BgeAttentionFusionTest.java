@@ -61,7 +61,31 @@ class BgeAttentionFusionTest {
     @Test
     void switchChoosesTheGraph() {
         assertThat(fused.attentionFused()).isTrue();
+        assertThat(fused.clsPruned()).as("CLS pooling reads the first token only").isTrue();
         assertThat(unfused.attentionFused()).isFalse();
+        assertThat(unfused.clsPruned()).isFalse();
+    }
+
+    @Test
+    void meanPoolingKeepsEveryTokenOfTheFusedGraph() {
+        OnnxOptions options = OnnxOptions.builder().intraOpThreads(2).build();
+        List<String> prompts = List.of("a castle on a hill, (masterpiece:1.2), golden hour",
+                "portrait of a fox in a forest, detailed fur, <lora:foxy:0.7>");
+        try (BgeTextEncoder fusedMean = BgeTextEncoder.builder(TestModels.bgeSmall()).options(options)
+                .pooling(BgeTextEncoder.Pooling.MEAN).build();
+             BgeTextEncoder unfusedMean = BgeTextEncoder.builder(TestModels.bgeSmall())
+                     .options(options.toBuilder().attentionFusion(false).build())
+                     .pooling(BgeTextEncoder.Pooling.MEAN).build()) {
+            assertThat(fusedMean.attentionFused()).isTrue();
+            assertThat(fusedMean.clsPruned()).isFalse();
+            List<Embedding> a = fusedMean.embedAll(prompts);
+            List<Embedding> b = unfusedMean.embedAll(prompts);
+            for (int i = 0; i < prompts.size(); i++) {
+                assertThat(a.get(i).maxAbsDifference(b.get(i))).as(prompts.get(i)).isLessThanOrEqualTo(1e-4);
+                assertThat(a.get(i).cosine(fused.embed(prompts.get(i)))).as("differs from CLS pooling")
+                        .isLessThan(0.99);
+            }
+        }
     }
 
     @Test

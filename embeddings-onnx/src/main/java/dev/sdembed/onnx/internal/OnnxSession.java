@@ -40,6 +40,7 @@ public final class OnnxSession implements AutoCloseable {
     private final Device device;
     private final String fallbackReason;
     private final boolean attentionFused;
+    private final boolean clsPruned;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -73,13 +74,14 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     private OnnxSession(String encoderName, OrtEnvironment environment, OrtSession session, Device device,
-                        String fallbackReason, boolean attentionFused) throws OrtException {
+                        String fallbackReason, FusedModels.Fused fused) throws OrtException {
         this.encoderName = encoderName;
         this.environment = environment;
         this.session = session;
         this.device = device;
         this.fallbackReason = fallbackReason;
-        this.attentionFused = attentionFused;
+        this.attentionFused = fused != null;
+        this.clsPruned = fused != null && fused.clsPruned();
         this.inputs = specs(session.getInputInfo());
         this.outputs = specs(session.getOutputInfo());
     }
@@ -90,16 +92,29 @@ public final class OnnxSession implements AutoCloseable {
      * line naming the encoder and the reason.
      */
     public static OnnxSession open(String encoderName, Path model, OnnxOptions options) {
-        return open(encoderName, model, options, false);
+        return open(encoderName, model, options, BertModel.NO);
     }
 
     /**
-     * As {@link #open(String, Path, OnnxOptions)}; with {@code bertModel} and {@link OnnxOptions#attentionFusion()},
-     * the session runs the {@link FusedModels#bertFusedBytes fused} graph when the model's graph matches.
+     * Whether a model is a BERT-family encoder whose graph may be {@link FusedModels#bertFused fused}, and which
+     * output, if any, it CLS-pools.
+     *
+     * @param fusable         whether to try the attention fusion
+     * @param clsPooledOutput the output whose first token alone is read, or null when every token is
      */
-    public static OnnxSession open(String encoderName, Path model, OnnxOptions options, boolean bertModel) {
+    public record BertModel(boolean fusable, String clsPooledOutput) {
+        public static final BertModel NO = new BertModel(false, null);
+    }
+
+    /**
+     * As {@link #open(String, Path, OnnxOptions)}; with a fusable {@code bert} model and
+     * {@link OnnxOptions#attentionFusion()}, the session runs the {@link FusedModels#bertFused fused} graph when the
+     * model's graph matches.
+     */
+    public static OnnxSession open(String encoderName, Path model, OnnxOptions options, BertModel bert) {
         // The rewrite merges float32 weights only: an fp16 file would be parsed in full just to be left as it is.
-        boolean fuse = bertModel && options.attentionFusion() && options.precision() == OnnxOptions.Precision.FP32;
+        BertModel fuse = bert.fusable() && options.attentionFusion()
+                && options.precision() == OnnxOptions.Precision.FP32 ? bert : null;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Device requested = options.device();
         String fallbackReason = null;
@@ -125,7 +140,7 @@ public final class OnnxSession implements AutoCloseable {
                 fallbackReason);
     }
 
-    private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, boolean fuse,
+    private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, BertModel fuse,
                                       OnnxOptions options, Device device, String fallbackReason) {
         long started = System.nanoTime();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
@@ -141,8 +156,12 @@ public final class OnnxSession implements AutoCloseable {
             if (device.isGpu()) {
                 addGpuProvider(encoderName, so, device, options);
             }
-            OrtSession session = fuse ? createFused(encoderName, env, model, so) : null;
-            boolean fused = session != null;
+            FusedModels.Fused fused = fuse == null ? null : FusedModels.bertFused(encoderName, model,
+                    fuse.clsPooledOutput());
+            OrtSession session = fused == null ? null : createFused(encoderName, env, model, fused, so);
+            if (session == null) {
+                fused = null;
+            }
             try {
                 if (session == null) {
                     session = env.createSession(model.toString(), so);
@@ -167,18 +186,13 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     /**
-     * A session on the attention-fused rewrite of {@code model}, or null when the graph does not match or ONNX
-     * Runtime refuses the rewrite (then the file loads as exported, after a WARN: the rewrite is only an
-     * optimisation).
+     * A session on the {@code fused} rewrite of {@code model}, or null when ONNX Runtime refuses it (then the file
+     * loads as exported, after a WARN: the rewrite is only an optimisation).
      */
     private static OrtSession createFused(String encoderName, OrtEnvironment env, Path model,
-                                          OrtSession.SessionOptions so) {
-        byte[] fusedModel = FusedModels.bertFusedBytes(encoderName, model);
-        if (fusedModel == null) {
-            return null;
-        }
+                                          FusedModels.Fused fused, OrtSession.SessionOptions so) {
         try {
-            return env.createSession(fusedModel, so);
+            return env.createSession(fused.bytes(), so);
         } catch (OrtException e) {
             LOG.warn("Encoder '{}' runs {} unfused: ONNX Runtime refused the attention-fused graph ({})",
                     encoderName, model, e.getMessage());
@@ -255,6 +269,14 @@ public final class OnnxSession implements AutoCloseable {
     /** Whether the session runs the attention-fused rewrite of the model rather than the file as exported. */
     public boolean attentionFused() {
         return attentionFused;
+    }
+
+    /**
+     * Whether the fused graph also runs the last layer after its attention on the first token only, so the pooled
+     * output has a sequence axis of 1 (see {@link dev.sdembed.onnx.internal.graph.ClsTokenPruning}).
+     */
+    public boolean clsPruned() {
+        return clsPruned;
     }
 
     public Map<String, TensorSpec> inputs() {

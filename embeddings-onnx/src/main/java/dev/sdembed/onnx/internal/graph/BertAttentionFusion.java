@@ -387,15 +387,7 @@ public final class BertAttentionFusion {
 
     /** ReduceMean over the last axis only, keeping it (as LayerNorm's statistics are). */
     private static boolean lastAxis(NodeProto reduceMean) {
-        if (intAttribute(reduceMean, "keepdims", 1) != 1) {
-            return false;
-        }
-        for (AttributeProto a : reduceMean.getAttributeList()) {
-            if (a.getName().equals("axes")) {
-                return a.getIntsCount() == 1 && a.getInts(0) == -1;
-            }
-        }
-        return false;
+        return intAttribute(reduceMean, "keepdims", 1) == 1 && OnnxGraph.onLastAxis(reduceMean, "axes", false);
     }
 
     private static long intAttribute(NodeProto node, String name, long fallback) {

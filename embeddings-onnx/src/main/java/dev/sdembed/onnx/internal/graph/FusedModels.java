@@ -18,12 +18,21 @@ public final class FusedModels {
     }
 
     /**
-     * The serialised {@link BertAttentionFusion} rewrite of {@code modelFile}, or null (with a DEBUG line saying why)
-     * when the graph does not match, so the caller loads the file unchanged. The file is streamed into the protobuf
-     * and the parsed model is dropped before returning: at the peak, memory holds the model once as protobuf and
-     * once as the returned bytes.
+     * A rewritten model.
+     *
+     * @param bytes     the serialised model for ONNX Runtime
+     * @param clsPruned whether {@link ClsTokenPruning} cut the work after the last attention to the first token
      */
-    public static byte[] bertFusedBytes(String encoderName, Path modelFile) {
+    public record Fused(byte[] bytes, boolean clsPruned) {
+    }
+
+    /**
+     * The {@link BertAttentionFusion} rewrite of {@code modelFile}, followed by the {@link ClsTokenPruning} of
+     * {@code clsPooledOutput} when that is not null, or null (with a DEBUG line saying why) when the graph does not
+     * match, so the caller loads the file unchanged. The file is streamed into the protobuf and the parsed model is
+     * dropped before returning: at the peak, memory holds the model once as protobuf and once as the returned bytes.
+     */
+    public static Fused bertFused(String encoderName, Path modelFile, String clsPooledOutput) {
         long started = System.nanoTime();
         ModelProto parsed;
         ModelProto fused;
@@ -63,11 +72,28 @@ public final class FusedModels {
             LOG.debug("Encoder '{}' runs {} unfused: {}", encoderName, modelFile, outcome.notFusedReason());
             return null;
         }
+        boolean clsPruned = false;
+        if (clsPooledOutput != null) {
+            try {
+                ClsTokenPruning.Outcome pruning = ClsTokenPruning.prune(fused, clsPooledOutput);
+                if (pruning.pruned()) {
+                    fused = pruning.model();
+                    clsPruned = true;
+                } else {
+                    LOG.debug("Encoder '{}' runs its last layer on every token: {}", encoderName,
+                            pruning.notPrunedReason());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Encoder '{}' runs its last layer on every token: the CLS pruning failed ({})", encoderName,
+                        e.toString());
+            }
+        }
         byte[] bytes = fused.toByteArray();
-        LOG.debug("Encoder '{}': fused {} attention layers and {} residual layer norms of {} in {} ms", encoderName,
+        LOG.debug("Encoder '{}': fused {} attention layers and {} residual layer norms of {}{} in {} ms", encoderName,
                 outcome.attentionLayers(), outcome.skipLayerNorms(), modelFile,
+                clsPruned ? ", last layer after attention on the CLS token only" : "",
                 (System.nanoTime() - started) / 1_000_000);
-        return bytes;
+        return new Fused(bytes, clsPruned);
     }
 
     static ModelProto read(Path modelFile) throws IOException {

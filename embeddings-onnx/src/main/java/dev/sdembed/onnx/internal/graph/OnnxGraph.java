@@ -30,6 +30,7 @@ final class OnnxGraph {
     private final Map<String, List<NodeProto>> consumers = new HashMap<>();
     private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
     private final Set<String> graphInputs = new HashSet<>();
+    private final Set<String> reshaped = new HashSet<>();
 
     OnnxGraph(GraphProto graph) {
         this.original = graph;
@@ -150,6 +151,17 @@ final class OnnxGraph {
         return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** Whether {@code n}'s axis attribute names the last axis alone ({@code byDefault} when it is absent). */
+    static boolean onLastAxis(NodeProto n, String attribute, boolean byDefault) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(attribute)) {
+                return a.getType() == AttributeProto.AttributeType.INT ? a.getI() == -1
+                        : a.getIntsCount() == 1 && a.getInts(0) == -1;
+            }
+        }
+        return byDefault;
+    }
+
     static long elementCount(TensorProto t) {
         long n = 1;
         for (long d : t.getDimsList()) {
@@ -202,6 +214,21 @@ final class OnnxGraph {
         index();
     }
 
+    /** Inserts {@code node} right after {@code anchor}. */
+    void insertAfter(NodeProto anchor, NodeProto node) {
+        int at = nodes.indexOf(anchor);
+        if (at < 0) {
+            throw new IllegalStateException("node " + anchor.getName() + " is not in the graph");
+        }
+        nodes.add(at + 1, node);
+        index();
+    }
+
+    /** Drops the recorded shapes of {@code tensors}, which a rewrite changed. */
+    void forgetShapes(Set<String> tensors) {
+        reshaped.addAll(tensors);
+    }
+
     /**
      * The graph with the current nodes, less every node none of whose outputs reaches a graph output, less the
      * initializers and value infos nothing reads any more.
@@ -238,7 +265,7 @@ final class OnnxGraph {
             }
         }
         for (ValueInfoProto v : original.getValueInfoList()) {
-            if (live.contains(v.getName()) && producers.containsKey(v.getName())) {
+            if (live.contains(v.getName()) && producers.containsKey(v.getName()) && !reshaped.contains(v.getName())) {
                 g.addValueInfo(v);
             }
         }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The graph rewrite itself, on the real bge-small export and on graphs it must leave alone. */
 class BertAttentionFusionTest {
+    private static final OnnxSession.BertModel BERT = new OnnxSession.BertModel(true, null);
     private static ModelProto bgeSmall;
 
     @BeforeAll
@@ -80,8 +81,8 @@ class BertAttentionFusionTest {
         Path tiny = ClipTestModels.hfTextWithoutProjection(dir.resolve("model.onnx"), TextSpec.tiny());
 
         assertThat(BertAttentionFusion.fuse(FusedModels.read(tiny)).notFusedReason()).contains("no Softmax");
-        assertThat(FusedModels.bertFusedBytes("tiny", tiny)).isNull();
-        try (OnnxSession session = OnnxSession.open("tiny", tiny, OnnxOptions.defaults(), true)) {
+        assertThat(FusedModels.bertFused("tiny", tiny, null)).isNull();
+        try (OnnxSession session = OnnxSession.open("tiny", tiny, OnnxOptions.defaults(), BERT)) {
             assertThat(session.attentionFused()).isFalse();
             assertThat(session.inputs()).containsKey("input_ids");
         }
@@ -91,16 +92,16 @@ class BertAttentionFusionTest {
     void fileThatIsNotAnOnnxProtobufIsLeftToTheUsualLoadError(@TempDir Path dir) throws IOException {
         Path notOnnx = Files.writeString(dir.resolve("model.onnx"), "not a protobuf at all");
 
-        assertThat(FusedModels.bertFusedBytes("broken", notOnnx)).isNull();
+        assertThat(FusedModels.bertFused("broken", notOnnx, null)).isNull();
     }
 
     @Test
     void bgeSessionRunsTheFusedGraphUnlessSwitchedOff() {
         Path model = TestModels.bgeSmall().resolve("model.onnx");
         assertThat(OnnxOptions.defaults().attentionFusion()).isTrue();
-        try (OnnxSession on = OnnxSession.open("bge", model, OnnxOptions.defaults(), true);
+        try (OnnxSession on = OnnxSession.open("bge", model, OnnxOptions.defaults(), BERT);
              OnnxSession off = OnnxSession.open("bge", model,
-                     OnnxOptions.builder().attentionFusion(false).build(), true);
+                     OnnxOptions.builder().attentionFusion(false).build(), BERT);
              OnnxSession notBert = OnnxSession.open("bge", model, OnnxOptions.defaults())) {
             assertThat(on.attentionFused()).isTrue();
             assertThat(off.attentionFused()).isFalse();
