@@ -19,6 +19,7 @@ import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.postgres.testing.PostgresTestServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +110,60 @@ class PostgresStoreTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aContentAnotherWriterAddsWhileTheBatchRunsIsKeptOnce() throws Exception {
+        SlotSpec slot = new SlotSpec("prompt_race", Modality.TEXT, 8, "race-encoder", "fp-race", null);
+        String shared = "a prompt two writers bring at once";
+        ContentHash sharedHash = ContentHash.ofText(shared);
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("content_race").slot(slot).build();
+             Connection other = SERVER.connect()) {
+            // Another writer has added the shared prompt but not committed: the batch's lookup cannot see it, and
+            // the batch's COPY of it waits on that writer.
+            other.setAutoCommit(false);
+            try (PreparedStatement ps = other.prepareStatement("INSERT INTO " + store.schema()
+                    + ".text_contents (hash, text) VALUES (?, ?)")) {
+                ps.setBytes(1, sharedHash.toBytes());
+                ps.setString(2, shared);
+                ps.executeUpdate();
+            }
+            WriteBatch.Builder b = WriteBatch.builder();
+            ContentHash own = b.addText("a prompt only this batch brings");
+            assertThat(b.addText(shared)).isEqualTo(sharedHash);
+            Random random = new Random(9);
+            b.embedding(slot.name(), own, unitVector(random, 8)).embedding(slot.name(), sharedHash, unitVector(random, 8));
+            ImageContent image = imageContent("race");
+            b.image(image).record(record("/race/1.png", image, sharedHash, own));
+            CompletableFuture<WriteResult> write = CompletableFuture.supplyAsync(() -> store.write(b.build()));
+
+            awaitCopyWaitingOnALock(store.schema());
+            other.commit();
+            WriteResult result = write.get(60, TimeUnit.SECONDS);
+
+            assertThat(result.textsAdded()).as("the other writer's row is kept, not added again").isEqualTo(1);
+            assertThat(result.embeddingsWritten(slot.name())).isEqualTo(2);
+            assertThat(store.referenceCounts(Modality.TEXT, List.of(sharedHash, own)))
+                    .containsEntry(sharedHash, 1L).containsEntry(own, 1L);
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+        }
+    }
+
+    /** Waits until a backend's COPY into text_contents waits on another transaction's lock. */
+    private static void awaitCopyWaitingOnALock(String schema) throws SQLException, InterruptedException {
+        try (Connection c = SERVER.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM "
+                + "pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY text_contents %'")) {
+            for (int i = 0; i < 600; i++) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("no COPY into " + schema + ".text_contents waited on the other writer within 30 s");
     }
 
     @Test

@@ -14,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -51,46 +54,82 @@ public final class BatchWriter {
         c.execute("SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
         // Rows are moved in key order; a batch of 1024-d vectors sorts in memory instead of spilling to disk.
         c.execute("SELECT set_config('work_mem', '128MB', true)");
-        int texts = batch.texts().isEmpty() ? 0 : writeTexts(c, copy, batch.texts());
-        int images = batch.images().isEmpty() ? 0 : writeImageContents(c, copy, batch.images());
+        int texts = batch.texts().isEmpty() ? 0 : writeContents(c, copy, TEXTS, batch.texts());
+        int images = batch.images().isEmpty() ? 0 : writeContents(c, copy, IMAGE_CONTENTS, batch.images());
         Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch);
         int deleted = batch.deletions().isEmpty() ? 0 : delete(c, batch.deletions());
         int[] records = batch.records().isEmpty() ? new int[3] : writeRecords(c, copy, batch.records());
         return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
     }
 
-    private static int writeTexts(Handle c, CopyManager copy, List<TextContent> texts) throws SQLException {
-        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_texts (hash bytea NOT NULL, text text NOT NULL) "
-                + "ON COMMIT DELETE ROWS");
-        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_texts (hash, text) FROM STDIN (FORMAT binary)")) {
-            for (TextContent t : texts) {
-                w.startRow(2);
-                w.writeBytes(t.hash().toBytes());
-                w.writeText(t.text());
-            }
-            w.finish();
-        }
-        return update(c, "INSERT INTO text_contents (hash, text) SELECT hash, text FROM stage_texts ORDER BY hash "
-                + "ON CONFLICT (hash) DO NOTHING");
+    /** Writes a content row's fields in the order of its table's COPY column list. */
+    @FunctionalInterface
+    private interface RowFields<T> {
+        void write(BinaryCopyWriter w, T row) throws SQLException;
     }
 
-    private static int writeImageContents(Handle c, CopyManager copy, List<ImageContent> images) throws SQLException {
-        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_image_contents (hash bytea NOT NULL, width integer NOT NULL, "
-                + "height integer NOT NULL, format text NOT NULL, byte_size bigint NOT NULL) ON COMMIT DELETE ROWS");
-        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_image_contents (hash, width, height, format, "
-                + "byte_size) FROM STDIN (FORMAT binary)")) {
-            for (ImageContent i : images) {
-                w.startRow(5);
+    /**
+     * A content table: its COPY column list and each row's fields, and the staging table (same columns) that
+     * contents go through when another writer races this one for them.
+     */
+    private record ContentTable<T>(String table, String columns, int fieldCount, Function<T, ContentHash> hash,
+                                   RowFields<T> fields, String stagingTable, String stagingColumnTypes) {
+    }
+
+    private static final ContentTable<TextContent> TEXTS = new ContentTable<>("text_contents", "hash, text", 2,
+            TextContent::hash, (w, t) -> {
+                w.writeBytes(t.hash().toBytes());
+                w.writeText(t.text());
+            }, "stage_texts", "hash bytea NOT NULL, text text NOT NULL");
+
+    private static final ContentTable<ImageContent> IMAGE_CONTENTS = new ContentTable<>("image_contents",
+            "hash, width, height, format, byte_size", 5, ImageContent::hash, (w, i) -> {
                 w.writeBytes(i.hash().toBytes());
                 w.writeInt(i.width());
                 w.writeInt(i.height());
                 w.writeText(i.format());
                 w.writeLong(i.byteSize());
+            }, "stage_image_contents", "hash bytea NOT NULL, width integer NOT NULL, height integer NOT NULL, "
+                    + "format text NOT NULL, byte_size bigint NOT NULL");
+
+    /**
+     * Inserts the contents of {@code rows} that {@code t} does not hold yet: one round trip finds the stored ones
+     * (a library repeats its prompts, so many are), and the rest go by binary COPY straight into the table, in hash
+     * order. Only when another writer has added one of them since (the COPY fails with a unique violation, undone by
+     * a savepoint) do they go through staging and {@code INSERT ... ON CONFLICT DO NOTHING}. Returns the rows added.
+     */
+    private static <T> int writeContents(Handle c, CopyManager copy, ContentTable<T> t, List<T> rows)
+            throws SQLException {
+        List<T> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparing(t.hash()));
+        Set<ContentHash> missing = new HashSet<>(StoreQueries.missingContents(c, t.table(),
+                sorted.stream().map(t.hash()).toList()));
+        List<T> fresh = sorted.stream().filter(r -> missing.contains(t.hash().apply(r))).toList();
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        Long copied = copyUnlessDuplicate(c, copy, "COPY " + t.table() + " (" + t.columns()
+                + ") FROM STDIN (FORMAT binary)", w -> {
+                    for (T row : fresh) {
+                        w.startRow(t.fieldCount());
+                        t.fields().write(w, row);
+                    }
+                });
+        if (copied != null) {
+            return copied.intValue();
+        }
+        execute(c, "CREATE TEMP TABLE IF NOT EXISTS " + t.stagingTable() + " (" + t.stagingColumnTypes()
+                + ") ON COMMIT DELETE ROWS");
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + t.stagingTable() + " (" + t.columns()
+                + ") FROM STDIN (FORMAT binary)")) {
+            for (T row : fresh) {
+                w.startRow(t.fieldCount());
+                t.fields().write(w, row);
             }
             w.finish();
         }
-        return update(c, "INSERT INTO image_contents (hash, width, height, format, byte_size) SELECT hash, width, height, "
-                + "format, byte_size FROM stage_image_contents ORDER BY hash ON CONFLICT (hash) DO NOTHING");
+        return update(c, "INSERT INTO " + t.table() + " (" + t.columns() + ") SELECT " + t.columns() + " FROM "
+                + t.stagingTable() + " ORDER BY hash ON CONFLICT (hash) DO NOTHING");
     }
 
     private Map<String, Integer> writeEmbeddings(Handle c, CopyManager copy, WriteBatch batch) throws SQLException {
@@ -124,32 +163,50 @@ public final class BatchWriter {
     /**
      * The fast path, for the usual case of contents new to the slot (callers embed what {@code embedded()} reported
      * missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
-     * {@code INSERT ... SELECT}. A row already there (another writer's, or a stale one being replaced) makes the COPY
-     * fail with a unique violation; the savepoint undoes it and the caller takes the staging path. Null then.
+     * {@code INSERT ... SELECT}. A row already there (another writer's, or a stale one being replaced) sends the
+     * caller to the staging path: null then.
      */
     private static Integer copyDirectly(Handle c, CopyManager copy, SlotTable table, List<ContentEmbedding> rows)
             throws SQLException {
-        c.execute("SAVEPOINT direct_embeddings");
+        byte[] fingerprint = table.spec().fingerprint().getBytes(StandardCharsets.UTF_8);
+        Long copied = copyUnlessDuplicate(c, copy, "COPY " + table.table()
+                + " (hash, fingerprint, embedding) FROM STDIN (FORMAT binary)", w -> {
+                    for (ContentEmbedding ce : rows) {
+                        w.startRow(3);
+                        w.writeBytes(ce.content().toBytes());
+                        w.writeBytes(fingerprint);
+                        writeVector(w, table, ce);
+                    }
+                });
+        return copied == null ? null : copied.intValue();
+    }
+
+    /** Writes the rows of one COPY. */
+    @FunctionalInterface
+    private interface CopyBody {
+        void write(BinaryCopyWriter w) throws SQLException;
+    }
+
+    /**
+     * Runs one binary COPY under a savepoint and returns its row count, or null when it hit a unique violation
+     * (undone, so the transaction goes on as before it).
+     */
+    private static Long copyUnlessDuplicate(Handle c, CopyManager copy, String copySql, CopyBody body)
+            throws SQLException {
+        c.execute("SAVEPOINT direct_copy");
         try {
             long count;
-            byte[] fingerprint = table.spec().fingerprint().getBytes(StandardCharsets.UTF_8);
-            try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + table.table()
-                    + " (hash, fingerprint, embedding) FROM STDIN (FORMAT binary)")) {
-                for (ContentEmbedding ce : rows) {
-                    w.startRow(3);
-                    w.writeBytes(ce.content().toBytes());
-                    w.writeBytes(fingerprint);
-                    writeVector(w, table, ce);
-                }
+            try (BinaryCopyWriter w = new BinaryCopyWriter(copy, copySql)) {
+                body.write(w);
                 count = w.finish();
             }
-            c.execute("RELEASE SAVEPOINT direct_embeddings");
-            return (int) count;
+            c.execute("RELEASE SAVEPOINT direct_copy");
+            return count;
         } catch (SQLException | RuntimeException e) {
             if (!UNIQUE_VIOLATION.equals(sqlState(e))) {
                 throw e;
             }
-            c.execute("ROLLBACK TO SAVEPOINT direct_embeddings");
+            c.execute("ROLLBACK TO SAVEPOINT direct_copy");
             return null;
         }
     }

@@ -66,17 +66,28 @@ public final class StoreQueries {
         return counts;
     }
 
-    /** A {@code bytea[]} parameter; the driver takes {@code byte[][]}, not Jdbi's {@code Object[]} of arrays. */
     /** Which of {@code hashes} the slot's content table does not hold, in their order, in one round trip. */
     public static List<ContentHash> missingContents(Handle h, SlotTable t, Collection<ContentHash> hashes)
             throws SQLException {
-        return h.createQuery("SELECT u.hash FROM unnest(:hashes) WITH ORDINALITY AS u(hash, n) WHERE NOT EXISTS "
-                        + "(SELECT 1 FROM " + t.contentTable() + " c WHERE c.hash = u.hash) ORDER BY u.n")
-                .bind("hashes", hashArray(h, hashes))
-                .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
-                .list();
+        return missingContents(h, t.contentTable(), hashes);
     }
 
+    /**
+     * Which of {@code hashes} {@code contentTable} does not hold, in their order, in one round trip. The stored ones
+     * are asked for ({@code = ANY}, one primary-key probe each): an anti-join against the array would let the
+     * planner hash the whole table, a full scan per batch.
+     */
+    public static List<ContentHash> missingContents(Handle h, String contentTable, Collection<ContentHash> hashes)
+            throws SQLException {
+        Set<ContentHash> stored = new HashSet<>();
+        h.createQuery("SELECT hash FROM " + contentTable + " WHERE hash = ANY (:hashes)")
+                .bind("hashes", hashArray(h, hashes))
+                .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
+                .forEach(stored::add);
+        return hashes.stream().filter(hash -> !stored.contains(hash)).toList();
+    }
+
+    /** A {@code bytea[]} parameter; the driver takes {@code byte[][]}, not Jdbi's {@code Object[]} of arrays. */
     private static Argument hashArray(Handle h, Collection<ContentHash> hashes) throws SQLException {
         byte[][] keys = new byte[hashes.size()][];
         int i = 0;
