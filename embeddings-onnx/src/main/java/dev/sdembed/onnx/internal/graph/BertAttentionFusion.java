@@ -100,7 +100,7 @@ public final class BertAttentionFusion {
      * mask)) · V', where X' = Transpose(Reshape(Add(bias, MatMul(input, W)))) split into heads.
      */
     private static AttentionBlock matchAttention(OnnxGraph g, NodeProto softmax) throws PatternMismatch {
-        long axis = intAttribute(softmax, "axis", -1);
+        long axis = OnnxGraph.intAttribute(softmax, "axis", -1);
         if (axis != 3 && axis != -1) {
             throw new PatternMismatch("Softmax " + softmax.getName() + " is over axis " + axis + ", not the keys");
         }
@@ -387,16 +387,7 @@ public final class BertAttentionFusion {
 
     /** ReduceMean over the last axis only, keeping it (as LayerNorm's statistics are). */
     private static boolean lastAxis(NodeProto reduceMean) {
-        return intAttribute(reduceMean, "keepdims", 1) == 1 && OnnxGraph.onLastAxis(reduceMean, "axes", false);
-    }
-
-    private static long intAttribute(NodeProto node, String name, long fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return fallback;
+        return OnnxGraph.intAttribute(reduceMean, "keepdims", 1) == 1 && OnnxGraph.onLastAxis(reduceMean, "axes", false);
     }
 
     private static AttributeProto intAttribute(String name, long value) {

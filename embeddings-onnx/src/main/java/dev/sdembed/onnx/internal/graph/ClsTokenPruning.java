@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Cuts the work after the last self-attention of an {@link BertAttentionFusion attention-fused} encoder down to the
@@ -151,22 +152,27 @@ public final class ClsTokenPruning {
         if (!ROW_WISE.contains(n.getOpType())) {
             return n.getOpType() + " " + n.getName() + " after the last attention is not known to work row by row";
         }
-        if (n.getOpType().equals("ReduceMean") && !OnnxGraph.onLastAxis(n, "axes", false)) {
-            return "ReduceMean " + n.getName() + " does not reduce the last axis only";
+        if (n.getOpType().equals("ReduceMean") && !(OnnxGraph.onLastAxis(n, "axes", false)
+                && OnnxGraph.intAttribute(n, "keepdims", 1) == 1)) {
+            return "ReduceMean " + n.getName() + " does not reduce the last axis alone, keeping it";
         }
         if (n.getOpType().equals("LayerNormalization") && !OnnxGraph.onLastAxis(n, "axis", true)) {
             return "LayerNormalization " + n.getName() + " does not normalise the last axis only";
         }
-        for (int i = 0; i < n.getInputCount(); i++) {
-            String in = n.getInput(i);
-            if (in.isEmpty() || tailTensors.contains(in) || in.equals(attended) || in.equals(residual)) {
+        Predicate<String> activation = in -> tailTensors.contains(in) || in.equals(attended)
+                || in.equals(residual);
+        if (n.getOpType().equals("MatMul")) {
+            // An activation times a (k, n) weight stays row by row; a product of two activations could mix tokens.
+            TensorProto weight = g.constant(n.getInput(1));
+            return activation.test(n.getInput(0)) && weight != null && weight.getDimsCount() == 2 ? null
+                    : "MatMul " + n.getName() + " does not multiply an activation by a (k, n) weight";
+        }
+        for (String in : n.getInputList()) {
+            if (in.isEmpty() || activation.test(in)) {
                 continue;
             }
             TensorProto constant = g.constant(in);
-            // A MatMul's weight (k, n) applies to each row; any other constant must broadcast along the last axis.
-            boolean weight = n.getOpType().equals("MatMul") && i == 1 && constant != null
-                    && constant.getDimsCount() == 2;
-            if (constant == null || !(weight || constant.getDimsCount() <= 1)) {
+            if (constant == null || constant.getDimsCount() > 1) {
                 return n.getOpType() + " " + n.getName() + " reads '" + in + "', which is neither a constant"
                         + " along the last axis nor computed after the last attention";
             }

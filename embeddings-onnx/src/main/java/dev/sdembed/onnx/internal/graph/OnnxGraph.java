@@ -151,6 +151,16 @@ final class OnnxGraph {
         return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** The integer attribute {@code name} of {@code node}, or {@code fallback} when it has none. */
+    static long intAttribute(NodeProto node, String name, long fallback) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return fallback;
+    }
+
     /** Whether {@code n}'s axis attribute names the last axis alone ({@code byDefault} when it is absent). */
     static boolean onLastAxis(NodeProto n, String attribute, boolean byDefault) {
         for (AttributeProto a : n.getAttributeList()) {

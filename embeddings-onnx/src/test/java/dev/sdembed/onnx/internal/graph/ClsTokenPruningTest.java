@@ -117,6 +117,14 @@ class ClsTokenPruningTest {
         assertThat(outcome.pruned()).isFalse();
         assertThat(outcome.model()).isSameAs(mixing);
         assertThat(outcome.notPrunedReason()).contains("Transpose test/transpose").contains("row by row");
+
+        // A product of two activations instead of activation times weight.
+        GraphProto.Builder product = fusedBge.getGraph().toBuilder();
+        int second = indexOf(product, "/encoder/layer.11/output/dense/MatMul");
+        NodeProto down = product.getNode(second);
+        product.setNode(second, down.toBuilder().setInput(1, down.getInput(0)).build());
+        assertThat(ClsTokenPruning.prune(fusedBge.toBuilder().setGraph(product).build(), "last_hidden_state")
+                .notPrunedReason()).contains(down.getName()).contains("(k, n) weight");
     }
 
     @Test

@@ -26,9 +26,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * Writes one {@link WriteBatch} inside the caller's transaction. Every kind of row goes through binary COPY into a
- * per-connection temporary staging table, then one {@code INSERT ... SELECT ... ON CONFLICT} moves it into place:
- * concurrent writers of the same content never duplicate it, and a content another writer added is simply kept.
+ * Writes one {@link WriteBatch} inside the caller's transaction. New contents and embeddings go by binary COPY
+ * straight into their tables; whatever another writer may hold already (image rows, or rows a direct COPY found
+ * taken) goes by binary COPY into a per-connection temporary staging table, then one
+ * {@code INSERT ... SELECT ... ON CONFLICT} moves it into place: concurrent writers of the same content never
+ * duplicate it, and a content another writer added is simply kept.
  * Rows are moved in key order (contents by hash, slots by name, images by path) so writers touching overlapping
  * keys lock them in one order and queue instead of deadlocking; reference counts follow in the images triggers.
  */
@@ -108,13 +110,14 @@ public final class BatchWriter {
         if (fresh.isEmpty()) {
             return 0;
         }
+        CopyBody body = w -> {
+            for (T row : fresh) {
+                w.startRow(t.fieldCount());
+                t.fields().write(w, row);
+            }
+        };
         Long copied = copyUnlessDuplicate(c, copy, "COPY " + t.table() + " (" + t.columns()
-                + ") FROM STDIN (FORMAT binary)", w -> {
-                    for (T row : fresh) {
-                        w.startRow(t.fieldCount());
-                        t.fields().write(w, row);
-                    }
-                });
+                + ") FROM STDIN (FORMAT binary)", body);
         if (copied != null) {
             return copied.intValue();
         }
@@ -122,10 +125,7 @@ public final class BatchWriter {
                 + ") ON COMMIT DELETE ROWS");
         try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY " + t.stagingTable() + " (" + t.columns()
                 + ") FROM STDIN (FORMAT binary)")) {
-            for (T row : fresh) {
-                w.startRow(t.fieldCount());
-                t.fields().write(w, row);
-            }
+            body.write(w);
             w.finish();
         }
         return update(c, "INSERT INTO " + t.table() + " (" + t.columns() + ") SELECT " + t.columns() + " FROM "
