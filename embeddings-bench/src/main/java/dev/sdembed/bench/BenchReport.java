@@ -148,7 +148,7 @@ public final class BenchReport {
             int batch = r.intParam("batchSize");
             String fusion = r.params().get("fusion");
             String name = "BGE-small, sdembed (" + r.params().getOrDefault("layout", "sequential")
-                    + (fusion == null ? "" : fusion.equals("on") ? ", fused attention" : ", graph as exported") + ")";
+                    + (fusion == null ? "" : fusion.equals("on") ? ", fused attention, CLS-only last layer" : ", graph as exported") + ")";
             series.computeIfAbsent(name, k -> new TreeMap<>()).put(batch, r.score());
             rows.add(new String[]{name, Integer.toString(batch), number(r.score()), number(r.error()),
                     langchain.map(l -> String.format(Locale.ROOT, "%.2fx", r.score() / l.score())).orElse("–")});

@@ -49,8 +49,9 @@ public class BgeThroughputBenchmark {
     public String layout;
 
     /**
-     * {@code on}: the graph with each layer's attention fused into ONNX Runtime's {@code Attention} kernel (the
-     * default, {@link OnnxOptions.Builder#attentionFusion}); {@code off}: the graph as exported.
+     * {@code on}: the graph with each layer's attention fused into ONNX Runtime's {@code Attention} kernel and the
+     * last layer after its attention run for the CLS token only (the default, {@link
+     * OnnxOptions.Builder#attentionFusion}); {@code off}: the graph as exported.
      */
     @Param({"on", "off"})
     public String fusion;

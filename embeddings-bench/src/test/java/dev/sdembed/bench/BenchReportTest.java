@@ -152,7 +152,7 @@ class BenchReportTest {
 
         String md = Files.readString(BenchReport.write(dir, MACHINE));
 
-        assertThat(md).contains("| BGE-small, sdembed (sequential, fused attention) | 1 | 9.46 | – | 0.92x |")
+        assertThat(md).contains("| BGE-small, sdembed (sequential, fused attention, CLS-only last layer) | 1 | 9.46 | – | 0.92x |")
                 .contains("| BGE-small, sdembed (sequential, graph as exported) | 8 |")
                 .contains("| BGE-small, sdembed (sequential) | 32 | 16.8 | – | 1.63x |");
     }
