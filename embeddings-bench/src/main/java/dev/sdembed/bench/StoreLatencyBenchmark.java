@@ -7,9 +7,9 @@ import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.embedded.EmbeddedEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
+import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +130,7 @@ public class StoreLatencyBenchmark {
 
     private static void deleteTree(Path dir) {
         try {
-            BenchFiles.deleteTree(dir);
+            TestPaths.deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot remove the previous benchmark store " + dir, e);
         }

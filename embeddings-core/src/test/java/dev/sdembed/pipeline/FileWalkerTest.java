@@ -17,14 +17,7 @@ import org.junit.jupiter.api.Test;
 class FileWalkerTest {
 
     private static Path tree(String name) throws IOException {
-        Path root = TestPaths.targetDir("walker/" + name);
-        try (var files = Files.walk(root)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!p.equals(root)) {
-                    Files.delete(p);
-                }
-            }
-        }
+        Path root = TestPaths.emptyDir(TestPaths.targetDir("walker/" + name));
         Files.createDirectories(root.resolve("a/b"));
         Files.writeString(root.resolve("a/one.PNG"), "x");
         Files.writeString(root.resolve("a/b/two.jpeg"), "x");

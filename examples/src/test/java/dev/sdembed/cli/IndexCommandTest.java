@@ -33,15 +33,7 @@ class IndexCommandTest {
     }
 
     private static Path fresh(String name) throws IOException {
-        Path dir = TestPaths.targetDir("index-libraries/" + name);
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!p.equals(dir)) {
-                    Files.delete(p);
-                }
-            }
-        }
-        return dir;
+        return TestPaths.emptyDir(TestPaths.targetDir("index-libraries/" + name));
     }
 
     /** 30 A1111 and ComfyUI images over 6 prompts and 2 negatives, in two folders, plus two byte-identical copies. */

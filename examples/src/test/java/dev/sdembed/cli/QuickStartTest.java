@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The README's quick start, step by step through the command line: samples, index, search, similar, duplicates. */
@@ -19,7 +18,7 @@ class QuickStartTest {
         Path work = TestPaths.targetDir("quickstart");
         Path samples = work.resolve("samples");
         Path store = work.resolve("store");
-        deleteTree(store);
+        TestPaths.deleteTree(store);
         Path config = IndexFixtures.config("quickstart", null, null);
 
         CliRun generated = CliRun.of("samples", samples.toString());
@@ -63,7 +62,7 @@ class QuickStartTest {
     void similarOnAFileOutsideTheStoreComparesItsPromptOrSaysItHasNone() throws IOException {
         Path work = TestPaths.targetDir("quickstart-outside");
         Path store = work.resolve("store");
-        deleteTree(store);
+        TestPaths.deleteTree(store);
         Path samples = work.resolve("samples");
         SampleLibrary.generate(samples, 16);
         Path config = IndexFixtures.config("quickstart", null, null);
@@ -89,14 +88,4 @@ class QuickStartTest {
         return png;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -29,7 +29,7 @@ class ExamplesTest {
 
     @BeforeAll
     static void samples() throws IOException {
-        samples = SampleLibraryTest.clean(TestPaths.targetDir("examples-samples"));
+        samples = TestPaths.emptyDir(TestPaths.targetDir("examples-samples"));
         written = SampleLibrary.generate(samples);
         model = TestModels.bgeSmall().toString();
     }
@@ -43,7 +43,7 @@ class ExamplesTest {
     }
 
     private static Path emptyStore(String name) throws IOException {
-        return SampleLibraryTest.clean(TestPaths.targetDir(name));
+        return TestPaths.emptyDir(TestPaths.targetDir(name));
     }
 
     @Test

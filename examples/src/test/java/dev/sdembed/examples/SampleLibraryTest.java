@@ -38,19 +38,8 @@ class SampleLibraryTest {
 
     @BeforeAll
     static void generate() throws IOException {
-        dir = clean(TestPaths.targetDir("sample-library"));
+        dir = TestPaths.emptyDir(TestPaths.targetDir("sample-library"));
         samples = SampleLibrary.generate(dir);
-    }
-
-    static Path clean(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!p.equals(dir)) {
-                    Files.delete(p);
-                }
-            }
-        }
-        return dir;
     }
 
     @Test
@@ -156,7 +145,7 @@ class SampleLibraryTest {
         for (Path p : before.keySet()) {
             assertThat(Files.getLastModifiedTime(p)).isEqualTo(times.get(p));
         }
-        Path fresh = clean(TestPaths.targetDir("sample-library-again"));
+        Path fresh = TestPaths.emptyDir(TestPaths.targetDir("sample-library-again"));
         SampleLibrary.generate(fresh);
         Map<Path, String> again = new LinkedHashMap<>();
         hashes(fresh).forEach((p, h) -> again.put(dir.resolve(fresh.relativize(p)), h));
@@ -165,7 +154,7 @@ class SampleLibraryTest {
 
     @Test
     void aSmallerCountIsAPrefixOfTheLibrary() throws IOException {
-        Path small = clean(TestPaths.targetDir("sample-library-small"));
+        Path small = TestPaths.emptyDir(TestPaths.targetDir("sample-library-small"));
         List<Sample> first = SampleLibrary.generate(small, 10);
         assertThat(first).hasSize(10);
         for (int i = 0; i < first.size(); i++) {

@@ -4,7 +4,6 @@ import static dev.sdembed.onnx.testing.OnnxModelBuilder.FLOAT;
 import static dev.sdembed.onnx.testing.OnnxModelBuilder.INT64;
 
 import dev.sdembed.ModelLoadException;
-import dev.sdembed.bench.BenchFiles;
 import dev.sdembed.bench.realistic.RealisticArch.Activation;
 import dev.sdembed.bench.realistic.RealisticArch.Modality;
 import dev.sdembed.onnx.testing.ClipModelDirectories;
@@ -168,7 +167,7 @@ public final class RealisticModels {
     }
 
     private static void clear(Path dir) throws IOException {
-        BenchFiles.deleteTree(dir);
+        TestPaths.deleteTree(dir);
         Files.createDirectories(dir);
     }
 

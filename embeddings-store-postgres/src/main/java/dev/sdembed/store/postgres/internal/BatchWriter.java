@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,9 +103,8 @@ public final class BatchWriter {
             throws SQLException {
         List<T> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparing(t.hash()));
-        Set<ContentHash> missing = new HashSet<>(StoreQueries.missingContents(c, t.table(),
-                sorted.stream().map(t.hash()).toList()));
-        List<T> fresh = sorted.stream().filter(r -> missing.contains(t.hash().apply(r))).toList();
+        Set<ContentHash> stored = StoreQueries.storedContents(c, t.table(), sorted.stream().map(t.hash()).toList());
+        List<T> fresh = sorted.stream().filter(r -> !stored.contains(t.hash().apply(r))).toList();
         if (fresh.isEmpty()) {
             return 0;
         }

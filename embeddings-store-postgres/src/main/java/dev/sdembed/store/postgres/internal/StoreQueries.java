@@ -69,22 +69,23 @@ public final class StoreQueries {
     /** Which of {@code hashes} the slot's content table does not hold, in their order, in one round trip. */
     public static List<ContentHash> missingContents(Handle h, SlotTable t, Collection<ContentHash> hashes)
             throws SQLException {
-        return missingContents(h, t.contentTable(), hashes);
+        Set<ContentHash> stored = storedContents(h, t.contentTable(), hashes);
+        return hashes.stream().filter(hash -> !stored.contains(hash)).toList();
     }
 
     /**
-     * Which of {@code hashes} {@code contentTable} does not hold, in their order, in one round trip. The stored ones
-     * are asked for ({@code = ANY}, one primary-key probe each): an anti-join against the array would let the
-     * planner hash the whole table, a full scan per batch.
+     * Which of {@code hashes} {@code contentTable} holds, in one round trip. They are asked for by key
+     * ({@code = ANY}): an anti-join against the array would let the planner hash the whole table, a full scan per
+     * batch.
      */
-    public static List<ContentHash> missingContents(Handle h, String contentTable, Collection<ContentHash> hashes)
+    public static Set<ContentHash> storedContents(Handle h, String contentTable, Collection<ContentHash> hashes)
             throws SQLException {
         Set<ContentHash> stored = new HashSet<>();
         h.createQuery("SELECT hash FROM " + contentTable + " WHERE hash = ANY (:hashes)")
                 .bind("hashes", hashArray(h, hashes))
                 .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
                 .forEach(stored::add);
-        return hashes.stream().filter(hash -> !stored.contains(hash)).toList();
+        return stored;
     }
 
     /** A {@code bytea[]} parameter; the driver takes {@code byte[][]}, not Jdbi's {@code Object[]} of arrays. */

@@ -2,6 +2,7 @@ package dev.sdembed.store.postgres.testing;
 
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresUrl;
+import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -212,7 +213,7 @@ public final class PostgresTestServer {
             System.err.println("Could not stop the test PostgreSQL cluster in " + dir + ": " + e.getMessage());
         }
         try {
-            deleteTree(dir);
+            TestPaths.deleteTree(dir);
         } catch (IOException e) {
             System.err.println("Could not delete " + dir + ": " + e.getMessage());
         }
@@ -248,7 +249,7 @@ public final class PostgresTestServer {
             if (Files.exists(dir.resolve("data/postmaster.pid"))) {
                 stop(bin, isRoot(), dir);
             } else {
-                deleteTree(dir);
+                TestPaths.deleteTree(dir);
             }
             Files.deleteIfExists(base.resolve(dir.getFileName() + ".location"));
         }
@@ -376,17 +377,6 @@ public final class PostgresTestServer {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
