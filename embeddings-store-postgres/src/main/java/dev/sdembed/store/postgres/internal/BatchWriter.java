@@ -148,7 +148,7 @@ public final class BatchWriter {
     }
 
     /** Runs after the batch's own contents are in: the rest must be stored already (the slot has no foreign key). */
-    private static void requireContents(Handle c, SlotTable table, WriteBatch batch) throws SQLException {
+    private static void requireContents(Handle c, SlotTable table, WriteBatch batch) {
         List<ContentHash> outside = StoreChecks.contentsOutsideBatch(batch, table.spec());
         if (!outside.isEmpty()) {
             List<ContentHash> missing = StoreQueries.missingContents(c, table, outside);
