@@ -81,6 +81,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     private final StoreQueries queries;
     private final int efSearch;
     private final int filteredEfSearch;
+    private final int exactSearchLimit;
     private final int hnswM;
     private final int hnswEfConstruction;
     private final String indexBuildMemory;
@@ -103,6 +104,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         this.queries = new StoreQueries(tables, writeLockKey);
         this.efSearch = b.efSearch;
         this.filteredEfSearch = b.filteredEfSearch;
+        this.exactSearchLimit = b.exactSearchLimit;
         this.hnswM = b.hnswM;
         this.hnswEfConstruction = b.hnswEfConstruction;
         this.indexBuildMemory = b.indexBuildMemory;
@@ -148,6 +150,11 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     /** The HNSW {@code ef_search} filtered searches start with (at least k). */
     public int filteredEfSearch() {
         return filteredEfSearch;
+    }
+
+    /** Filtered searches matching at most this many images rank all of them exactly instead of using the index. */
+    public int exactSearchLimit() {
+        return exactSearchLimit;
     }
 
     @Override
@@ -217,7 +224,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         ResolvedSearch resolved = ResolvedSearch.resolve(request, slotsByName);
         return inTransaction(false, "searching slot '"
                 + resolved.targetSlot().name() + "'", h -> queries.search(h, resolved,
-                resolved.filter().isEmpty() ? efSearch : filteredEfSearch));
+                resolved.filter().isEmpty() ? efSearch : filteredEfSearch, exactSearchLimit));
     }
 
     @Override
@@ -382,6 +389,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         private boolean halfPrecision;
         private int efSearch = 100;
         private int filteredEfSearch = 1000;
+        private int exactSearchLimit = 10_000;
         private int hnswM = 16;
         private int hnswEfConstruction = 64;
         private int maxConnections = 8;
@@ -466,6 +474,22 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
                 throw new InvalidInputException("filteredEfSearch is " + efSearch + "; expected 10 to 1000");
             }
             this.filteredEfSearch = efSearch;
+            return this;
+        }
+
+        /**
+         * A filtered search whose filter matches at most this many images computes the distance of each of them
+         * (exact) instead of walking the HNSW index, which for a selective filter returns the first k matches among
+         * its candidates rather than the best k. One count, stopped past the limit, decides. Default 10,000, about
+         * where the two take the same time on 1024-d vectors (each match costs ~10 µs, the index walk at
+         * {@link #filteredEfSearch} 1000 ~65 ms): a 5 % filter over 100,000 clustered vectors then has recall@10
+         * 1.0 in 59 ms, against 0.82 in 71 ms through the index. 0 always uses the index.
+         */
+        public Builder exactSearchLimit(int limit) {
+            if (limit < 0 || limit > 1_000_000) {
+                throw new InvalidInputException("exactSearchLimit is " + limit + "; expected 0 to 1000000");
+            }
+            this.exactSearchLimit = limit;
             return this;
         }
 

@@ -14,10 +14,12 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.postgres.testing.PostgresTestServer;
@@ -27,10 +29,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -183,6 +189,63 @@ class PostgresStoreTest {
                     .containsExactly("halfvec");
             assertThat(store.search(SearchRequest.builder(SearchQuery.vector(wide.name(), new Embedding(target))).k(1)
                     .build())).extracting(SearchHit::path).containsExactly("/wide/7.png");
+        }
+    }
+
+    /**
+     * A selective filter ranks all its matches (exact) below {@code exactSearchLimit}; with the limit at 0 the same
+     * search walks the HNSW index with iterative scans and still returns k matches.
+     */
+    @Test
+    void filteredSearchesRankFewMatchesExactlyAndStillReturnKThroughTheIndex() {
+        SlotSpec slot = new SlotSpec("image_filtered", Modality.IMAGE, 384, "filter-encoder", "fp-filter", null);
+        int count = 10_000;
+        float[][] data = StoreTestData.clustered(count + 50, 384, 200, 2.0, 5);
+        List<String> paths = new ArrayList<>();
+        try (PostgresEmbeddingStore store = SERVER.storeBuilder("filtered").slot(slot).build()) {
+            store.dropVectorIndex(slot.name());
+            for (int start = 0; start < count; start += 2500) {
+                WriteBatch.Builder b = WriteBatch.builder();
+                for (int i = start; i < start + 2500; i++) {
+                    ImageContent image = imageContent("filtered-" + i);
+                    paths.add("/f/" + i + ".png");
+                    b.image(image).embedding(slot.name(), image.hash(), data[i]).record(record(paths.get(i), image,
+                            null, null).toBuilder().generator(i % 20 == 0 ? "comfyui" : "a1111").build());
+                }
+                store.write(b.build());
+            }
+            store.createVectorIndex(slot.name());
+            SearchFilter comfy = SearchFilter.generator("comfyui");
+            try (PostgresEmbeddingStore indexOnly = PostgresEmbeddingStore.builder().url(SERVER.url())
+                    .schema(store.schema()).slot(slot).exactSearchLimit(0).filteredEfSearch(40).build()) {
+                assertThat(store.exactSearchLimit()).isGreaterThanOrEqualTo(count / 20);
+                double exactFound = 0;
+                double indexFound = 0;
+                for (int q = 0; q < 50; q++) {
+                    float[] query = data[count + q];
+                    Set<String> best = Arrays.stream(StoreTestData.exactTopK(Arrays.copyOf(data, count), query, 10,
+                            i -> i % 20 == 0)).mapToObj(paths::get).collect(Collectors.toSet());
+                    SearchRequest request = SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
+                            .k(10).filter(comfy).build();
+                    List<SearchHit> exact = store.search(request);
+                    List<SearchHit> throughIndex = indexOnly.search(request);
+                    for (List<SearchHit> hits : List.of(exact, throughIndex)) {
+                        assertThat(hits).hasSize(10).allSatisfy(h -> assertThat(h.generator()).isEqualTo("comfyui"));
+                        assertThat(hits).extracting(SearchHit::score).isSortedAccordingTo(Comparator.reverseOrder());
+                    }
+                    exactFound += exact.stream().filter(h -> best.contains(h.path())).count();
+                    indexFound += throughIndex.stream().filter(h -> best.contains(h.path())).count();
+                }
+                System.out.printf("filtered recall@10 (5 %% of %d match): exact %.3f, through the index %.3f%n",
+                        count, exactFound / 500, indexFound / 500);
+                assertThat(exactFound / 500).isEqualTo(1.0);
+                assertThat(indexFound / 500).isGreaterThan(0.5);
+
+                // By a stored image: the count leaves the image itself out, as the search does.
+                List<SearchHit> similar = store.search(SearchRequest.builder(SearchQuery.storedImage(slot.name(),
+                        paths.get(0))).k(499).filter(comfy).build());
+                assertThat(similar).hasSize(499).noneMatch(h -> h.path().equals(paths.get(0)));
+            }
         }
     }
 

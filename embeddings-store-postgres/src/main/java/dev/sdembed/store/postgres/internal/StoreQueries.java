@@ -131,8 +131,13 @@ public final class StoreQueries {
         return q.map(Rows.STORED_IMAGE).list();
     }
 
-    /** Top-k by the target slot's HNSW index, filtered through iterative index scans. */
-    public List<SearchHit> search(Handle h, ResolvedSearch r, int efSearch) throws SQLException {
+    /**
+     * Top-k by the target slot's HNSW index, filtered through iterative index scans; or, when the filter lets
+     * through at most {@code exactLimit} images, by the distance of every one of them. HNSW with a selective filter
+     * returns the first k matches among its candidates, not the best k (recall@10 0.82 at ef_search 1000 when 5 %
+     * of 100,000 match), while the distances of a few thousand matches are exact and quicker to compute.
+     */
+    public List<SearchHit> search(Handle h, ResolvedSearch r, int efSearch, int exactLimit) throws SQLException {
         SlotTable target = tables.get(r.targetSlot().name());
         configureSearch(h, Math.max(efSearch, r.k()));
         Embedding vector = r.vector();
@@ -143,19 +148,23 @@ public final class StoreQueries {
             exclude = stored.imageId();
         }
         String column = target.imageColumn(r.role());
-        StringBuilder sql = new StringBuilder()
-                .append("WITH hits AS MATERIALIZED (SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, ")
-                .append("e.hash AS content, e.embedding <#> ").append(target.queryVector("q")).append(" AS distance ")
-                .append("FROM ").append(target.table()).append(" e JOIN images i ON i.").append(column)
-                .append(" = e.hash WHERE e.fingerprint = :fingerprint AND i.status = 'ok'");
-        appendFilter(sql, r.filter());
+        StringBuilder matches = new StringBuilder(" AND i.status = 'ok'");
+        appendFilter(matches, r.filter());
         if (exclude != null) {
-            sql.append(" AND i.id <> :exclude");
+            matches.append(" AND i.id <> :exclude");
         }
-        sql.append(" ORDER BY e.embedding <#> ").append(target.queryVector("q")).append(" LIMIT :k) ")
-                .append("SELECT h.id, h.path, h.generator, h.model_name, h.content, -h.distance AS score, t.text ")
-                .append("FROM hits h LEFT JOIN text_contents t ON t.hash = h.prompt_hash ORDER BY h.distance, h.id");
-        Query q = h.createQuery(sql.toString())
+        boolean exact = !r.filter().isEmpty() && atMost(h, column, matches.toString(), r.filter(), exclude, exactLimit);
+        String select = "SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, e.hash AS content, "
+                + "e.embedding <#> " + target.queryVector("q") + " AS distance FROM " + target.table() + " e JOIN images i "
+                + "ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches;
+        // OFFSET 0 keeps the planner from ordering the matches through the index, which is what exact avoids.
+        String hits = exact
+                ? "SELECT * FROM (" + select + " OFFSET 0) m ORDER BY m.distance LIMIT :k"
+                : select + " ORDER BY e.embedding <#> " + target.queryVector("q") + " LIMIT :k";
+        String sql = "WITH hits AS MATERIALIZED (" + hits + ") "
+                + "SELECT h.id, h.path, h.generator, h.model_name, h.content, -h.distance AS score, t.text "
+                + "FROM hits h LEFT JOIN text_contents t ON t.hash = h.prompt_hash ORDER BY h.distance, h.id";
+        Query q = h.createQuery(sql)
                 .bind("q", ObjectArgument.of(new PGvector(vector.vector()), Types.OTHER))
                 .bind("fingerprint", target.spec().fingerprint())
                 .bind("k", r.k());
@@ -166,6 +175,21 @@ public final class StoreQueries {
         return q.map((rs, ctx) -> new SearchHit(rs.getLong("id"), rs.getString("path"), rs.getDouble("score"),
                 ContentHash.of(rs.getBytes("content")), rs.getString("generator"), rs.getString("model_name"),
                 rs.getString("text"))).list();
+    }
+
+    /** Whether at most {@code limit} images with a {@code column} content pass {@code matches}; stops counting past it. */
+    private static boolean atMost(Handle h, String column, String matches, SearchFilter filter, Long exclude,
+                                  int limit) {
+        if (limit == 0) {
+            return false;
+        }
+        Query count = h.createQuery("SELECT count(*) FROM (SELECT 1 FROM images i WHERE i." + column + " IS NOT NULL"
+                + matches + " LIMIT :cap) m").bind("cap", limit + 1);
+        bindFilter(count, filter);
+        if (exclude != null) {
+            count.bind("exclude", exclude.longValue());
+        }
+        return count.mapTo(Long.class).one() <= limit;
     }
 
     private record StoredVector(long imageId, Embedding vector) {
