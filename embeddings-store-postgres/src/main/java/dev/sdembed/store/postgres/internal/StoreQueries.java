@@ -135,7 +135,7 @@ public final class StoreQueries {
      * Top-k by the target slot's HNSW index, filtered through iterative index scans; or, when the filter lets
      * through at most {@code exactLimit} images, by the distance of every one of them. HNSW with a selective filter
      * returns the first k matches among its candidates, not the best k (recall@10 0.82 at ef_search 1000 when 5 %
-     * of 100,000 match), while the distances of a few thousand matches are exact and quicker to compute.
+     * of 100,000 match), while the distances of up to ~10,000 matches are exact and take no longer.
      */
     public List<SearchHit> search(Handle h, ResolvedSearch r, int efSearch, int exactLimit) throws SQLException {
         SlotTable target = tables.get(r.targetSlot().name());
@@ -153,11 +153,12 @@ public final class StoreQueries {
         if (exclude != null) {
             matches.append(" AND i.id <> :exclude");
         }
-        boolean exact = !r.filter().isEmpty() && atMost(h, column, matches.toString(), r.filter(), exclude, exactLimit);
+        boolean exact = !r.filter().isEmpty()
+                && atMost(h, column, matches.toString(), r.filter(), exclude, exactLimit);
         String select = "SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, e.hash AS content, "
-                + "e.embedding <#> " + target.queryVector("q") + " AS distance FROM " + target.table() + " e JOIN images i "
-                + "ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches;
-        // OFFSET 0 keeps the planner from ordering the matches through the index, which is what exact avoids.
+                + "e.embedding <#> " + target.queryVector("q") + " AS distance FROM " + target.table()
+                + " e JOIN images i ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches;
+        // OFFSET 0 fences the matches off from the ORDER BY, so the planner cannot walk the HNSW index for them.
         String hits = exact
                 ? "SELECT * FROM (" + select + " OFFSET 0) m ORDER BY m.distance LIMIT :k"
                 : select + " ORDER BY e.embedding <#> " + target.queryVector("q") + " LIMIT :k";
@@ -177,7 +178,7 @@ public final class StoreQueries {
                 rs.getString("text"))).list();
     }
 
-    /** Whether at most {@code limit} images with a {@code column} content pass {@code matches}; stops counting past it. */
+    /** Whether at most {@code limit} images with a {@code column} content pass {@code matches}; counts no further. */
     private static boolean atMost(Handle h, String column, String matches, SearchFilter filter, Long exclude,
                                   int limit) {
         if (limit == 0) {
