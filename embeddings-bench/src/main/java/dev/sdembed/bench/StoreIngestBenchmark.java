@@ -83,20 +83,11 @@ public class StoreIngestBenchmark {
 
         PostgresTestServer server;
         StoreBenchData library;
-        /**
-         * The ingest benchmarks' batches, made before measuring: what is timed is the store's write, not the
-         * copying of 400 MB of floats into {@code Embedding}s, which a pipeline does as its encoders return.
-         */
-        List<WriteBatch> batches;
 
         @Setup(Level.Trial)
         public void generate() {
             server = StoreBenchData.postgres();
             library = StoreBenchData.generate(vectors);
-            batches = new ArrayList<>();
-            for (int from = 0; from < vectors; from += batchSize) {
-                batches.add(library.batch(from, Math.min(vectors, from + batchSize), false));
-            }
         }
 
         /** A new store holding every image, prompt and vector, loaded through the bulk path without the index. */
@@ -108,15 +99,24 @@ public class StoreIngestBenchmark {
         }
     }
 
-    /** An empty store whose slot has no index, emptied again before every measured ingest. */
+    /**
+     * An empty store whose slot has no index, emptied again before every measured ingest, and the batches to write
+     * into it, made before measuring: what is timed is the store's write, not the copying of 400 MB of floats into
+     * {@code Embedding}s, which a pipeline does as its encoders return.
+     */
     @State(Scope.Benchmark)
     public static class EmptySlot {
         PostgresEmbeddingStore store;
+        List<WriteBatch> batches;
 
         @Setup(Level.Trial)
         public void open(Data data) {
             store = data.server.storeBuilder("bench_ingest").slot(SLOT).build();
             store.dropVectorIndex(SLOT.name());
+            batches = new ArrayList<>();
+            for (int from = 0; from < data.vectors; from += data.batchSize) {
+                batches.add(data.library.batch(from, Math.min(data.vectors, from + data.batchSize), false));
+            }
         }
 
         @Setup(Level.Invocation)
@@ -181,7 +181,7 @@ public class StoreIngestBenchmark {
 
     @Benchmark
     public void ingestBinaryCopy(Data data, EmptySlot slot) {
-        for (WriteBatch batch : data.batches) {
+        for (WriteBatch batch : slot.batches) {
             slot.store.write(batch);
         }
     }
@@ -195,7 +195,7 @@ public class StoreIngestBenchmark {
         ExecutorService writers = Executors.newFixedThreadPool(2);
         try {
             List<Future<?>> written = new ArrayList<>();
-            for (WriteBatch batch : data.batches) {
+            for (WriteBatch batch : slot.batches) {
                 written.add(writers.submit(() -> slot.store.write(batch)));
             }
             for (Future<?> f : written) {

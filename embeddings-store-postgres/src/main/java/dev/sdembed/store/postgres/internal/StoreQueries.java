@@ -148,16 +148,11 @@ public final class StoreQueries {
             exclude = stored.imageId();
         }
         String column = target.imageColumn(r.role());
-        StringBuilder matches = new StringBuilder(" AND i.status = 'ok'");
-        appendFilter(matches, r.filter());
-        if (exclude != null) {
-            matches.append(" AND i.id <> :exclude");
-        }
-        boolean exact = !r.filter().isEmpty()
-                && atMost(h, column, matches.toString(), r.filter(), exclude, exactLimit);
+        Matches matches = Matches.of(r.filter(), exclude);
+        boolean exact = !r.filter().isEmpty() && atMost(h, column, matches, exactLimit);
         String select = "SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, e.hash AS content, "
                 + "e.embedding <#> " + target.queryVector("q") + " AS distance FROM " + target.table()
-                + " e JOIN images i ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches;
+                + " e JOIN images i ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches.sql();
         // OFFSET 0 fences the matches off from the ORDER BY, so the planner cannot walk the HNSW index for them.
         String hits = exact
                 ? "SELECT * FROM (" + select + " OFFSET 0) m ORDER BY m.distance LIMIT :k"
@@ -169,27 +164,39 @@ public final class StoreQueries {
                 .bind("q", ObjectArgument.of(new PGvector(vector.vector()), Types.OTHER))
                 .bind("fingerprint", target.spec().fingerprint())
                 .bind("k", r.k());
-        bindFilter(q, r.filter());
-        if (exclude != null) {
-            q.bind("exclude", exclude.longValue());
-        }
+        matches.bind(q);
         return q.map((rs, ctx) -> new SearchHit(rs.getLong("id"), rs.getString("path"), rs.getDouble("score"),
                 ContentHash.of(rs.getBytes("content")), rs.getString("generator"), rs.getString("model_name"),
                 rs.getString("text"))).list();
     }
 
-    /** Whether at most {@code limit} images with a {@code column} content pass {@code matches}; counts no further. */
-    private static boolean atMost(Handle h, String column, String matches, SearchFilter filter, Long exclude,
-                                  int limit) {
+    /** The conditions an image must meet to be a hit ({@code AND ...} on {@code images i}), and their values. */
+    private record Matches(String sql, SearchFilter filter, Long exclude) {
+        static Matches of(SearchFilter filter, Long exclude) {
+            StringBuilder sql = new StringBuilder(" AND i.status = 'ok'");
+            appendFilter(sql, filter);
+            if (exclude != null) {
+                sql.append(" AND i.id <> :exclude");
+            }
+            return new Matches(sql.toString(), filter, exclude);
+        }
+
+        void bind(SqlStatement<?> statement) {
+            bindFilter(statement, filter);
+            if (exclude != null) {
+                statement.bind("exclude", exclude.longValue());
+            }
+        }
+    }
+
+    /** Whether at most {@code limit} images with a {@code column} content are hits; counts no further. */
+    private static boolean atMost(Handle h, String column, Matches matches, int limit) {
         if (limit == 0) {
             return false;
         }
         Query count = h.createQuery("SELECT count(*) FROM (SELECT 1 FROM images i WHERE i." + column + " IS NOT NULL"
-                + matches + " LIMIT :cap) m").bind("cap", limit + 1);
-        bindFilter(count, filter);
-        if (exclude != null) {
-            count.bind("exclude", exclude.longValue());
-        }
+                + matches.sql() + " LIMIT :cap) m").bind("cap", limit + 1);
+        matches.bind(count);
         return count.mapTo(Long.class).one() <= limit;
     }
 
