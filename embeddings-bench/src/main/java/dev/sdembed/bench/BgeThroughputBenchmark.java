@@ -3,7 +3,7 @@ package dev.sdembed.bench;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.onnx.BgeTextEncoder;
 import dev.sdembed.onnx.OnnxOptions;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.SdPrompts;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -1,14 +1,16 @@
 package dev.sdembed.bench;
 
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.SlotSpec;
-import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.PostgresTestServer;
+import dev.sdembed.testing.TestVectors;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -30,7 +32,7 @@ final class StoreBenchData {
 
     private StoreBenchData(int vectors) {
         this.vectors = vectors;
-        float[][] all = StoreTestData.clustered(vectors + QUERIES, DIMENSION, 1000, 2.0, 1);
+        float[][] all = TestVectors.clustered(vectors + QUERIES, DIMENSION, 1000, 2.0, 1);
         embeddings = Arrays.copyOf(all, vectors);
         queries = Arrays.copyOfRange(all, vectors, vectors + QUERIES);
         texts = new TextContent[vectors];
@@ -49,7 +51,9 @@ final class StoreBenchData {
         for (int i = from; i < to; i++) {
             b.text(texts[i]).embedding(SLOT.name(), texts[i].hash(), embeddings[i]);
             if (withRecords) {
-                ImageContent image = StoreTestData.imageContent("bench-" + i);
+                // A distinct fake image content: hashes are what matter to a store, not pixels.
+                ImageContent image = new ImageContent(ContentHash.ofBytes(("image:bench-" + i)
+                        .getBytes(StandardCharsets.UTF_8)), 512, 768, "png", 1000);
                 b.image(image);
                 b.record(ImageRecord.builder("/bench/" + (i % 97) + "/" + i + ".png")
                         .imageHash(image.hash())

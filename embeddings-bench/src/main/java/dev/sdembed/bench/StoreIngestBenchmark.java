@@ -10,7 +10,7 @@ import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresUrl;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.PostgresTestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -92,7 +92,7 @@ public class StoreIngestBenchmark {
 
         /** A new store holding every image, prompt and vector, loaded through the bulk path without the index. */
         PostgresEmbeddingStore loadedStore(String schemaPrefix) {
-            PostgresEmbeddingStore store = server.storeBuilder(schemaPrefix).slot(SLOT).build();
+            PostgresEmbeddingStore store = PostgresEmbeddingStore.builder().url(server.url()).schema(server.newSchema(schemaPrefix)).slot(SLOT).build();
             store.dropVectorIndex(SLOT.name());
             library.writeAll(store, batchSize);
             return store;
@@ -111,7 +111,7 @@ public class StoreIngestBenchmark {
 
         @Setup(Level.Trial)
         public void open(Data data) {
-            store = data.server.storeBuilder("bench_ingest").slot(SLOT).build();
+            store = PostgresEmbeddingStore.builder().url(data.server.url()).schema(data.server.newSchema("bench_ingest")).slot(SLOT).build();
             store.dropVectorIndex(SLOT.name());
             batches = new ArrayList<>();
             for (int from = 0; from < data.vectors; from += data.batchSize) {

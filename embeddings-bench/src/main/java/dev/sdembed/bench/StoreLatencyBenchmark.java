@@ -71,7 +71,7 @@ public class StoreLatencyBenchmark {
         double writeSeconds;
         double indexSeconds;
         if (store.equals("postgres")) {
-            PostgresEmbeddingStore pg = StoreBenchData.postgres().storeBuilder("bench_latency")
+            PostgresEmbeddingStore pg = PostgresEmbeddingStore.builder().url(StoreBenchData.postgres().url()).schema(StoreBenchData.postgres().newSchema("bench_latency"))
                     .slot(StoreBenchData.SLOT).build();
             opened = pg;
             pg.dropVectorIndex(StoreBenchData.SLOT.name());

@@ -2,9 +2,10 @@ package dev.sdembed.bench;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
-import dev.sdembed.cli.config.IndexConfig;
-import dev.sdembed.cli.config.LoadedSlots;
-import dev.sdembed.cli.config.SlotConfig;
+import dev.sdembed.runtime.Sdembed;
+import dev.sdembed.runtime.SdembedConfig;
+import dev.sdembed.runtime.LoadedSlots;
+import dev.sdembed.runtime.SlotConfig;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.Encoder;
 import dev.sdembed.encoder.ImageEmbeddingResult;
@@ -14,7 +15,7 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.onnx.testing.SdTestImages;
+import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
@@ -37,7 +38,7 @@ import java.util.stream.Stream;
 
 /**
  * The seed's throughput promise made checkable: "64 images with all five embeddings in about 500 ms" on two GPUs,
- * "200K images in 1.4 hours". Loads the slots of a command-line configuration file ({@link IndexConfig}: model
+ * "200K images in 1.4 hours". Loads the slots of a command-line configuration file ({@link SdembedConfig}: model
  * folders and the device of each) exactly as {@code sdembed index} does, then times batches of {@value #BATCH}
  * images through every slot, scheduled as the pipeline schedules encoders: slots on different devices at once,
  * slots sharing a device one after another (the device's cores or GPU are already busy with one of them). Text slots
@@ -106,9 +107,9 @@ public final class TargetCheck {
         if (runs < 1) {
             throw new InvalidInputException("runs is " + runs + "; expected at least 1");
         }
-        IndexConfig config = IndexConfig.read(configFile);
+        SdembedConfig config = SdembedConfig.read(configFile);
         List<String> texts = images.texts();
-        try (LoadedSlots slots = LoadedSlots.load(config, config.maxPixels())) {
+        try (LoadedSlots slots = LoadedSlots.load(config, Sdembed.Usage.BULK)) {
             List<Slot> timed = new ArrayList<>();
             for (SlotConfig s : config.slots()) {
                 TextEncoder text = slots.textEncoders().get(s.name());

@@ -8,11 +8,12 @@ import dev.sdembed.image.PixelTensor;
 import dev.sdembed.onnx.ClipTextEncoder;
 import dev.sdembed.onnx.ClipVisionEncoder;
 import dev.sdembed.onnx.OnnxOptions;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
-import dev.sdembed.onnx.testing.ClipTestModels.VisionSpec;
-import dev.sdembed.onnx.testing.TestImageFiles;
+import dev.sdembed.onnx.clip.ClipTokenizerJson;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.TextSpec;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.TestImageFiles;
 import dev.sdembed.testing.SdPrompts;
 import dev.sdembed.testing.TestPaths;
 import java.nio.file.Path;
@@ -75,7 +76,8 @@ public class TinyClipBenchmark {
     public void load() {
         Path bpe = ImagePreprocessBenchmark.fixtures().resolve("clip/bpe_simple_vocab_16e6.txt.gz");
         OnnxOptions options = OnnxOptions.builder().intraOpThreads(2).maxBatchSize(batch).build();
-        Path textDir = ClipModelDirectories.text("bench-text", bpe, ClipModelDirectories.PAD_ZERO,
+        Path tokenizer = ClipTokenizerJson.write(bpe, TestPaths.targetDir("bench-tokenizer"), ClipModelDirectories.PAD_ZERO);
+        Path textDir = ClipModelDirectories.text("bench-text", tokenizer,
                 f -> ClipTestModels.hfTextWithProjection(f, new TextSpec(64, 64, 49_408, true, 1)), null);
         Path visionDir = ClipModelDirectories.vision("bench-vision", f -> ClipTestModels.hfVisionWithProjection(f,
                 new VisionSpec(224, 14, 64, 64, 2)), null, null);

@@ -8,11 +8,12 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
-import dev.sdembed.onnx.testing.ClipTestModels.VisionSpec;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.onnx.testing.ClipTokenizers;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.TextSpec;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ class TargetCheckTest {
     @Test
     void cpuRunReportsEverySlotAndTheProjectionButDoesNotJudge() throws IOException {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
-        Path text = ClipModelDirectories.text("target-check-text", bpe, ClipModelDirectories.PAD_ZERO,
+        Path text = ClipModelDirectories.text("target-check-text", ClipTokenizers.forPad(bpe, ClipModelDirectories.PAD_ZERO),
                 f -> ClipTestModels.hfTextWithProjection(f, new TextSpec(16, 8, 49_408, true, 1)), null);
         Path vision = ClipModelDirectories.vision("target-check-vision",
                 f -> ClipTestModels.hfVisionWithProjection(f, VisionSpec.tiny()), null, null);

@@ -4,7 +4,7 @@ import static dev.sdembed.store.StoreTestData.imageContent;
 import static dev.sdembed.store.StoreTestData.imageSlot;
 import static dev.sdembed.store.StoreTestData.record;
 import static dev.sdembed.store.StoreTestData.textSlot;
-import static dev.sdembed.store.StoreTestData.unitVector;
+import static dev.sdembed.testing.TestVectors.unitVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +12,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.testing.TestVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -383,7 +384,7 @@ public abstract class EmbeddingStoreContract {
         SlotSpec slot = imageSlot("image_recall", dimension);
         EmbeddingStore store = open(slot);
         int count = 20_000;
-        float[][] data = StoreTestData.clustered(count + 100, dimension, 400, 2.0, 42);
+        float[][] data = TestVectors.clustered(count + 100, dimension, 400, 2.0, 42);
         float[][] vectors = java.util.Arrays.copyOf(data, count);
         String[] generator = new String[count];
         Map<String, Integer> indexOfPath = new HashMap<>();
@@ -407,7 +408,7 @@ public abstract class EmbeddingStoreContract {
         double foundFiltered = 0;
         for (int q = 0; q < queries; q++) {
             float[] query = data[count + q];
-            int[] exact = StoreTestData.exactTopK(vectors, query, 10);
+            int[] exact = TestVectors.exactTopK(vectors, query, 10);
             List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
                     .k(10).build());
             assertThat(hits).hasSize(10);
@@ -420,7 +421,7 @@ public abstract class EmbeddingStoreContract {
             List<SearchHit> filtered = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(),
                     new Embedding(query))).k(10).filter(comfy).build());
             assertThat(filtered).hasSize(10).allSatisfy(h -> assertThat(h.generator()).isEqualTo("comfyui"));
-            int[] exactFiltered = StoreTestData.exactTopK(vectors, query, 10, i -> generator[i].equals("comfyui"));
+            int[] exactFiltered = TestVectors.exactTopK(vectors, query, 10, i -> generator[i].equals("comfyui"));
             Set<Integer> gotFiltered = filtered.stream().map(h -> indexOfPath.get(h.path())).collect(Collectors.toSet());
             foundFiltered += java.util.Arrays.stream(exactFiltered).filter(gotFiltered::contains).count();
         }
@@ -485,7 +486,7 @@ public abstract class EmbeddingStoreContract {
         b.image(original).embedding(IMAGE.name(), original.hash(), base)
                 .record(record("/sim/original.png", original, null, null))
                 .record(record("/sim/copy-of-original.png", original, null, null))
-                .image(edited).embedding(IMAGE.name(), edited.hash(), StoreTestData.near(base, 0.02, random))
+                .image(edited).embedding(IMAGE.name(), edited.hash(), TestVectors.near(base, 0.02, random))
                 .record(record("/sim/edited.png", edited, null, null));
         for (int i = 0; i < 30; i++) {
             ImageContent other = imageContent("other-" + i);
@@ -534,7 +535,7 @@ public abstract class EmbeddingStoreContract {
         }
         store.write(b.build());
         List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(clipText.name(),
-                new Embedding(StoreTestData.near(cat, 0.01, random)))).target(clipImage.name()).k(1).build());
+                new Embedding(TestVectors.near(cat, 0.01, random)))).target(clipImage.name()).k(1).build());
         assertThat(hits).extracting(SearchHit::path).containsExactly("/space/0.png");
 
         assertThatThrownBy(() -> store.search(SearchRequest.builder(SearchQuery.vector(bge.name(), new Embedding(cat)))
@@ -557,7 +558,7 @@ public abstract class EmbeddingStoreContract {
         float[] a = inPlane(e1, e2, 0);
         float[] bv = inPlane(e1, e2, theta);
         float[] c = inPlane(e1, e2, 2 * theta);
-        assertThat(StoreTestData.dot(a, c)).isLessThan(0.9);
+        assertThat(TestVectors.dot(a, c)).isLessThan(0.9);
         addImage(b, "chain-a", a, "/dup/chain-a.png");
         addImage(b, "chain-b", bv, "/dup/chain-b.png");
         addImage(b, "chain-c", c, "/dup/chain-c.png");
@@ -587,12 +588,12 @@ public abstract class EmbeddingStoreContract {
 
     /** {@code v} minus its component along the unit vector {@code u}, normalised. */
     private static float[] orthogonalTo(float[] u, float[] v) {
-        double d = StoreTestData.dot(u, v);
+        double d = TestVectors.dot(u, v);
         float[] out = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             out[i] = (float) (v[i] - d * u[i]);
         }
-        return StoreTestData.normalise(out);
+        return TestVectors.normalise(out);
     }
 
     private static float[] inPlane(float[] e1, float[] e2, double angle) {
@@ -600,7 +601,7 @@ public abstract class EmbeddingStoreContract {
         for (int i = 0; i < e1.length; i++) {
             out[i] = (float) (Math.cos(angle) * e1[i] + Math.sin(angle) * e2[i]);
         }
-        return StoreTestData.normalise(out);
+        return TestVectors.normalise(out);
     }
 
     private static void addImage(WriteBatch.Builder b, String key, float[] vector, String path) {

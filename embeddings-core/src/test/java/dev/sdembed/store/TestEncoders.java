@@ -6,6 +6,7 @@ import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.testing.TestVectors;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +40,7 @@ public final class TestEncoders {
         }
 
         public Embedding document(String text) {
-            return new Embedding(StoreTestData.unitVector(seed(text), info.dimension()));
+            return new Embedding(TestVectors.unitVector(seed(text), info.dimension()));
         }
 
         @Override
@@ -77,7 +78,7 @@ public final class TestEncoders {
         }
 
         public Embedding of(Path file) {
-            return new Embedding(StoreTestData.unitVector(seed(file.getFileName().toString()), info.dimension()));
+            return new Embedding(TestVectors.unitVector(seed(file.getFileName().toString()), info.dimension()));
         }
 
         @Override

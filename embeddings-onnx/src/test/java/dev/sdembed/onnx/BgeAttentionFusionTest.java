@@ -3,7 +3,7 @@ package dev.sdembed.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.encoder.Embedding;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.SdPrompts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

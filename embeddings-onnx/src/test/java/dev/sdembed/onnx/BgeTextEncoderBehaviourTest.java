@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.SdPrompts;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,8 +2,8 @@ package dev.sdembed.onnx;
 
 import static dev.sdembed.onnx.ClipTokenizerTest.EOT;
 import static dev.sdembed.onnx.ClipTokenizerTest.expectedInput;
-import static dev.sdembed.onnx.testing.ClipModelDirectories.PAD_END_TOKEN;
-import static dev.sdembed.onnx.testing.ClipModelDirectories.PAD_ZERO;
+import static dev.sdembed.testing.ClipModelDirectories.PAD_END_TOKEN;
+import static dev.sdembed.testing.ClipModelDirectories.PAD_ZERO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -17,11 +17,12 @@ import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
-import dev.sdembed.onnx.testing.GoldenTokens;
-import dev.sdembed.onnx.testing.OnnxModelBuilder;
+import dev.sdembed.onnx.testing.ClipTokenizers;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.TextSpec;
+import dev.sdembed.testing.GoldenTokens;
+import dev.sdembed.testing.OnnxModelBuilder;
 import dev.sdembed.testing.SdPrompts;
 import java.io.IOException;
 import java.nio.LongBuffer;
@@ -51,7 +52,7 @@ class ClipTextEncoderTest {
     static void load() throws IOException {
         ClipTokenizerTest.fixtures();
         bpe = ClipTokenizerTest.bpe;
-        hfDir = ClipModelDirectories.text("text-hf", bpe, PAD_END_TOKEN,
+        hfDir = ClipModelDirectories.text("text-hf", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()), null);
         hf = ClipTextEncoder.builder(hfDir).options(OnnxOptions.builder().intraOpThreads(2).maxBatchSize(7).build())
                 .build();
@@ -83,9 +84,9 @@ class ClipTextEncoderTest {
         // The three exports share their seeded weights; the masked one gives the same result only if the mask
         // covers start token to end token, and the OpenCLIP one (padded with 0) only if nothing after the end
         // token matters.
-        Path noMask = ClipModelDirectories.text("text-hf-nomask", bpe, PAD_END_TOKEN,
+        Path noMask = ClipModelDirectories.text("text-hf-nomask", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny().withoutAttentionMask()), null);
-        Path openClip = ClipModelDirectories.text("text-openclip", bpe, PAD_ZERO,
+        Path openClip = ClipModelDirectories.text("text-openclip", ClipTokenizers.forPad(bpe, PAD_ZERO),
                 f -> ClipTestModels.openClipText(f, TextSpec.tiny(), "text", "output"), null);
         assertThat(ModelInspection.of(noMask).kind()).isEqualTo(ModelKind.CLIP_TEXT);
         assertThat(ModelInspection.of(openClip).kind()).isEqualTo(ModelKind.CLIP_TEXT);
@@ -157,7 +158,7 @@ class ClipTextEncoderTest {
     void embeddingsHaveUnitLengthUnlessTheManifestSaysOtherwise() {
         List<Embedding> normalised = hf.embedAll(SdPrompts.EDGE_CASES);
         normalised.forEach(e -> assertThat(e.norm()).isCloseTo(1.0, within(1e-5)));
-        Path raw = ClipModelDirectories.text("text-raw", bpe, PAD_END_TOKEN,
+        Path raw = ClipModelDirectories.text("text-raw", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()), "{\"normalize\": false}");
         try (ClipTextEncoder encoder = ClipTextEncoder.open(raw)) {
             List<Embedding> unnormalised = encoder.embedAll(SdPrompts.EDGE_CASES);
@@ -230,7 +231,7 @@ class ClipTextEncoderTest {
 
     @Test
     void bareClipTextModelIsRefusedWithTheReasonUnlessTheManifestAllowsIt() {
-        Path bare = ClipModelDirectories.text("text-bare", bpe, PAD_END_TOKEN,
+        Path bare = ClipModelDirectories.text("text-bare", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithoutProjection(f, TextSpec.tiny()), null);
         assertThat(ModelInspection.of(bare).kind()).isEqualTo(ModelKind.CLIP_TEXT_UNPROJECTED);
         assertThatThrownBy(() -> OnnxEncoders.text(bare, OnnxOptions.defaults()))
@@ -247,7 +248,7 @@ class ClipTextEncoderTest {
 
     @Test
     void viTH14StyleTextTowerHas1024DimensionsAndNamesItsSpace() {
-        Path dir = ClipModelDirectories.text("text-vit-h", bpe, PAD_ZERO,
+        Path dir = ClipModelDirectories.text("text-vit-h", ClipTokenizers.forPad(bpe, PAD_ZERO),
                 f -> ClipTestModels.openClipText(f, TextSpec.tiny().withDim(1024), "text", "text_features"),
                 "{\"kind\": \"clip-text\", \"dimension\": 1024, \"embedding_space\": \"openclip-vit-h-14\"}");
         try (TextEncoder encoder = OnnxEncoders.text(dir, OnnxOptions.defaults())) {
@@ -261,7 +262,7 @@ class ClipTextEncoderTest {
 
     @Test
     void aManifestDimensionTheModelDoesNotHaveFailsLoading() {
-        Path dir = ClipModelDirectories.text("text-wrong-dim", bpe, PAD_END_TOKEN,
+        Path dir = ClipModelDirectories.text("text-wrong-dim", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()), "{\"dimension\": 768}");
         assertThatThrownBy(() -> ClipTextEncoder.open(dir))
                 .isInstanceOf(ModelLoadException.class)
@@ -273,7 +274,7 @@ class ClipTextEncoderTest {
     @Test
     void manifestNamesInputAndOutputOfAnUnusualExport() {
         // Two [batch, D] outputs: detection cannot choose, the manifest can.
-        Path dir = ClipModelDirectories.text("text-two-outputs", bpe, PAD_ZERO, f -> linearTextModel(f,
+        Path dir = ClipModelDirectories.text("text-two-outputs", ClipTokenizers.forPad(bpe, PAD_ZERO), f -> linearTextModel(f,
                 OnnxModelBuilder.INT64, "tokens", true), null);
         assertThatThrownBy(() -> ClipTextEncoder.open(dir))
                 .isInstanceOf(ModelLoadException.class)
@@ -293,14 +294,14 @@ class ClipTextEncoderTest {
 
     @Test
     void graphsTheEncoderCannotFeedAreRefusedAtLoading() {
-        Path int32 = ClipModelDirectories.text("text-int32", bpe, PAD_ZERO,
+        Path int32 = ClipModelDirectories.text("text-int32", ClipTokenizers.forPad(bpe, PAD_ZERO),
                 f -> linearTextModel(f, OnnxModelBuilder.INT32, "input_ids", false), null);
         assertThatThrownBy(() -> ClipTextEncoder.open(int32))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage("Model " + int32.resolve("model.onnx") + " input 'input_ids' is int32; re-export it with"
                         + " int64 token ids (as Hugging Face and OpenCLIP exports do)");
 
-        Path extra = ClipModelDirectories.text("text-extra-input", bpe, PAD_ZERO, f -> new OnnxModelBuilder("x")
+        Path extra = ClipModelDirectories.text("text-extra-input", ClipTokenizers.forPad(bpe, PAD_ZERO), f -> new OnnxModelBuilder("x")
                 .input("input_ids", OnnxModelBuilder.INT64, "batch", 77)
                 .input("position_ids", OnnxModelBuilder.INT64, "batch", 77)
                 .node("Add", List.of("input_ids", "position_ids"), List.of("sum"))
@@ -312,7 +313,7 @@ class ClipTextEncoderTest {
                 .hasMessageStartingWith("Model " + extra.resolve("model.onnx") + " has inputs [position_ids] that a"
                         + " CLIP text encoder does not feed");
 
-        Path context = ClipModelDirectories.text("text-context", bpe, PAD_ZERO,
+        Path context = ClipModelDirectories.text("text-context", ClipTokenizers.forPad(bpe, PAD_ZERO),
                 f -> ClipTestModels.openClipText(f, TextSpec.tiny(), "text", "output"), "{\"max_length\": 64}");
         assertThatThrownBy(() -> ClipTextEncoder.open(context))
                 .isInstanceOf(ModelLoadException.class)
@@ -336,13 +337,13 @@ class ClipTextEncoderTest {
 
         Path bertTokenizer = ClipModelDirectories.modelOnly("text-bert-tokenizer",
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()));
-        Files.copy(dev.sdembed.onnx.testing.TestModels.bgeSmall().resolve("tokenizer.json"),
+        Files.copy(dev.sdembed.testing.TestModels.bgeSmall().resolve("tokenizer.json"),
                 bertTokenizer.resolve("tokenizer.json"));
         assertThatThrownBy(() -> ClipTextEncoder.open(bertTokenizer))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("has no <|startoftext|> token, so it is not a CLIP tokenizer");
 
-        Path badPolicy = ClipModelDirectories.text("text-bad-policy", bpe, PAD_END_TOKEN,
+        Path badPolicy = ClipModelDirectories.text("text-bad-policy", ClipTokenizers.forPad(bpe, PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()), "{\"long_prompts\": \"split\"}");
         assertThatThrownBy(() -> ClipTextEncoder.open(badPolicy))
                 .isInstanceOf(ModelLoadException.class)
@@ -367,7 +368,7 @@ class ClipTextEncoderTest {
         try (TextEncoder clip = OnnxEncoders.text(hfDir, OnnxOptions.defaults(), LongPromptPolicy.CHUNKED)) {
             assertThat(((ClipTextEncoder) clip).longPromptPolicy()).isEqualTo(LongPromptPolicy.CHUNKED);
         }
-        Path bge = dev.sdembed.onnx.testing.TestModels.bgeSmall();
+        Path bge = dev.sdembed.testing.TestModels.bgeSmall();
         assertThatThrownBy(() -> OnnxEncoders.text(bge, OnnxOptions.defaults(), LongPromptPolicy.CHUNKED))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("Long prompt policy CHUNKED applies to CLIP text models; " + bge

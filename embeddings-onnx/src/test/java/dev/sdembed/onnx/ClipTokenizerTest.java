@@ -1,16 +1,17 @@
 package dev.sdembed.onnx;
 
-import static dev.sdembed.onnx.testing.ClipModelDirectories.PAD_END_TOKEN;
-import static dev.sdembed.onnx.testing.ClipModelDirectories.PAD_ZERO;
+import static dev.sdembed.testing.ClipModelDirectories.PAD_END_TOKEN;
+import static dev.sdembed.testing.ClipModelDirectories.PAD_ZERO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdembed.ModelLoadException;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.GoldenTokens;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.onnx.testing.ClipTokenizers;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.GoldenTokens;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -149,7 +150,7 @@ class ClipTokenizerTest {
             for (String f : new String[] {"sdembed.json", "tokenizer_config.json", "model.onnx"}) {
                 Files.deleteIfExists(dir.resolve(f));
             }
-            Files.copy(ClipModelDirectories.tokenizer(bpe, pad), dir.resolve("tokenizer.json"),
+            Files.copy(ClipTokenizers.forPad(bpe, pad), dir.resolve("tokenizer.json"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

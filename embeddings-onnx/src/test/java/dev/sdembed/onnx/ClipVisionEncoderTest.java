@@ -23,12 +23,13 @@ import dev.sdembed.image.ClipPreprocessConfig;
 import dev.sdembed.image.ClipPreprocessor;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.PixelTensor;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
-import dev.sdembed.onnx.testing.ClipTestModels.VisionSpec;
-import dev.sdembed.onnx.testing.OnnxModelBuilder;
-import dev.sdembed.onnx.testing.TestImageFiles;
+import dev.sdembed.onnx.testing.ClipTokenizers;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.TextSpec;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.OnnxModelBuilder;
+import dev.sdembed.testing.TestImageFiles;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -418,7 +419,7 @@ class ClipVisionEncoderTest {
         String space = "{\"dimension\": 1024, \"embedding_space\": \"openclip-vit-h-14\"}";
         Path vision = ClipModelDirectories.vision("vision-vit-h", f -> ClipTestModels.openClipVision(f,
                 VisionSpec.tiny().withDim(1024), "image", "image_features"), null, space);
-        Path text = ClipModelDirectories.text("text-vit-h-pair", bpe, ClipModelDirectories.PAD_ZERO,
+        Path text = ClipModelDirectories.text("text-vit-h-pair", ClipTokenizers.forPad(bpe, ClipModelDirectories.PAD_ZERO),
                 f -> ClipTestModels.openClipText(f, TextSpec.tiny().withDim(1024), "text", "text_features"), space);
         try (ImageEncoder image = OnnxEncoders.image(vision, OnnxOptions.defaults());
              TextEncoder prompt = OnnxEncoders.text(text, OnnxOptions.defaults())) {

@@ -2,7 +2,7 @@ package dev.sdembed.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import dev.sdembed.DeviceUnavailableException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

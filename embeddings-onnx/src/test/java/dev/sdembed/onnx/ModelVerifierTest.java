@@ -1,17 +1,18 @@
 package dev.sdembed.onnx;
 
-import static dev.sdembed.onnx.testing.OnnxModelBuilder.FLOAT;
+import static dev.sdembed.testing.OnnxModelBuilder.FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.onnx.ModelVerifier.Problem;
 import dev.sdembed.onnx.ModelVerifier.Report;
 import dev.sdembed.onnx.internal.OnnxModelHeader;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.TextSpec;
-import dev.sdembed.onnx.testing.ClipTestModels.VisionSpec;
-import dev.sdembed.onnx.testing.OnnxModelBuilder;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.onnx.testing.ClipTokenizers;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.TextSpec;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.OnnxModelBuilder;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -98,7 +99,7 @@ class ModelVerifierTest {
     @Test
     void clipTextWithProjectionAndItsTokenizerPasses() {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
-        Path dir = ClipModelDirectories.text("verify-text", bpe, ClipModelDirectories.PAD_END_TOKEN,
+        Path dir = ClipModelDirectories.text("verify-text", ClipTokenizers.forPad(bpe, ClipModelDirectories.PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithProjection(f, TextSpec.tiny()), null);
 
         Report report = ModelVerifier.verify(dir);
@@ -111,7 +112,7 @@ class ModelVerifierTest {
     @Test
     void padIdThatDisagreesWithTheManifestAndUnprojectedTextAreReported() {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
-        Path dir = ClipModelDirectories.text("verify-text-bare", bpe, ClipModelDirectories.PAD_END_TOKEN,
+        Path dir = ClipModelDirectories.text("verify-text-bare", ClipTokenizers.forPad(bpe, ClipModelDirectories.PAD_END_TOKEN),
                 f -> ClipTestModels.hfTextWithoutProjection(f, TextSpec.tiny()), "{\"pad_token_id\": 0}");
 
         List<Problem> problems = ModelVerifier.verify(dir).problems();

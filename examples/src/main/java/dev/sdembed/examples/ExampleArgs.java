@@ -1,7 +1,7 @@
 package dev.sdembed.examples;
 
 import dev.sdembed.InvalidInputException;
-import dev.sdembed.cli.DefaultPaths;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The examples' {@code --name value} arguments. Paths given are taken as typed (relative to the working folder);
- * the defaults are below {@link DefaultPaths#home()}, the repository that bin/example runs from.
+ * the defaults are below {@link #home()}, the repository that bin/example runs from.
  */
 final class ExampleArgs {
     /** Where the examples generate the sample library when none is given. */
@@ -42,22 +42,27 @@ final class ExampleArgs {
         if (v != null) {
             return Path.of(v);
         }
-        return fallback == null ? null : DefaultPaths.home().resolve(fallback);
+        return fallback == null ? null : home().resolve(fallback);
     }
 
     /** {@code --model} if given, else the bge-small model the build materialises. */
     Path model() {
-        String v = values.get("--model");
-        return v != null ? Path.of(v) : DefaultPaths.bgeSmall();
+        return path("--model", "models/bge-small-en-v1.5");
     }
 
-    /** {@code --samples} if given, else the sample library, generated (again: it is idempotent) in its default folder. */
+    /** {@code --samples} if given, else the sample library bin/example writes with {@code sdembed samples}. */
     Path samples() {
-        if (values.containsKey("--samples")) {
-            return Path.of(values.get("--samples"));
+        Path dir = path("--samples", DEFAULT_SAMPLES);
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException("Sample library " + dir + " does not exist; write it with `bin/sdembed"
+                    + " samples " + dir + "` or give --samples DIR");
         }
-        Path dir = DefaultPaths.home().resolve(DEFAULT_SAMPLES);
-        SampleLibrary.generate(dir);
         return dir;
+    }
+
+    /** The repository bin/example runs from ({@code -Dsdembed.home}), else the working folder. */
+    private static Path home() {
+        String home = System.getProperty("sdembed.home");
+        return home == null ? Path.of("").toAbsolutePath() : Path.of(home);
     }
 }

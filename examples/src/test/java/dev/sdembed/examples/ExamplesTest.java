@@ -2,12 +2,13 @@ package dev.sdembed.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sdembed.cli.samples.SampleLibrary;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.ClipTestModels;
-import dev.sdembed.onnx.testing.ClipTestModels.VisionSpec;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

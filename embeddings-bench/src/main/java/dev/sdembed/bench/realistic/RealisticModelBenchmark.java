@@ -11,7 +11,7 @@ import dev.sdembed.onnx.ClipVisionEncoder;
 import dev.sdembed.onnx.LongPromptPolicy;
 import dev.sdembed.onnx.OnnxEncoders;
 import dev.sdembed.onnx.OnnxOptions;
-import dev.sdembed.onnx.testing.TestImageFiles;
+import dev.sdembed.testing.TestImageFiles;
 import dev.sdembed.testing.SdPrompts;
 import dev.sdembed.testing.TestPaths;
 import java.nio.file.Path;

@@ -1,15 +1,16 @@
 package dev.sdembed.bench.realistic;
 
-import static dev.sdembed.onnx.testing.OnnxModelBuilder.FLOAT;
-import static dev.sdembed.onnx.testing.OnnxModelBuilder.INT64;
+import static dev.sdembed.testing.OnnxModelBuilder.FLOAT;
+import static dev.sdembed.testing.OnnxModelBuilder.INT64;
 
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.bench.realistic.RealisticArch.Activation;
 import dev.sdembed.bench.realistic.RealisticArch.Modality;
-import dev.sdembed.onnx.testing.ClipModelDirectories;
-import dev.sdembed.onnx.testing.OnnxModelBuilder;
-import dev.sdembed.onnx.testing.OnnxModelBuilder.Attr;
-import dev.sdembed.onnx.testing.ProtoWriter;
+import dev.sdembed.onnx.clip.ClipTokenizerJson;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.OnnxModelBuilder;
+import dev.sdembed.testing.OnnxModelBuilder.Attr;
+import dev.sdembed.testing.ProtoWriter;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -177,9 +178,8 @@ public final class RealisticModels {
         if (a.modality() == Modality.TEXT) {
             // OpenAI CLIP pads with the end token, OpenCLIP (bigG) with id 0, as the export scripts configure.
             boolean padZero = a.activation() == Activation.GELU;
-            Files.copy(ClipModelDirectories.tokenizer(bpe, padZero ? ClipModelDirectories.PAD_ZERO
-                    : ClipModelDirectories.PAD_END_TOKEN), dir.resolve("tokenizer.json"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            ClipTokenizerJson.write(bpe, dir, padZero ? ClipModelDirectories.PAD_ZERO
+                    : ClipModelDirectories.PAD_END_TOKEN);
             ClipModelDirectories.manifest(dir, "{\"kind\": \"clip-text\", \"name\": \"" + spec.name()
                     + "\", \"dimension\": " + a.dimension() + ", \"embedding_space\": \"" + space
                     + "\", \"pad_token_id\": " + (padZero ? 0 : 49_407) + ", \"max_length\": 77}\n");

@@ -9,7 +9,7 @@ import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.OnnxEncoders;
 import dev.sdembed.onnx.OnnxOptions;
-import dev.sdembed.onnx.testing.TestImageFiles;
+import dev.sdembed.testing.TestImageFiles;
 import dev.sdembed.testing.TestPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
-import dev.sdembed.onnx.testing.GoldenTokens;
+import dev.sdembed.testing.GoldenTokens;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.OutputStream;

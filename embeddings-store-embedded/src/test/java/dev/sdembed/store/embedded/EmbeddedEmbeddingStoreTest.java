@@ -15,6 +15,7 @@ import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
+import dev.sdembed.testing.TestVectors;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -77,7 +78,7 @@ class EmbeddedEmbeddingStoreTest {
         for (int i = 0; i < 50; i++) {
             TextContent t = TextContent.of("prompt " + i);
             texts.add(t);
-            batch.text(t).embedding(slot.name(), t.hash(), StoreTestData.unitVector(i, slot.dimension()));
+            batch.text(t).embedding(slot.name(), t.hash(), TestVectors.unitVector(i, slot.dimension()));
         }
         try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
             store.write(batch.build());
@@ -96,7 +97,7 @@ class EmbeddedEmbeddingStoreTest {
         try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
             Set<ContentHash> all = texts.stream().map(TextContent::hash).collect(Collectors.toSet());
             assertThat(store.embedded(slot.name(), all)).isEqualTo(all);
-            float[] query = StoreTestData.unitVector(7, slot.dimension());
+            float[] query = TestVectors.unitVector(7, slot.dimension());
             assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
                     .k(1).build())).isEmpty(); // no image references the texts: nothing to return, but no error
         }

@@ -12,7 +12,8 @@ import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.internal.SchemaSetup;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.PostgresTestServer;
+import dev.sdembed.testing.TestVectors;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -55,7 +56,7 @@ class MigrationTest {
             WriteBatch.Builder b = WriteBatch.builder();
             ContentHash h = b.addText("kept across the upgrade");
             store.write(b.embedding(EmbeddingStoreContract.PROMPT.name(), h,
-                    StoreTestData.unitVector(1, EmbeddingStoreContract.PROMPT.dimension())).build());
+                    TestVectors.unitVector(1, EmbeddingStoreContract.PROMPT.dimension())).build());
         }
         // What the previous version created with every slot table.
         execute("ALTER TABLE " + table + " ADD CONSTRAINT emb_prompt_test_hash_fkey FOREIGN KEY (hash) REFERENCES "

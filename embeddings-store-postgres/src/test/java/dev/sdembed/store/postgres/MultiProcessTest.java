@@ -3,8 +3,8 @@ package dev.sdembed.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.store.EmbeddingStoreContract;
-import dev.sdembed.store.postgres.testing.ChildJvm;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.ChildJvm;
+import dev.sdembed.testing.PostgresTestServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

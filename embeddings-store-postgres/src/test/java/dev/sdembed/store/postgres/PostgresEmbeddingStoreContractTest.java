@@ -3,7 +3,7 @@ package dev.sdembed.store.postgres;
 import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.SlotSpec;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.PostgresTestServer;
 import java.util.List;
 
 /** The store contract against a real PostgreSQL with pgvector. */
@@ -12,7 +12,7 @@ class PostgresEmbeddingStoreContractTest extends EmbeddingStoreContract {
 
     @Override
     protected EmbeddingStore createStore(List<SlotSpec> slots) {
-        return SERVER.storeBuilder("contract").slots(slots).build();
+        return PostgresTestStores.builder(SERVER, "contract").slots(slots).build();
     }
 
     /** The bulk-load path the store offers: load without the HNSW index, build it once after. */

@@ -2,7 +2,7 @@ package dev.sdembed.store.postgres;
 
 import static dev.sdembed.store.StoreTestData.imageContent;
 import static dev.sdembed.store.StoreTestData.record;
-import static dev.sdembed.store.StoreTestData.unitVector;
+import static dev.sdembed.testing.TestVectors.unitVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +22,8 @@ import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
-import dev.sdembed.store.postgres.testing.PostgresTestServer;
+import dev.sdembed.testing.PostgresTestServer;
+import dev.sdembed.testing.TestVectors;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,13 +51,13 @@ class PostgresStoreTest {
         Random random = new Random(3);
         List<float[]> vectors = new ArrayList<>();
         List<ImageContent> images = new ArrayList<>();
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("half").halfPrecision(true).slot(slot).build()) {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "half").halfPrecision(true).slot(slot).build()) {
             WriteBatch.Builder b = WriteBatch.builder();
             for (int i = 0; i < 300; i++) {
                 float[] v = unitVector(random, slot.dimension());
                 // Values that sit on or next to float16 rounding ties as well as ordinary ones.
                 v[0] = (float) ((1 + 2 * random.nextInt(512)) * 0x1p-11 * (random.nextBoolean() ? 1 : -1)) / 8;
-                v = dev.sdembed.store.StoreTestData.normalise(v);
+                v = TestVectors.normalise(v);
                 ImageContent image = imageContent("half-" + i);
                 vectors.add(v);
                 images.add(image);
@@ -91,7 +92,7 @@ class PostgresStoreTest {
         Random random = new Random(5);
         List<float[]> vectors = new ArrayList<>();
         List<ContentHash> hashes = new ArrayList<>();
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("bit_exact").slot(slot).build()) {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "bit_exact").slot(slot).build()) {
             WriteBatch.Builder b = WriteBatch.builder();
             for (int i = 0; i < 150; i++) {
                 float[] v = unitVector(random, slot.dimension());
@@ -123,7 +124,7 @@ class PostgresStoreTest {
         SlotSpec slot = new SlotSpec("prompt_race", Modality.TEXT, 8, "race-encoder", "fp-race", null);
         String shared = "a prompt two writers bring at once";
         ContentHash sharedHash = ContentHash.ofText(shared);
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("content_race").slot(slot).build();
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "content_race").slot(slot).build();
              Connection other = SERVER.connect()) {
             // Another writer has added the shared prompt but not committed: the batch's lookup cannot see it, and
             // the batch's COPY of it waits on that writer.
@@ -175,7 +176,7 @@ class PostgresStoreTest {
     @Test
     void slotsWiderThanVectorIndexesUseHalfvec() throws SQLException {
         SlotSpec wide = new SlotSpec("image_wide", Modality.IMAGE, 2048, "wide-encoder", "fp-wide", null);
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("wide").slot(wide).build()) {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "wide").slot(wide).build()) {
             Random random = new Random(4);
             WriteBatch.Builder b = WriteBatch.builder();
             float[] target = unitVector(random, 2048);
@@ -200,9 +201,9 @@ class PostgresStoreTest {
     void filteredSearchesRankFewMatchesExactlyAndStillReturnKThroughTheIndex() {
         SlotSpec slot = new SlotSpec("image_filtered", Modality.IMAGE, 384, "filter-encoder", "fp-filter", null);
         int count = 10_000;
-        float[][] data = StoreTestData.clustered(count + 50, 384, 200, 2.0, 5);
+        float[][] data = TestVectors.clustered(count + 50, 384, 200, 2.0, 5);
         List<String> paths = new ArrayList<>();
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("filtered").slot(slot).build()) {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "filtered").slot(slot).build()) {
             store.dropVectorIndex(slot.name());
             for (int start = 0; start < count; start += 2500) {
                 WriteBatch.Builder b = WriteBatch.builder();
@@ -223,7 +224,7 @@ class PostgresStoreTest {
                 double indexFound = 0;
                 for (int q = 0; q < 50; q++) {
                     float[] query = data[count + q];
-                    Set<String> best = Arrays.stream(StoreTestData.exactTopK(Arrays.copyOf(data, count), query, 10,
+                    Set<String> best = Arrays.stream(TestVectors.exactTopK(Arrays.copyOf(data, count), query, 10,
                             i -> i % 20 == 0)).mapToObj(paths::get).collect(Collectors.toSet());
                     SearchRequest request = SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
                             .k(10).filter(comfy).build();
@@ -251,7 +252,7 @@ class PostgresStoreTest {
 
     @Test
     void theVectorIndexCanBeDroppedForABulkLoadAndBuiltAfter() throws SQLException {
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("bulk_index")
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "bulk_index")
                 .slots(List.of(EmbeddingStoreContract.PROMPT, EmbeddingStoreContract.IMAGE)).build()) {
             String indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = '" + store.schema()
                     + "' AND indexname LIKE '%hnsw' ORDER BY 1";
@@ -293,7 +294,7 @@ class PostgresStoreTest {
 
     @Test
     void builderDefaultsAndRangeChecks() {
-        try (PostgresEmbeddingStore store = SERVER.storeBuilder("defaults").slot(EmbeddingStoreContract.PROMPT).build()) {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "defaults").slot(EmbeddingStoreContract.PROMPT).build()) {
             assertThat(store.efSearch()).isEqualTo(100);
             assertThat(store.filteredEfSearch()).isEqualTo(1000);
             assertThat(store.slots()).containsExactly(EmbeddingStoreContract.PROMPT);
@@ -349,7 +350,7 @@ class PostgresStoreTest {
 
     @Test
     void aClosedStoreSaysSo() {
-        PostgresEmbeddingStore store = SERVER.storeBuilder("closed").slot(EmbeddingStoreContract.PROMPT).build();
+        PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "closed").slot(EmbeddingStoreContract.PROMPT).build();
         store.close();
         store.close();
         assertThatThrownBy(store::stats).isInstanceOf(StoreException.class)

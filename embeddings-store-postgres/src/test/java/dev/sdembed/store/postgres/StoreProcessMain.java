@@ -6,6 +6,7 @@ import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.testing.TestVectors;
 import java.time.Instant;
 import java.util.List;
 
@@ -67,16 +68,16 @@ public final class StoreProcessMain {
         WriteBatch.Builder b = WriteBatch.builder();
         ContentHash shared = b.addText(SHARED_PROMPT);
         b.embedding(EmbeddingStoreContract.PROMPT.name(), shared,
-                StoreTestData.unitVector(0, EmbeddingStoreContract.PROMPT.dimension()));
+                TestVectors.unitVector(0, EmbeddingStoreContract.PROMPT.dimension()));
         for (int i = 0; i < FOREVER_BATCH; i++) {
             String key = n + "-" + i;
             ImageContent image = StoreTestData.imageContent("forever-" + key);
             ContentHash own = b.addText("own prompt " + key);
             b.image(image)
                     .embedding(EmbeddingStoreContract.PROMPT.name(), own,
-                            StoreTestData.unitVector(key.hashCode(), EmbeddingStoreContract.PROMPT.dimension()))
+                            TestVectors.unitVector(key.hashCode(), EmbeddingStoreContract.PROMPT.dimension()))
                     .embedding(EmbeddingStoreContract.IMAGE.name(), image.hash(),
-                            StoreTestData.unitVector(31L * key.hashCode(), EmbeddingStoreContract.IMAGE.dimension()))
+                            TestVectors.unitVector(31L * key.hashCode(), EmbeddingStoreContract.IMAGE.dimension()))
                     .record(StoreTestData.record("/forever/" + n + "/" + i + ".png", image, own, shared).toBuilder()
                             .modifiedAt(Instant.now()).build());
         }

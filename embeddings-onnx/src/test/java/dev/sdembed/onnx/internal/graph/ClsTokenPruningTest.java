@@ -12,7 +12,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.onnx.internal.OnnxSession;
-import dev.sdembed.onnx.testing.TestModels;
+import dev.sdembed.testing.TestModels;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;

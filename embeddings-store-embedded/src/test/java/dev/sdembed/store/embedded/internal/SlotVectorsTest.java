@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.StoreTestData;
+import dev.sdembed.testing.TestVectors;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -20,7 +21,7 @@ class SlotVectorsTest {
         float[][] data = new float[n][];
         SlotVectors vectors = new SlotVectors(d);
         for (int i = 0; i < n; i++) {
-            data[i] = StoreTestData.unitVector(random, d);
+            data[i] = TestVectors.unitVector(random, d);
             vectors.put(ContentHash.ofText("c" + i), data[i]);
         }
         // Replacing a vector keeps one row per content.
@@ -28,10 +29,10 @@ class SlotVectorsTest {
         data[5] = data[6];
         assertThat(vectors.size()).isEqualTo(n);
 
-        float[] query = StoreTestData.unitVector(random, d);
+        float[] query = TestVectors.unitVector(random, d);
         float[] scores = vectors.scores(query);
         for (int i = 0; i < n; i++) {
-            assertThat((double) scores[i]).isCloseTo(StoreTestData.dot(data[i], query),
+            assertThat((double) scores[i]).isCloseTo(TestVectors.dot(data[i], query),
                     org.assertj.core.data.Offset.offset(1e-5));
         }
         int[] expected = IntStream.range(0, n).boxed()

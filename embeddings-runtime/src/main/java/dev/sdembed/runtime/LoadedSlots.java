@@ -1,0 +1,136 @@
+package dev.sdembed.runtime;
+
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.Encoder;
+import dev.sdembed.encoder.ImageEncoder;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.ClipVisionEncoder;
+import dev.sdembed.onnx.ModelInspection;
+import dev.sdembed.onnx.OnnxEncoders;
+import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.store.SlotSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The configured slots with their ONNX encoders loaded, each on its device; closes them all. This is where the
+ * ONNX layer meets the store: the slot specs carry each encoder's dimension, fingerprint and embedding space.
+ */
+public final class LoadedSlots implements AutoCloseable {
+    private final Map<String, TextEncoder> texts = new LinkedHashMap<>();
+    private final Map<String, ImageEncoder> images = new LinkedHashMap<>();
+    private final List<SlotSpec> specs = new ArrayList<>();
+
+    private LoadedSlots() {
+    }
+
+    /**
+     * Loads every slot's encoder; on a failure the ones already loaded are closed. For {@link Sdembed.Usage#QUERIES}
+     * BGE loads without its attention fusion, whose rewrite at load (~3 s for bge-small) would cost a one-query
+     * command far more than it saves.
+     */
+    public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage) {
+        LoadedSlots loaded = new LoadedSlots();
+        int cpuPartitions = cpuPartitions(config);
+        try {
+            for (SlotConfig s : config.slots()) {
+                loaded.add(s, config.maxPixels(), cpuPartitions, usage == Sdembed.Usage.BULK);
+            }
+            return loaded;
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /**
+     * How many CPU devices the configuration splits the cores into: the highest {@code cpu:N} index + 1, so that
+     * {@code cpu:0} and {@code cpu:1} get half the cores each and a lone {@code cpu} gets them all.
+     */
+    static int cpuPartitions(SdembedConfig config) {
+        int partitions = 1;
+        for (SlotConfig s : config.slots()) {
+            Device d = Device.parse(s.device());
+            if (!d.isGpu()) {
+                partitions = Math.max(partitions, d.index() + 1);
+            }
+        }
+        return partitions;
+    }
+
+    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, boolean bulk) {
+        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback()).attentionFusion(bulk)
+                .cpuPartitions(cpuPartitions).cuda(s.cuda()).precision(s.precision()).batchBuckets(s.batchBuckets())
+                .sequenceBuckets(s.sequenceBuckets());
+        if (s.threads() != null) {
+            o.intraOpThreads(s.threads());
+        }
+        if (s.batchSize() != null) {
+            o.maxBatchSize(s.batchSize());
+        }
+        if (s.tokenBudget() != null) {
+            o.tokenBudget(s.tokenBudget());
+        }
+        OnnxOptions options = o.build();
+        Modality modality = s.modality() != null ? s.modality() : ModelInspection.of(s.model()).kind().modality();
+        Encoder encoder;
+        if (modality == Modality.IMAGE) {
+            ClipVisionEncoder.Builder b = ClipVisionEncoder.builder(s.model()).options(options);
+            if (s.decodeThreads() != null) {
+                b.preprocessThreads(s.decodeThreads());
+            }
+            if (maxPixels != null) {
+                b.maxPixels(maxPixels);
+            }
+            ImageEncoder image = b.build();
+            images.put(s.name(), image);
+            encoder = image;
+        } else {
+            TextEncoder text = OnnxEncoders.text(s.model(), options);
+            texts.put(s.name(), text);
+            encoder = text;
+        }
+        specs.add(SlotSpec.of(s.name(), encoder.info(), encoder.info().embeddingSpace()));
+    }
+
+    /** The slot specs to open the store with, in configuration order. */
+    public List<SlotSpec> specs() {
+        return List.copyOf(specs);
+    }
+
+    public Map<String, TextEncoder> textEncoders() {
+        return texts;
+    }
+
+    public Map<String, ImageEncoder> imageEncoders() {
+        return images;
+    }
+
+    public SlotSpec spec(String slot) {
+        return specs.stream().filter(s -> s.name().equals(slot)).findFirst().orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (Encoder e : concat()) {
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                first = first == null ? ex : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private List<Encoder> concat() {
+        List<Encoder> all = new ArrayList<>(texts.values());
+        all.addAll(images.values());
+        return all;
+    }
+}

@@ -1,0 +1,301 @@
+package dev.sdembed.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.onnx.CudaOptions;
+import dev.sdembed.onnx.OnnxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line's configuration file (the shape of the seed's appsettings):
+ *
+ * <pre>{@code
+ * {
+ *   "store":    {"url": "postgresql://sdembed@localhost:5432/sdembed", "schema": "sdembed"},
+ *   "pipeline": {"batchSize": 64, "batchesInFlight": 2, "maxPixels": 100000000},
+ *   "slots": {
+ *     "prompt_bge":   {"model": "models/bge-large-en-v1.5", "device": "cuda:0", "tokenBudget": 16384},
+ *     "image_clip_h": {"model": "models/clip-vit-h-14-vision", "device": "cuda:1", "fallback": "cpu",
+ *                      "batchSize": 64, "decodeThreads": 8,
+ *                      "batchBuckets": [8, 16, 32, 64], "precision": "fp16",
+ *                      "cuda": {"convAlgoSearch": "EXHAUSTIVE", "memLimitMb": 20000,
+ *                               "arenaExtendStrategy": "kSameAsRequested", "copyInDefaultStream": true}}
+ *   }
+ * }
+ * }</pre>
+ *
+ * Devices: {@code cpu:0}, {@code cpu:1}, ... split the cores between them (each slot on a CPU device gets its
+ * device's share unless {@code threads} is set); slots on one device run one at a time, slots on different devices
+ * concurrently. {@code sequenceBuckets} (text slots) and {@code batchBuckets} pad every inference batch to fixed
+ * shapes; {@code precision} {@code fp16} loads {@code model_fp16.onnx}; {@code cuda} applies to GPU devices only.
+ *
+ * Unknown keys are errors naming the key; relative model paths are resolved against the file's folder and must
+ * exist. The store password never belongs here: it comes from the URL, {@code SDEMBED_STORE_PASSWORD} or
+ * {@code PGPASSWORD}.
+ *
+ * @param storeUrl        the store location, or null (then {@code --store}, else the embedded store in ./sdembed-data)
+ * @param schema          the store's schema, or null for the store's default
+ * @param batchSize       files per store transaction, or null
+ * @param batchesInFlight batches worked on at once, or null
+ * @param maxPixels       images whose header declares more pixels fail, or null for the decoder's default
+ * @param slots           the slots, in file order
+ */
+public record SdembedConfig(String storeUrl, String schema, Integer batchSize, Integer batchesInFlight, Long maxPixels,
+                          List<SlotConfig> slots) {
+
+    /** The slot used without a configuration file: bge-small-en-v1.5 on the CPU for prompts and negatives. */
+    public static final String DEFAULT_TEXT_SLOT = "prompt_bge";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> TOP = Set.of("store", "pipeline", "slots");
+    private static final Set<String> STORE = Set.of("url", "schema");
+    private static final Set<String> PIPELINE = Set.of("batchSize", "batchesInFlight", "maxPixels");
+    private static final Set<String> SLOT = Set.of("model", "modality", "device", "fallback", "threads", "batchSize",
+            "tokenBudget", "decodeThreads", "cuda", "batchBuckets", "sequenceBuckets", "precision");
+    private static final Set<String> CUDA = Set.of("convAlgoSearch", "arenaExtendStrategy", "memLimitMb",
+            "copyInDefaultStream");
+
+    public SdembedConfig {
+        slots = List.copyOf(slots);
+    }
+
+    /** The default: {@value #DEFAULT_TEXT_SLOT} from {@code bgeSmall} on the CPU, other slots off. */
+    public static SdembedConfig defaults(Path bgeSmall) {
+        requireModel(bgeSmall, "the default slot " + DEFAULT_TEXT_SLOT + " (no --config given)");
+        return new SdembedConfig(null, null, null, null, null, List.of(new SlotConfig(DEFAULT_TEXT_SLOT, bgeSmall,
+                Modality.TEXT, "cpu", DeviceFallback.FAIL, null, null, null, null, null, null, null, null)));
+    }
+
+    /** Reads and checks {@code file}. */
+    public static SdembedConfig read(Path file) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new InvalidInputException("Cannot read configuration " + file + ": " + e.getMessage(), e);
+        }
+        String where = "Configuration " + file;
+        if (root == null || !root.isObject()) {
+            throw new InvalidInputException(where + " is not a JSON object");
+        }
+        checkKeys(root, TOP, "", where);
+        JsonNode store = object(root, "store", where);
+        checkKeys(store, STORE, "store.", where);
+        JsonNode pipeline = object(root, "pipeline", where);
+        checkKeys(pipeline, PIPELINE, "pipeline.", where);
+        JsonNode slotsNode = object(root, "slots", where);
+        if (slotsNode.isEmpty()) {
+            throw new InvalidInputException(where + ": 'slots' is missing or empty; configure at least one slot, e.g."
+                    + " \"slots\": {\"prompt_bge\": {\"model\": \"models/bge-small-en-v1.5\"}}");
+        }
+        Path base = file.toAbsolutePath().getParent();
+        List<SlotConfig> slots = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = slotsNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            slots.add(slot(e.getKey(), e.getValue(), base, where));
+        }
+        return new SdembedConfig(text(store, "url", "store.", where), text(store, "schema", "store.", where),
+                integer(pipeline, "batchSize", "pipeline.", where), integer(pipeline, "batchesInFlight", "pipeline.", where),
+                pipeline.has("maxPixels") ? longValue(pipeline, "maxPixels", where) : null, slots);
+    }
+
+    private static SlotConfig slot(String name, JsonNode node, Path base, String where) {
+        String prefix = "slots." + name + ".";
+        if (!node.isObject()) {
+            throw new InvalidInputException(where + ": 'slots." + name + "' must be an object with a \"model\" folder");
+        }
+        checkKeys(node, SLOT, prefix, where);
+        String model = text(node, "model", prefix, where);
+        if (model == null) {
+            throw new InvalidInputException(where + ": '" + prefix + "model' is missing; give the slot's model folder");
+        }
+        Path dir = base.resolve(model).normalize();
+        requireModel(dir, where + ": '" + prefix + "model'");
+        String modality = text(node, "modality", prefix, where);
+        Modality m = null;
+        if (modality != null) {
+            try {
+                m = Modality.valueOf(modality.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "modality' is '" + modality
+                        + "'; expected text or image");
+            }
+        }
+        String device = text(node, "device", prefix, where);
+        if (device == null) {
+            device = "cpu";
+        }
+        try {
+            Device.parse(device);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(where + ": '" + prefix + "device': " + e.getMessage(), e);
+        }
+        String fallback = text(node, "fallback", prefix, where);
+        DeviceFallback f = DeviceFallback.FAIL;
+        if (fallback != null) {
+            try {
+                f = DeviceFallback.valueOf(fallback.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "fallback' is '" + fallback
+                        + "'; expected fail or cpu");
+            }
+        }
+        OnnxOptions.Precision precision = null;
+        String p = text(node, "precision", prefix, where);
+        if (p != null) {
+            try {
+                precision = OnnxOptions.Precision.valueOf(p.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ": '" + prefix + "precision' is '" + p
+                        + "'; expected fp32 or fp16");
+            }
+        }
+        List<Integer> batchBuckets = buckets(node, "batchBuckets", prefix, where);
+        List<Integer> sequenceBuckets = buckets(node, "sequenceBuckets", prefix, where);
+        return new SlotConfig(name, dir, m, device, f, integer(node, "threads", prefix, where),
+                integer(node, "batchSize", prefix, where), integer(node, "tokenBudget", prefix, where),
+                integer(node, "decodeThreads", prefix, where), cuda(node, prefix + "cuda.", where), batchBuckets,
+                sequenceBuckets, precision);
+    }
+
+    private static CudaOptions cuda(JsonNode slot, String prefix, String where) {
+        JsonNode node = object(slot, "cuda", where);
+        checkKeys(node, CUDA, prefix, where);
+        CudaOptions.Builder b = CudaOptions.builder();
+        String key = null;
+        try {
+            key = "convAlgoSearch";
+            String search = text(node, key, prefix, where);
+            if (search != null) {
+                b.convAlgoSearch(search);
+            }
+            key = "arenaExtendStrategy";
+            String arena = text(node, key, prefix, where);
+            if (arena != null) {
+                b.arenaExtendStrategy(CudaOptions.ArenaExtendStrategy.parse(arena));
+            }
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "': " + e.getMessage(), e);
+        }
+        if (node.has("memLimitMb")) {
+            JsonNode v = node.get("memLimitMb");
+            if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Long.MAX_VALUE >> 20) {
+                throw new InvalidInputException(where + ": '" + prefix + "memLimitMb' is " + v
+                        + "; expected a positive number of MiB");
+            }
+            b.memoryLimitMb(v.asLong());
+        }
+        if (node.has("copyInDefaultStream")) {
+            JsonNode v = node.get("copyInDefaultStream");
+            if (!v.isBoolean()) {
+                throw new InvalidInputException(where + ": '" + prefix + "copyInDefaultStream' is " + v
+                        + "; expected true or false");
+            }
+            b.copyInDefaultStream(v.asBoolean());
+        }
+        return b.build();
+    }
+
+    /** A list of bucket sizes: positive integers, strictly ascending. */
+    private static List<Integer> buckets(JsonNode node, String key, String prefix, String where) {
+        List<Integer> sizes = integers(node, key, prefix, where);
+        for (int i = 1; i < sizes.size(); i++) {
+            if (sizes.get(i) <= sizes.get(i - 1)) {
+                throw new InvalidInputException(where + ": '" + prefix + key + "' is " + sizes
+                        + "; expected strictly ascending sizes");
+            }
+        }
+        return sizes;
+    }
+
+    private static List<Integer> integers(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>();
+        if (v.isArray()) {
+            for (JsonNode e : v) {
+                if (!e.isIntegralNumber() || !e.canConvertToInt() || e.asInt() < 1) {
+                    out = null;
+                    break;
+                }
+                out.add(e.asInt());
+            }
+        }
+        if (!v.isArray() || out == null || out.isEmpty()) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v
+                    + "; expected an array of positive integers, e.g. [8, 16, 32, 64]");
+        }
+        return out;
+    }
+
+    private static void requireModel(Path dir, String what) {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException(what + ": model directory " + dir + " does not exist");
+        }
+    }
+
+    private static void checkKeys(JsonNode node, Set<String> known, String prefix, String where) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw new InvalidInputException(where + ": unknown key '" + prefix + key + "'; expected one of "
+                        + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    private static JsonNode object(JsonNode parent, String key, String where) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return MAPPER.createObjectNode();
+        }
+        if (!node.isObject()) {
+            throw new InvalidInputException(where + ": '" + key + "' must be an object");
+        }
+        return node;
+    }
+
+    private static String text(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' must be a string");
+        }
+        return v.asText();
+    }
+
+    private static Integer integer(JsonNode node, String key, String prefix, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+            throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v + "; expected a positive integer");
+        }
+        return v.asInt();
+    }
+
+    private static long longValue(JsonNode node, String key, String where) {
+        JsonNode v = node.get(key);
+        if (!v.isIntegralNumber() || v.asLong() < 1) {
+            throw new InvalidInputException(where + ": 'pipeline." + key + "' is " + v + "; expected a positive integer");
+        }
+        return v.asLong();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.sdembed.testing;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/** Image files written by ImageIO for encoder tests and benchmarks: seeded patterns, plus deliberately bad files. */
+public final class TestImageFiles {
+
+    private TestImageFiles() {
+    }
+
+    /** A {@code width x height} image of smooth seeded colour waves with some noise, as PNG or JPEG ("png"/"jpg"). */
+    public static Path pattern(Path file, int width, int height, long seed, String format) {
+        Random random = new Random(seed);
+        double fx = 0.01 + random.nextDouble() * 0.1;
+        double fy = 0.01 + random.nextDouble() * 0.1;
+        double phase = random.nextDouble() * Math.PI;
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int r = clamp(128 + 100 * Math.sin(x * fx + phase) + random.nextInt(20));
+                int g = clamp(128 + 100 * Math.cos(y * fy) + random.nextInt(20));
+                int b = clamp(128 + 100 * Math.sin((x + y) * (fx + fy) / 2 + phase));
+                image.setRGB(x, y, r << 16 | g << 8 | b);
+            }
+        }
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            if (!ImageIO.write(image, format, file.toFile())) {
+                throw new IllegalArgumentException("No ImageIO writer for " + format);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** The first {@code fraction} of {@code source}'s bytes: a download that stopped early. */
+    public static Path truncated(Path source, Path file, double fraction) {
+        try {
+            byte[] bytes = Files.readAllBytes(source);
+            return Files.write(file, Arrays.copyOf(bytes, (int) (bytes.length * fraction)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A file of {@code length} seeded random bytes. */
+    public static Path garbage(Path file, int length, long seed) {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        try {
+            return Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, Math.round(v)));
+    }
+}

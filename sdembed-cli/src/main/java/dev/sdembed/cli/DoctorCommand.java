@@ -1,0 +1,217 @@
+package dev.sdembed.cli;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import dev.sdembed.runtime.SdembedConfig;
+import dev.sdembed.runtime.SlotConfig;
+import dev.sdembed.encoder.Device;
+import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.onnx.ModelVerifier;
+import dev.sdembed.onnx.internal.GpuLibraryProbe;
+import dev.sdembed.onnx.internal.GpuLibraryProbe.Library;
+import dev.sdembed.onnx.internal.OnnxSession;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sdembed doctor}: what this machine can run. Looks at files and the runtime's provider list only, so it
+ * answers in a second and never needs a GPU: the ONNX Runtime build and its providers, the CUDA/cuDNN/TensorRT
+ * libraries by file name and version, the GPUs the driver shows, the JVM, and, for model directories (given or
+ * named by a configuration file's slots), every problem {@link ModelVerifier} finds.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Reports what this machine can run: ONNX Runtime providers, CUDA/cuDNN/TensorRT libraries,"
+                + " GPUs, the JVM, and whether model directories (given, or the slots of --config) are valid.",
+                "Exit code 0 when everything asked about is usable, 1 otherwise."})
+public final class DoctorCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL_DIR", arity = "0..*", description = "Model directories to verify.")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A configuration file: verify each slot's model and check its device.")
+    Path config;
+
+    @Option(names = "--json", description = "One JSON object instead of the human-readable report.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        boolean usable = true;
+
+        report.put("onnxruntime", runtime());
+        GpuLibraryProbe probe = GpuLibraryProbe.supported() ? GpuLibraryProbe.system() : null;
+        report.put("libraries", libraries(probe));
+        List<String> gpus = probe == null ? List.of() : probe.gpuNames();
+        report.put("gpus", gpus);
+        report.put("jvm", jvm());
+        report.put("can_run", canRun());
+
+        List<Map<String, Object>> modelReports = new ArrayList<>();
+        List<Map<String, Object>> slots = new ArrayList<>();
+        for (Path dir : models) {
+            Map<String, Object> m = verify(null, dir);
+            usable &= (Boolean) m.get("ok");
+            modelReports.add(m);
+        }
+        if (config != null) {
+            for (SlotConfig slot : SdembedConfig.read(config).slots()) {
+                Map<String, Object> m = verify(slot.name(), slot.model());
+                usable &= (Boolean) m.get("ok");
+                modelReports.add(m);
+                Map<String, Object> s = device(slot);
+                usable &= (Boolean) s.get("ok");
+                slots.add(s);
+            }
+        }
+        report.put("models", modelReports);
+        if (config != null) {
+            report.put("devices", slots);
+        }
+        report.put("usable", usable);
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.line(report));
+        } else {
+            printHuman(out, report);
+        }
+        out.flush();
+        return usable ? ExitCodes.OK : ExitCodes.COMPLETED_WITH_FAILURES;
+    }
+
+    private static Map<String, Object> runtime() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("version", OrtEnvironment.getEnvironment().getVersion());
+        r.put("providers", OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList());
+        return r;
+    }
+
+    /** Per device kind: null when usable, else why not (the same reasons a GPU slot would fail or fall back with). */
+    private static Map<String, Object> canRun() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", null);
+        m.put("cuda", OnnxSession.gpuUnavailableReason(Device.cuda(0)));
+        m.put("tensorrt", OnnxSession.gpuUnavailableReason(new Device(Device.Kind.TENSORRT, 0)));
+        return m;
+    }
+
+    private static List<Map<String, Object>> libraries(GpuLibraryProbe probe) {
+        List<Map<String, Object>> libs = new ArrayList<>();
+        if (probe == null) {
+            return libs;
+        }
+        for (String name : GpuLibraryProbe.CUDA_LIBRARIES) {
+            libs.add(library(probe.locate(name), "cuda"));
+        }
+        for (String name : GpuLibraryProbe.TENSORRT_LIBRARIES) {
+            libs.add(library(probe.locate(name), "tensorrt"));
+        }
+        return libs;
+    }
+
+    private static Map<String, Object> library(Library lib, String neededBy) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", lib.name());
+        m.put("needed_by", neededBy);
+        m.put("found", lib.found());
+        m.put("path", lib.found() ? lib.path().toString() : null);
+        m.put("version", lib.version());
+        return m;
+    }
+
+    private static Map<String, Object> jvm() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", System.getProperty("java.version"));
+        m.put("vendor", System.getProperty("java.vendor"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        return m;
+    }
+
+    private static Map<String, Object> verify(String slot, Path dir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (slot != null) {
+            m.put("slot", slot);
+        }
+        m.putAll(ModelsVerifyCommand.toJson(ModelVerifier.verify(dir)));
+        return m;
+    }
+
+    private static Map<String, Object> device(SlotConfig slot) {
+        Device device = Device.parse(slot.device());
+        String reason = device.isGpu() ? OnnxSession.gpuUnavailableReason(device) : null;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("slot", slot.name());
+        m.put("device", device.toString());
+        m.put("available", reason == null);
+        m.put("reason", reason);
+        // A slot allowed to fall back still runs (on the CPU), so it does not make the machine unusable.
+        m.put("ok", reason == null || slot.fallback() == DeviceFallback.CPU);
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printHuman(PrintWriter out, Map<String, Object> report) {
+        Map<String, Object> ort = (Map<String, Object>) report.get("onnxruntime");
+        out.println("ONNX Runtime " + ort.get("version") + ", providers: " + String.join(", ",
+                (List<String>) ort.get("providers")));
+        List<Map<String, Object>> libs = (List<Map<String, Object>>) report.get("libraries");
+        if (libs.isEmpty()) {
+            out.println("GPU libraries: not probed on " + System.getProperty("os.name")
+                    + " (the runtime reports them when a GPU session is opened)");
+        } else {
+            out.println("GPU libraries (" + GpuLibraryProbe.REQUIREMENT + "):");
+            for (Map<String, Object> lib : libs) {
+                String line = "  " + ((Boolean) lib.get("found") ? "found   " : "MISSING ")
+                        + String.format(Locale.ROOT, "%-22s %-9s", lib.get("name"), lib.get("needed_by"))
+                        + ((Boolean) lib.get("found") ? " " + lib.get("path")
+                        + (lib.get("version") == null ? "" : " (version " + lib.get("version") + ")") : "");
+                out.println(line.stripTrailing());
+            }
+        }
+        List<String> gpus = (List<String>) report.get("gpus");
+        out.println("GPUs visible to the NVIDIA driver: " + (gpus.isEmpty() ? "none" : String.join("; ", gpus)));
+        Map<String, Object> jvm = (Map<String, Object>) report.get("jvm");
+        out.println("JVM: Java " + jvm.get("version") + " (" + jvm.get("vendor") + ") on " + jvm.get("os") + ", "
+                + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
+        ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "
+                + kind.toUpperCase(Locale.ROOT) + ": " + (reason == null ? "yes" : "no, " + reason)));
+        for (Map<String, Object> m : (List<Map<String, Object>>) report.get("models")) {
+            String who = m.containsKey("slot") ? "slot " + m.get("slot") + ": " : "";
+            if ((Boolean) m.get("ok")) {
+                out.println("Model " + who + m.get("directory") + ": OK (" + m.get("kind") + ", "
+                        + m.get("dimension") + "-d)");
+            } else {
+                List<ModelVerifier.Problem> problems = (List<ModelVerifier.Problem>) m.get("problems");
+                out.println("Model " + who + m.get("directory") + ": " + problems.size() + " problem(s)");
+                ModelsVerifyCommand.printProblems(out, problems);
+            }
+        }
+        if (report.containsKey("devices")) {
+            for (Map<String, Object> d : (List<Map<String, Object>>) report.get("devices")) {
+                out.println("Device for slot " + d.get("slot") + ": " + d.get("device") + " "
+                        + ((Boolean) d.get("available") ? "available" : "UNAVAILABLE: " + d.get("reason")
+                        + ((Boolean) d.get("ok") ? " (falls back to the CPU)" : "")));
+            }
+        }
+        out.println((Boolean) report.get("usable") ? "Everything asked about is usable."
+                : "Not everything asked about is usable (see above).");
+    }
+}

@@ -1,0 +1,227 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.runtime.LoadedSlots;
+import dev.sdembed.runtime.Sdembed;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
+import dev.sdembed.pipeline.PipelineSummary;
+import dev.sdembed.pipeline.Progress;
+import dev.sdembed.pipeline.ProgressListener;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "index", mixinStandardHelpOptions = true,
+        description = {"Indexes folders of generated images: reads each file's prompt and negative prompt, embeds"
+                + " every text and image once per slot and stores image records that reference the embeddings.",
+                "Resumable: files already indexed (same path, size and time, every slot current) are skipped, so a"
+                        + " stopped run continues where it stopped. A file that cannot be read is stored as failed"
+                        + " and printed as {\"failed\", \"error\"}; --retry-failed tries those again.",
+                "Exit code 1 when some files failed; the others are still indexed."})
+public final class IndexCommand implements Callable<Integer> {
+    /** How long a Ctrl-C waits for the summary after the batches in flight are written. */
+    private static final Duration SUMMARY_WAIT = Duration.ofSeconds(30);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "ROOT", description = "Folders (walked recursively) or image files.")
+    List<Path> roots;
+
+    @Mixin
+    StoreOptions storeOptions;
+
+    @Option(names = "--retry-failed", description = "Index files stored as failed again, even when unchanged.")
+    boolean retryFailed;
+
+    @Option(names = "--json-summary", description = "Print the end-of-run summary as one JSON object.")
+    boolean jsonSummary;
+
+    @Option(names = "--batch-size", paramLabel = "FILES",
+            description = "Files per store transaction (default: the configuration's pipeline.batchSize, else 64).")
+    Integer batchSize;
+
+    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Seconds between progress lines when not on a terminal (default: ${DEFAULT-VALUE}).")
+    double progressInterval;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.BULK).open()) {
+            describeSlots(sdembed.slots(), err);
+            BulkEmbeddingPipeline.Builder b = sdembed.pipeline().retryFailed(retryFailed)
+                    .listener(new CliProgress(out, err, System.console() != null,
+                            Duration.ofMillis(Math.round(progressInterval * 1000))));
+            if (batchSize != null) {
+                b.batchSize(batchSize);
+            }
+            CountDownLatch summaryPrinted = new CountDownLatch(1);
+            try (BulkEmbeddingPipeline pipeline = b.build()) {
+                // Ctrl-C: the batches in flight are finished and written, and the summary printed, before the JVM
+                // ends (it halts as soon as its shutdown hooks return).
+                Thread hook = new Thread(() -> stopAndAwait(pipeline, summaryPrinted), "sdembed-index-stop");
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    PipelineSummary summary = pipeline.run(roots);
+                    print(summary, out);
+                    return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
+                } finally {
+                    summaryPrinted.countDown();
+                    removeHook(hook);
+                }
+            }
+        } finally {
+            err.flush();
+            out.flush();
+        }
+    }
+
+    /** Which slots this run fills, and what is off without CLIP models, so nobody wonders why pixels are ignored. */
+    static void describeSlots(LoadedSlots slots, PrintWriter err) {
+        err.println("sdembed: slots: " + String.join(", ", slots.specs().stream().map(StoreSession::describe).toList()));
+        if (slots.imageEncoders().isEmpty()) {
+            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar and"
+                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots, export the"
+                    + " models as models/README.md describes and list them under \"slots\" in a --config file"
+                    + " (README, \"The command line\").");
+        }
+        err.flush();
+    }
+
+    private static void stopAndAwait(BulkEmbeddingPipeline pipeline, CountDownLatch summaryPrinted) {
+        pipeline.close();
+        try {
+            if (!summaryPrinted.await(SUMMARY_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                System.err.println("sdembed: stopped; the summary was not ready within " + SUMMARY_WAIT.toSeconds()
+                        + " s. Committed batches are kept: run again to continue.");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running: the JVM is ending anyway.
+        }
+    }
+
+    private void print(PipelineSummary s, PrintWriter out) {
+        if (jsonSummary) {
+            out.println(Json.line(summaryJson(s)));
+        } else {
+            out.printf(Locale.ROOT, "Indexed %d of %d files (%d skipped, %d failed) in %.1f s, %.1f images/s%s%n", s.indexed(),
+                    s.files(), s.skipped(), s.failed(), s.wallTime().toMillis() / 1000.0, s.imagesPerSecond(),
+                    s.cancelled() ? " - stopped early, run again to continue" : "");
+            for (PipelineSummary.SlotSummary slot : s.slots()) {
+                out.printf(Locale.ROOT, "  %s: %d embedded in %d encoder calls, %d cache hits%n", slot.slot(), slot.computed(),
+                        slot.encoderCalls(), slot.cacheHits());
+            }
+            out.printf(Locale.ROOT, "Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)%n", s.vectorBytesStored(),
+                    s.vectorBytesWithoutDedup(), s.storageSavedPercent());
+        }
+        out.flush();
+    }
+
+    static Map<String, Object> summaryJson(PipelineSummary s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("files", s.files());
+        m.put("indexed", s.indexed());
+        m.put("skipped", s.skipped());
+        m.put("failed", s.failed());
+        m.put("imagesEmbedded", s.imagesEmbedded());
+        m.put("uniqueTexts", s.uniqueTexts());
+        Map<String, Object> slots = new LinkedHashMap<>();
+        for (PipelineSummary.SlotSummary slot : s.slots()) {
+            slots.put(slot.slot(), Map.of("computed", slot.computed(), "encoderCalls", slot.encoderCalls(),
+                    "cacheHits", slot.cacheHits()));
+        }
+        m.put("slots", slots);
+        m.put("vectorBytesStored", s.vectorBytesStored());
+        m.put("vectorBytesWithoutDedup", s.vectorBytesWithoutDedup());
+        m.put("storageSavedPercent", Math.round(s.storageSavedPercent() * 10) / 10.0);
+        m.put("wallTimeMs", s.wallTime().toMillis());
+        m.put("imagesPerSecond", Math.round(s.imagesPerSecond() * 10) / 10.0);
+        m.put("cancelled", s.cancelled());
+        return m;
+    }
+
+    /**
+     * Failed files as JSON lines on stdout; progress as a redrawn bar on a terminal, else a line every interval on
+     * stderr.
+     */
+    static final class CliProgress implements ProgressListener {
+        private static final int BAR = 30;
+        private final PrintWriter out;
+        private final PrintWriter err;
+        private final boolean terminal;
+        private final long intervalNanos;
+        private long lastLine = System.nanoTime();
+
+        CliProgress(PrintWriter out, PrintWriter err, boolean terminal, Duration interval) {
+            this.out = out;
+            this.err = err;
+            this.terminal = terminal;
+            this.intervalNanos = interval.toNanos();
+        }
+
+        @Override
+        public void onFileFailed(Path file, String reason) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("failed", file.toString());
+            line.put("error", reason);
+            out.println(Json.line(line));
+            out.flush();
+        }
+
+        @Override
+        public void onProgress(Progress p) {
+            long now = System.nanoTime();
+            if (terminal) {
+                err.print("\r" + bar(p) + "   ");
+                if (p.walkComplete() && p.filesProcessed() >= p.filesSeen()) {
+                    err.println();
+                }
+                err.flush();
+            } else if (now - lastLine >= intervalNanos) {
+                lastLine = now;
+                err.println("sdembed: progress " + counts(p));
+                err.flush();
+            }
+        }
+
+        static String bar(Progress p) {
+            double fraction = p.filesSeen() == 0 ? 0 : (double) p.filesProcessed() / p.filesSeen();
+            int filled = (int) Math.round(fraction * BAR);
+            return "[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] "
+                    + (p.walkComplete() ? Math.round(fraction * 100) + " % " : "") + counts(p);
+        }
+
+        static String counts(Progress p) {
+            return p.filesProcessed() + "/" + p.filesSeen() + (p.walkComplete() ? "" : "+") + " files, "
+                    + p.filesDone() + " indexed, " + p.filesSkipped() + " skipped, " + p.filesFailed() + " failed, "
+                    + String.format(Locale.ROOT, "%.1f files/s", p.filesPerSecond())
+                    + p.eta().map(d -> ", ETA " + format(d)).orElse("");
+        }
+
+        private static String format(Duration d) {
+            return String.format(Locale.ROOT, "%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+        }
+    }
+}

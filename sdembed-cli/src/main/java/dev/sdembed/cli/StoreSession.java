@@ -1,0 +1,124 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.runtime.LoadedSlots;
+import dev.sdembed.runtime.Sdembed;
+import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.SlotSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** The configured encoders and the store they fill, opened for the query commands; closes both. */
+final class StoreSession implements AutoCloseable {
+    private final Sdembed sdembed;
+    final LoadedSlots slots;
+    final EmbeddingStore store;
+
+    private StoreSession(Sdembed sdembed) {
+        this.sdembed = sdembed;
+        this.slots = sdembed.slots();
+        this.store = sdembed.store();
+    }
+
+    static StoreSession open(StoreOptions options) {
+        return new StoreSession(options.sdembed(Sdembed.Usage.QUERIES).open());
+    }
+
+    /** {@code requested} if given (it must exist and have {@code modality}), else the first slot of the modality. */
+    Optional<SlotSpec> slot(String requested, Modality modality) {
+        if (requested != null) {
+            SlotSpec s = store.slot(requested);
+            if (modality != null && s.modality() != modality) {
+                throw new InvalidInputException("Slot '" + requested + "' is a " + s.modality().name().toLowerCase()
+                        + " slot; this needs a " + modality.name().toLowerCase() + " slot");
+            }
+            return Optional.of(s);
+        }
+        return slots.specs().stream().filter(s -> modality == null || s.modality() == modality).findFirst();
+    }
+
+    /**
+     * The slot images are compared in: {@code requested} when given (the store refuses unknown names, listing the
+     * configured ones), else the first image slot (pixels), else the first text slot (prompts).
+     */
+    SlotSpec comparedSlot(String requested, String command) {
+        if (requested != null) {
+            return store.slot(requested);
+        }
+        return slot(null, Modality.IMAGE).or(() -> slot(null, Modality.TEXT))
+                .orElseThrow(() -> new InvalidInputException("No slot configured; " + command + " needs an image"
+                        + " slot (a CLIP vision model in --config) or a text slot"));
+    }
+
+    List<SlotSpec> specs() {
+        return slots.specs();
+    }
+
+    /**
+     * The hits, best first: with {@code json} one JSON object per line, else a heading and one line per hit with
+     * rank, score, path and the start of the prompt.
+     */
+    static void printHits(PrintWriter out, List<SearchHit> hits, boolean json, String heading) {
+        if (json) {
+            for (int i = 0; i < hits.size(); i++) {
+                out.println(Json.line(hitJson(i + 1, hits.get(i))));
+            }
+        } else {
+            out.println(heading + (hits.isEmpty() ? ": no indexed image matches" : ":"));
+            int width = hits.stream().mapToInt(h -> displayPath(h.path()).length()).max().orElse(0);
+            for (int i = 0; i < hits.size(); i++) {
+                SearchHit h = hits.get(i);
+                out.printf(Locale.ROOT, "%3d  %.4f  %-" + Math.max(1, width) + "s  %s%n", i + 1, h.score(),
+                        displayPath(h.path()),
+                        h.prompt() == null ? "(no prompt)" : excerpt(h.prompt(), PROMPT_EXCERPT));
+            }
+        }
+        out.flush();
+    }
+
+    /** Characters of a prompt shown per hit. */
+    static final int PROMPT_EXCERPT = 70;
+
+    /** A stored path as the user typed it: relative when under the working folder, else as stored. */
+    static String displayPath(String stored) {
+        Path path = Path.of(stored);
+        Path here = Path.of("").toAbsolutePath();
+        return path.isAbsolute() && path.startsWith(here) ? here.relativize(path).toString() : stored;
+    }
+
+    /** The first {@code max} characters of {@code text} on one line, "..." marking a cut. */
+    static String excerpt(String text, int max) {
+        String line = text.replaceAll("\\s+", " ").strip();
+        return line.length() <= max ? line : line.substring(0, max - 3).stripTrailing() + "...";
+    }
+
+    /** How a slot is named in headings: name, modality, dimension and encoder. */
+    static String describe(SlotSpec s) {
+        return s.name() + " (" + s.modality().name().toLowerCase(Locale.ROOT) + ", " + s.dimension() + "-d, "
+                + s.encoderName() + ")";
+    }
+
+    private static Map<String, Object> hitJson(int rank, SearchHit h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rank", rank);
+        m.put("score", Math.round(h.score() * 1e6) / 1e6);
+        m.put("path", h.path());
+        m.put("imageId", h.imageId());
+        m.put("generator", h.generator());
+        m.put("model", h.modelName());
+        m.put("prompt", h.prompt());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        sdembed.close();
+    }
+}

@@ -1,0 +1,160 @@
+package dev.sdembed.cli;
+
+import dev.sdembed.testing.SdTestImages;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sdembed.encoder.ImageEncoder;
+import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.onnx.BgeTextEncoder;
+import dev.sdembed.onnx.ClipVisionEncoder;
+import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.testing.TestModels;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
+import dev.sdembed.pipeline.PipelineSummary;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.SlotStats;
+import dev.sdembed.store.postgres.PostgresEmbeddingStore;
+import dev.sdembed.testing.TestPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline API on a real PostgreSQL: deduplication accounting and stale slots. */
+class BulkPipelineTest {
+    private static TextEncoder bge;
+
+    @BeforeAll
+    static void load() {
+        bge = BgeTextEncoder.builder(TestModels.bgeSmall()).options(OnnxOptions.builder().intraOpThreads(2).build())
+                .build();
+    }
+
+    @AfterAll
+    static void close() {
+        bge.close();
+    }
+
+    private static PostgresEmbeddingStore store(String schema, SlotSpec... slots) {
+        return PostgresEmbeddingStore.builder().url(IndexFixtures.storeUrl()).schema(schema)
+                .slots(java.util.List.of(slots)).build();
+    }
+
+    @Test
+    void fiveHundredImagesSharingTwentyPromptsStoreTwentyPromptEmbeddings() throws Exception {
+        Path library = TestPaths.targetDir("pipeline-dedup");
+        for (int i = 0; i < 500; i++) {
+            Path file = library.resolve("d" + (i % 10)).resolve("img-" + i + ".png");
+            if (!Files.exists(file)) {
+                SdTestImages.a1111(file, 8, i, "shared prompt number " + (i % 20) + ", best quality", null);
+            }
+        }
+        try (PostgresEmbeddingStore store = store(IndexFixtures.newSchema("dedup"),
+                SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()));
+             BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                     .textSlot(IndexFixtures.TEXT_SLOT, bge).batchSize(16).batchesInFlight(4).build()) {
+            PipelineSummary summary = pipeline.run(library);
+
+            assertThat(summary.indexed()).isEqualTo(500);
+            PipelineSummary.SlotSummary slot = summary.slot(IndexFixtures.TEXT_SLOT);
+            assertThat(slot.computed()).as("one computation per distinct prompt, batches in flight included")
+                    .isEqualTo(20);
+            assertThat(slot.cacheHits()).isEqualTo(480);
+            SlotStats stats = store.stats().slot(IndexFixtures.TEXT_SLOT);
+            assertThat(stats.embeddings()).isEqualTo(20);
+            assertThat(stats.references()).isEqualTo(500);
+            assertThat(summary.uniqueTexts()).isEqualTo(20);
+            assertThat(summary.storageSavedPercent()).isEqualTo(96.0);
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+        }
+    }
+
+    @Test
+    void aChangedImageModelReEmbedsOnlyTheImageSlot() {
+        Path library = TestPaths.targetDir("pipeline-stale");
+        for (int i = 0; i < 12; i++) {
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 16, i, "prompt " + (i % 3), "negative");
+        }
+        String schema = IndexFixtures.newSchema("stale");
+        Path oldModel = IndexFixtures.vision("stale-old", 7);
+        Path newModel = IndexFixtures.vision("stale-new", 8);
+        try (ImageEncoder old = ClipVisionEncoder.builder(oldModel).preprocessThreads(1).build();
+             ImageEncoder renewed = ClipVisionEncoder.builder(newModel).preprocessThreads(1).build()) {
+            assertThat(renewed.info().fingerprint()).isNotEqualTo(old.info().fingerprint());
+            try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()),
+                    SlotSpec.of(IndexFixtures.IMAGE_SLOT, old.info()));
+                 BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                         .textSlot(IndexFixtures.TEXT_SLOT, bge).imageSlot(IndexFixtures.IMAGE_SLOT, old).build()) {
+                PipelineSummary first = pipeline.run(library);
+                assertThat(first.slot(IndexFixtures.IMAGE_SLOT).computed()).isEqualTo(12);
+                assertThat(first.slot(IndexFixtures.TEXT_SLOT).computed()).isEqualTo(4);
+            }
+            try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()),
+                    SlotSpec.of(IndexFixtures.IMAGE_SLOT, renewed.info()));
+                 BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                         .textSlot(IndexFixtures.TEXT_SLOT, bge).imageSlot(IndexFixtures.IMAGE_SLOT, renewed).build()) {
+                assertThat(store.stats().slot(IndexFixtures.IMAGE_SLOT).stale()).isEqualTo(12);
+                PipelineSummary second = pipeline.run(library);
+
+                assertThat(second.skipped()).isZero();
+                assertThat(second.slot(IndexFixtures.IMAGE_SLOT).computed()).isEqualTo(12);
+                assertThat(second.slot(IndexFixtures.TEXT_SLOT).computed()).as("text slot still current").isZero();
+                assertThat(second.slot(IndexFixtures.TEXT_SLOT).encoderCalls()).isZero();
+                assertThat(store.stats().slot(IndexFixtures.IMAGE_SLOT).stale()).isZero();
+                assertThat(pipeline.run(library).skipped()).as("now every slot is current").isEqualTo(12);
+            }
+        }
+    }
+
+    @Test
+    void closingStopsTheRunAfterTheBatchesInFlightAndTheNextRunContinues() {
+        Path library = TestPaths.targetDir("pipeline-cancel");
+        for (int i = 0; i < 120; i++) {
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 8, 500 + i, "prompt " + i, null);
+        }
+        String schema = IndexFixtures.newSchema("cancel");
+        try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()))) {
+            BulkEmbeddingPipeline[] self = new BulkEmbeddingPipeline[1];
+            PipelineSummary stopped;
+            try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                    .textSlot(IndexFixtures.TEXT_SLOT, bge).batchSize(10)
+                    .listener(new dev.sdembed.pipeline.ProgressListener() {
+                        @Override
+                        public void onProgress(dev.sdembed.pipeline.Progress p) {
+                            self[0].close();
+                        }
+                    }).build()) {
+                self[0] = pipeline;
+                stopped = pipeline.run(library);
+            }
+            assertThat(stopped.cancelled()).isTrue();
+            assertThat(stopped.indexed()).isBetween(10L, 110L);
+            assertThat(store.stats().images()).as("every batch that started was written whole")
+                    .isEqualTo(stopped.indexed());
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+
+            try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
+                    .textSlot(IndexFixtures.TEXT_SLOT, bge).build()) {
+                PipelineSummary rest = pipeline.run(library);
+                assertThat(rest.cancelled()).isFalse();
+                assertThat(rest.skipped()).isEqualTo(stopped.indexed());
+                assertThat(rest.indexed()).isEqualTo(120 - stopped.indexed());
+                assertThat(rest.slot(IndexFixtures.TEXT_SLOT).computed()).isEqualTo(120 - stopped.indexed());
+            }
+        }
+    }
+
+    @Test
+    void refusesAnEncoderWhoseModelIsNotTheStoresSlot() {
+        Path model = IndexFixtures.vision("mismatch", 9);
+        try (ImageEncoder vision = ClipVisionEncoder.builder(model).preprocessThreads(1).build();
+             PostgresEmbeddingStore store = store(IndexFixtures.newSchema("mismatch"),
+                     SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()))) {
+            var builder = BulkEmbeddingPipeline.builder(store).imageSlot(IndexFixtures.TEXT_SLOT, vision);
+            org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
+                    .isInstanceOf(dev.sdembed.InvalidInputException.class)
+                    .hasMessageStartingWith("Slot 'prompt_bge' of the store is TEXT 384-d");
+        }
+    }
+}

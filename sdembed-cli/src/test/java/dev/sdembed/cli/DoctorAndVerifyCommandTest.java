@@ -1,0 +1,88 @@
+package dev.sdembed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sdembed.testing.TestModels;
+import dev.sdembed.testing.TestPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class DoctorAndVerifyCommandTest {
+
+    @Test
+    void verifyAcceptsTheRealBgeSmall() {
+        CliRun run = CliRun.of("models", "verify", TestModels.bgeSmall().toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains(": OK (bert, 384-d, opset ");
+    }
+
+    @Test
+    void verifyPrintsEveryProblemWithItsFixAndExitsOne() throws IOException {
+        Path dir = TestModels.bgeSmallCopy("cli-verify-broken");
+        Files.delete(dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("sdembed.json"), "{\"dimension\": 768}");
+
+        CliRun run = CliRun.of("models", "verify", dir.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.COMPLETED_WITH_FAILURES);
+        assertThat(run.out()).contains("2 problem(s)").contains("[files]").contains("has no tokenizer.json")
+                .contains("[dimension]").contains("declares dimension 768 but");
+        assertThat(run.out().lines().filter(l -> l.trim().startsWith("fix: "))).hasSize(2);
+    }
+
+    @Test
+    void doctorReportsRuntimeLibrariesJvmAndModelsAsJson() throws IOException {
+        Path broken = TestPaths.targetDir("doctor-empty-model");
+
+        CliRun run = CliRun.of("doctor", "--json", TestModels.bgeSmall().toString(), broken.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.COMPLETED_WITH_FAILURES);
+        JsonNode report = Json.MAPPER.readTree(run.out());
+        assertThat(report.at("/onnxruntime/version").asText()).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(report.at("/onnxruntime/providers").toString()).contains("CPU");
+        assertThat(report.at("/libraries")).extracting(l -> l.get("name").asText())
+                .contains("libcudart.so.12", "libcudnn.so.9", "libnvinfer.so.10");
+        assertThat(report.at("/can_run").has("cpu")).isTrue();
+        assertThat(report.at("/can_run/cpu").isNull()).isTrue();
+        assertThat(report.at("/jvm/cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(report.at("/models/0/ok").asBoolean()).isTrue();
+        assertThat(report.at("/models/0/dimension").asInt()).isEqualTo(384);
+        assertThat(report.at("/models/1/ok").asBoolean()).isFalse();
+        assertThat(report.at("/models/1/problems/0/message").asText()).contains("has no model.onnx");
+        assertThat(report.at("/usable").asBoolean()).isFalse();
+    }
+
+    @Test
+    void doctorWithoutArgumentsIsUsableAndHumanReadable() {
+        CliRun run = CliRun.of("doctor");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("ONNX Runtime ").contains("JVM: Java ").contains("Can run on CPU: yes")
+                .contains("Everything asked about is usable.");
+    }
+
+    @Test
+    void doctorChecksTheDevicesOfAConfigurationFile() throws IOException {
+        Path dir = TestPaths.targetDir("doctor-config");
+        Path bge = TestModels.bgeSmall();
+        Path strict = dir.resolve("strict.json");
+        Files.writeString(strict, "{\"slots\": {\"prompt_bge\": {\"model\": \"" + bge + "\", \"device\": \"cuda:0\"}}}");
+        Path lenient = dir.resolve("lenient.json");
+        Files.writeString(lenient, "{\"slots\": {\"prompt_bge\": {\"model\": \"" + bge
+                + "\", \"device\": \"cuda:0\", \"fallback\": \"cpu\"}}}");
+
+        CliRun strictRun = CliRun.of("doctor", "--config", strict.toString());
+        CliRun lenientRun = CliRun.of("doctor", "--config", lenient.toString());
+
+        // No GPU and no CUDA here: the strict slot cannot run, the lenient one runs on the CPU.
+        assertThat(strictRun.exitCode()).as(strictRun.err()).isEqualTo(ExitCodes.COMPLETED_WITH_FAILURES);
+        assertThat(strictRun.out()).contains("Model slot prompt_bge: ").contains("OK (bert, 384-d)")
+                .contains("Device for slot prompt_bge: cuda:0 UNAVAILABLE: ");
+        assertThat(lenientRun.exitCode()).as(lenientRun.err()).isZero();
+        assertThat(lenientRun.out()).contains("(falls back to the CPU)");
+    }
+}
