@@ -1,15 +1,11 @@
 package dev.sdembed.cli;
 
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtProvider;
 import dev.sdembed.runtime.SdembedConfig;
 import dev.sdembed.runtime.SlotConfig;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.ModelVerifier;
-import dev.sdembed.onnx.internal.GpuLibraryProbe;
-import dev.sdembed.onnx.internal.GpuLibraryProbe.Library;
-import dev.sdembed.onnx.internal.OnnxSession;
+import dev.sdembed.onnx.OnnxRuntimeInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,11 +50,10 @@ public final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         boolean usable = true;
 
-        report.put("onnxruntime", runtime());
-        GpuLibraryProbe probe = GpuLibraryProbe.supported() ? GpuLibraryProbe.system() : null;
-        report.put("libraries", libraries(probe));
-        List<String> gpus = probe == null ? List.of() : probe.gpuNames();
-        report.put("gpus", gpus);
+        OnnxRuntimeInfo info = OnnxRuntimeInfo.probe();
+        report.put("onnxruntime", runtime(info));
+        report.put("libraries", info.libraries().stream().map(DoctorCommand::library).toList());
+        report.put("gpus", info.gpus());
         report.put("jvm", jvm());
         report.put("can_run", canRun());
 
@@ -95,10 +90,11 @@ public final class DoctorCommand implements Callable<Integer> {
         return usable ? ExitCodes.OK : ExitCodes.COMPLETED_WITH_FAILURES;
     }
 
-    private static Map<String, Object> runtime() {
+    private static Map<String, Object> runtime(OnnxRuntimeInfo info) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("version", OrtEnvironment.getEnvironment().getVersion());
-        r.put("providers", OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList());
+        r.put("version", info.version());
+        r.put("flavour", info.flavour().name().toLowerCase(Locale.ROOT));
+        r.put("providers", info.providers());
         return r;
     }
 
@@ -106,29 +102,15 @@ public final class DoctorCommand implements Callable<Integer> {
     private static Map<String, Object> canRun() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpu", null);
-        m.put("cuda", OnnxSession.gpuUnavailableReason(Device.cuda(0)));
-        m.put("tensorrt", OnnxSession.gpuUnavailableReason(new Device(Device.Kind.TENSORRT, 0)));
+        m.put("cuda", OnnxRuntimeInfo.unavailableReason(Device.cuda(0)));
+        m.put("tensorrt", OnnxRuntimeInfo.unavailableReason(new Device(Device.Kind.TENSORRT, 0)));
         return m;
     }
 
-    private static List<Map<String, Object>> libraries(GpuLibraryProbe probe) {
-        List<Map<String, Object>> libs = new ArrayList<>();
-        if (probe == null) {
-            return libs;
-        }
-        for (String name : GpuLibraryProbe.CUDA_LIBRARIES) {
-            libs.add(library(probe.locate(name), "cuda"));
-        }
-        for (String name : GpuLibraryProbe.TENSORRT_LIBRARIES) {
-            libs.add(library(probe.locate(name), "tensorrt"));
-        }
-        return libs;
-    }
-
-    private static Map<String, Object> library(Library lib, String neededBy) {
+    private static Map<String, Object> library(OnnxRuntimeInfo.GpuLibrary lib) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", lib.name());
-        m.put("needed_by", neededBy);
+        m.put("needed_by", lib.neededBy());
         m.put("found", lib.found());
         m.put("path", lib.found() ? lib.path().toString() : null);
         m.put("version", lib.version());
@@ -156,7 +138,7 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private static Map<String, Object> device(SlotConfig slot) {
         Device device = Device.parse(slot.device());
-        String reason = device.isGpu() ? OnnxSession.gpuUnavailableReason(device) : null;
+        String reason = OnnxRuntimeInfo.unavailableReason(device);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("slot", slot.name());
         m.put("device", device.toString());
@@ -170,14 +152,14 @@ public final class DoctorCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private static void printHuman(PrintWriter out, Map<String, Object> report) {
         Map<String, Object> ort = (Map<String, Object>) report.get("onnxruntime");
-        out.println("ONNX Runtime " + ort.get("version") + ", providers: " + String.join(", ",
-                (List<String>) ort.get("providers")));
+        out.println("ONNX Runtime " + ort.get("version") + " (" + ort.get("flavour") + " build), providers: "
+                + String.join(", ", (List<String>) ort.get("providers")));
         List<Map<String, Object>> libs = (List<Map<String, Object>>) report.get("libraries");
         if (libs.isEmpty()) {
             out.println("GPU libraries: not probed on " + System.getProperty("os.name")
                     + " (the runtime reports them when a GPU session is opened)");
         } else {
-            out.println("GPU libraries (" + GpuLibraryProbe.REQUIREMENT + "):");
+            out.println("GPU libraries (" + OnnxRuntimeInfo.GPU_REQUIREMENT + "):");
             for (Map<String, Object> lib : libs) {
                 String line = "  " + ((Boolean) lib.get("found") ? "found   " : "MISSING ")
                         + String.format(Locale.ROOT, "%-22s %-9s", lib.get("name"), lib.get("needed_by"))

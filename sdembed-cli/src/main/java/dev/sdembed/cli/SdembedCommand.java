@@ -1,6 +1,7 @@
 package dev.sdembed.cli;
 
 import dev.sdembed.SdembedException;
+import dev.sdembed.runtime.SdembedVersion;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -81,8 +82,7 @@ public final class SdembedCommand {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = SdembedCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"sdembed " + (version == null ? "(development build)" : version)};
+            return new String[] {"sdembed " + SdembedVersion.current()};
         }
     }
 }

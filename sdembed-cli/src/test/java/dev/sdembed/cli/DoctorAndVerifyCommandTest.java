@@ -44,6 +44,8 @@ class DoctorAndVerifyCommandTest {
         JsonNode report = Json.MAPPER.readTree(run.out());
         assertThat(report.at("/onnxruntime/version").asText()).matches("\\d+\\.\\d+\\.\\d+");
         assertThat(report.at("/onnxruntime/providers").toString()).contains("CPU");
+        // The build puts onnxruntime_gpu on the classpath (the CPU build would say "cpu").
+        assertThat(report.at("/onnxruntime/flavour").asText()).isEqualTo("gpu");
         assertThat(report.at("/libraries")).extracting(l -> l.get("name").asText())
                 .contains("libcudart.so.12", "libcudnn.so.9", "libnvinfer.so.10");
         assertThat(report.at("/can_run").has("cpu")).isTrue();
