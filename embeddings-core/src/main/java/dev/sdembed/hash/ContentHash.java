@@ -2,6 +2,7 @@ package dev.sdembed.hash;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
+import dev.sdembed.internal.RegularFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -68,6 +69,11 @@ public final class ContentHash implements Comparable<ContentHash> {
     public static ContentHash ofFile(Path file) {
         MessageDigest digest = sha256();
         byte[] buffer = new byte[BUFFER];
+        String notRegular = RegularFiles.notRegular(file);
+        if (notRegular != null) {
+            String message = "Cannot hash " + file + ": it " + notRegular;
+            throw new UncheckedIOException(message, new IOException(message));
+        }
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 digest.update(buffer, 0, n);

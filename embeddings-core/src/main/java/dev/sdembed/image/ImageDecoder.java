@@ -4,6 +4,7 @@ import com.twelvemonkeys.imageio.stream.BufferedFileImageInputStream;
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import dev.sdembed.ImageDecodeException;
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.internal.RegularFiles;
 import dev.sdembed.image.internal.Container;
 import dev.sdembed.image.internal.Container.JpegColorSpace;
 import dev.sdembed.image.internal.PillowRgb;
@@ -113,8 +114,9 @@ public final class ImageDecoder {
     }
 
     private static ImageInputStream open(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new ImageDecodeException(file, "is a directory, not an image file");
+        String notRegular = RegularFiles.notRegular(file);
+        if (notRegular != null) {
+            throw new ImageDecodeException(file, notRegular);
         }
         if (Files.exists(file) && Files.size(file) == 0) {
             throw new ImageDecodeException(file, "empty file (0 bytes)");

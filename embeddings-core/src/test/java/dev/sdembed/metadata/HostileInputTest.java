@@ -71,6 +71,33 @@ class HostileInputTest {
         assertThat(m.warnings()).singleElement().asString().contains("EXIF UserComment is not valid JSON");
     }
 
+    // ---- special files ------------------------------------------------------------------------------------------
+
+    @Test
+    void aFifoNamedLikeAnImageIsRefusedAtOnceByEveryReader() throws Exception {
+        Path fifo = dir.resolve("x.png");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+
+        // Opening a FIFO for reading blocks until a writer comes: each of these would hang without the check.
+        assertThatThrownBy(() -> reader.read(fifo)).isInstanceOf(MetadataReadException.class)
+                .hasMessage("Cannot read metadata from " + fifo + ": is a FIFO (named pipe), not a regular file;"
+                        + " only regular image files are read");
+        assertThatThrownBy(() -> dev.sdembed.image.ImageDecoder.builder().build().decode(fifo))
+                .isInstanceOf(dev.sdembed.ImageDecodeException.class).hasMessageContaining("is a FIFO (named pipe)");
+        assertThatThrownBy(() -> dev.sdembed.hash.ContentHash.ofFile(fifo))
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessage("Cannot hash " + fifo + ": it is a FIFO (named pipe), not a regular"
+                        + " file; only regular image files are read");
+    }
+
+    @Test
+    void aDeviceIsRefusedToo() {
+        Path device = Path.of("/dev/zero");
+        assertThatThrownBy(() -> reader.read(device)).isInstanceOf(MetadataReadException.class)
+                .hasMessageContaining("is a device, not a regular file");
+    }
+
     // ---- deep nesting -------------------------------------------------------------------------------------------
 
     @Test
@@ -80,6 +107,56 @@ class HostileInputTest {
                 .write(dir.resolve("deep.png")));
         assertThat(m.generator()).isEqualTo(Generator.COMFYUI);
         assertThat(m.warnings()).anySatisfy(w -> assertThat(w).contains("nested deeper than the 100-level limit"));
+    }
+
+    @Test
+    void aChainOfFiveThousandConditioningNodesStopsAtTheDepthLimitOnASmallStack() throws Exception {
+        Path file = png().text("prompt", conditioningChain(5000)).write(dir.resolve("chain.png"));
+        GenerationMetadata m = readOnSmallStack(file);
+        assertThat(m.generator()).isEqualTo(Generator.COMFYUI);
+        assertThat(m.prompt()).isNull();
+        assertThat(m.negativePrompt()).isEqualTo("blurry");
+        assertThat(m.seed()).isEqualTo(5L);
+        assertThat(m.steps()).isEqualTo(20);
+        assertThat(m.warnings()).anySatisfy(w -> assertThat(w).isEqualTo("ComfyUI prompt graph links more than 256"
+                + " nodes in a row; the walk stopped there and some fields may be missing"));
+    }
+
+    @Test
+    void aChainWithinTheDepthLimitStillGivesThePrompt() throws Exception {
+        GenerationMetadata m = readOnSmallStack(png().text("prompt", conditioningChain(200))
+                .write(dir.resolve("chain200.png")));
+        assertThat(m.prompt()).isEqualTo("a castle at night");
+        assertThat(m.warnings()).isEmpty();
+    }
+
+    /** KSampler 3 whose positive input goes through {@code length} ConditioningSetArea nodes to encoder 6. */
+    private static String conditioningChain(int length) {
+        ComfyGraphs g = graph().basics("3").encoder("6", "a castle at night").encoder("7", "blurry");
+        String previous = "6";
+        for (int i = 0; i < length; i++) {
+            g.node("c" + i, "ConditioningSetArea", "conditioning", link(previous), "width", 64, "height", 64,
+                    "x", 0, "y", 0, "strength", 1.0);
+            previous = "c" + i;
+        }
+        return g.ksampler("3", 5, 20, link(previous), link("7"), link("2")).json();
+    }
+
+    /** Reads on a thread with a 256 KB stack, a quarter of a pool thread's default, so depth bugs show here. */
+    private GenerationMetadata readOnSmallStack(Path file) throws InterruptedException {
+        GenerationMetadata[] result = new GenerationMetadata[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                result[0] = reader.read(file);
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "small-stack-reader", 256 * 1024);
+        t.start();
+        t.join();
+        assertThat(failure[0]).isNull();
+        return result[0];
     }
 
     @Test

@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  * following the sampler's positive/negative inputs through conditioning nodes (combine, concat, set area, ControlNet,
  * guiders, ...) to text encoders, and their text through primitive, switch and string-concatenation nodes.
  *
- * <p>Hostile graphs: every walk keeps its current path to stop at cycles, missing links are reported, and all
- * walks of one graph share a budget of node visits, so no graph can make them run long.
+ * <p>Hostile graphs: every walk keeps its current path to stop at cycles and at {@link ReadLimits#MAX_GRAPH_DEPTH}
+ * linked nodes (the walks recurse once per node, so a chain of thousands of nodes would otherwise overflow the
+ * stack), missing links are reported, and all walks of one graph share a budget of node visits, so no graph can
+ * make them run long.
  */
 final class ComfyGraph {
     private static final Set<String> SAMPLER_TYPES = Set.of("KSampler", "KSamplerAdvanced", "SamplerCustom",
@@ -48,6 +50,7 @@ final class ComfyGraph {
     private final MetadataBuilder b;
     private int budget = ReadLimits.MAX_GRAPH_VISITS;
     private boolean budgetExhausted;
+    private boolean depthExceeded;
 
     private ComfyGraph(JsonNode root, MetadataBuilder b) {
         this.b = b;
@@ -120,6 +123,10 @@ final class ComfyGraph {
         if (budgetExhausted) {
             b.warn("ComfyUI prompt graph needed more than " + ReadLimits.MAX_GRAPH_VISITS
                     + " node visits; the walk was cut short and some fields may be missing");
+        }
+        if (depthExceeded) {
+            b.warn("ComfyUI prompt graph links more than " + ReadLimits.MAX_GRAPH_DEPTH
+                    + " nodes in a row; the walk stopped there and some fields may be missing");
         }
     }
 
@@ -319,8 +326,10 @@ final class ComfyGraph {
                 return conditioning(byRole, role, path);
             }
             List<String> parts = new ArrayList<>();
+            Set<String> tried = new HashSet<>(NOT_CONDITIONING);
             for (Map.Entry<String, JsonNode> input : inputs.properties()) {
                 if (isLink(input.getValue()) && input.getKey().toLowerCase(Locale.ROOT).contains("cond")) {
+                    tried.add(input.getKey());
                     String text = conditioning(input.getValue(), role, path);
                     if (text != null && !parts.contains(text)) {
                         parts.add(text);
@@ -333,7 +342,9 @@ final class ComfyGraph {
                 }
                 return String.join("\n", parts);
             }
-            return firstAmongLinks(inputs, NOT_CONDITIONING, next -> conditioning(next, role, path));
+            // A conditioning input that gave nothing is not walked a second time: over a chain that doubles the
+            // visits at every node.
+            return firstAmongLinks(inputs, tried, next -> conditioning(next, role, path));
         } finally {
             path.remove(linkId(link));
         }
@@ -634,10 +645,15 @@ final class ComfyGraph {
 
     /**
      * The node {@code link} points to, entering it on {@code path}; null (with a warning) for a missing node or a
-     * cycle, and null when the visit budget is spent. Callers remove the id from the path when they leave.
+     * cycle, and null when the visit budget is spent or the path is {@link ReadLimits#MAX_GRAPH_DEPTH} nodes long.
+     * Callers remove the id from the path when they leave.
      */
     private ObjectNode enter(JsonNode link, Set<String> path) {
         if (!isLink(link) || !charge()) {
+            return null;
+        }
+        if (path.size() >= ReadLimits.MAX_GRAPH_DEPTH) {
+            depthExceeded = true;
             return null;
         }
         String id = linkId(link);

@@ -9,6 +9,12 @@ public record ReadLimits(int maxTextBytes, int maxJsonDepth, boolean stealthPngI
     /** Node visits allowed per file across all graph walks. */
     public static final int MAX_GRAPH_VISITS = 100_000;
 
+    /**
+     * Longest chain of linked nodes a graph walk follows. Each step is a recursive call, so this bounds the stack a
+     * walk uses (well under a 256 KB thread stack); real graphs chain a few dozen nodes at most.
+     */
+    public static final int MAX_GRAPH_DEPTH = 256;
+
     /** ComfyUI graphs with more nodes are not walked. */
     public static final int MAX_GRAPH_NODES = 20_000;
 }

@@ -4,6 +4,7 @@ import com.drew.imaging.FileType;
 import com.drew.imaging.FileTypeDetector;
 import com.drew.imaging.ImageProcessingException;
 import dev.sdembed.MetadataReadException;
+import dev.sdembed.internal.RegularFiles;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.Generator;
 import dev.sdembed.metadata.MetadataReader;
@@ -40,6 +41,10 @@ public final class StandardMetadataReader implements MetadataReader {
     public GenerationMetadata read(Path file) {
         Entries entries = new Entries();
         FileType type;
+        String notRegular = RegularFiles.notRegular(file);
+        if (notRegular != null) {
+            throw new MetadataReadException(file, notRegular);
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size == 0) {
@@ -98,6 +103,9 @@ public final class StandardMetadataReader implements MetadataReader {
         } catch (RuntimeException e) {
             LOG.debug("Interpreting metadata of {} failed", file, e);
             throw new MetadataReadException(file, "cannot interpret its generation metadata (" + e + ")", e);
+        } catch (StackOverflowError e) {
+            // The walks are bounded in depth; this is the safety net that keeps one file from ending a bulk run.
+            throw new MetadataReadException(file, "its generation metadata is nested too deeply to interpret", e);
         }
     }
 
