@@ -25,6 +25,8 @@ public enum Generator {
     STABILITY_MATRIX("stability-matrix"),
     TENSORART("tensorart"),
     CIVITAI("civitai"),
+    /** PaddleNLP's ppdiffusers (a {@code Software: PaddleNLP} chunk with one {@code key: value} per line). */
+    PADDLENLP("paddlenlp"),
     /** Recognisable generation parameters from a front-end without its own entry (e.g. a Hugging Face Space). */
     OTHER("other"),
     /** No generation metadata was found. Not an error: the image can still be embedded. */

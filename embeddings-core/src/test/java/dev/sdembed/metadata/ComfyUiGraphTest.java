@@ -28,8 +28,9 @@ class ComfyUiGraphTest {
                 .encoder("6", "a cat, ").encoder("7", "blurry\n")
                 .ksampler("3", 42L, 25, link("6"), link("7"), link("2")));
         assertThat(m.generator()).isEqualTo(Generator.COMFYUI);
-        assertThat(m.prompt()).isEqualTo("a cat, ");
-        assertThat(m.negativePrompt()).isEqualTo("blurry\n");
+        // Outer whitespace is trimmed, as for every generator.
+        assertThat(m.prompt()).isEqualTo("a cat,");
+        assertThat(m.negativePrompt()).isEqualTo("blurry");
         assertThat(m.seed()).isEqualTo(42L);
         assertThat(m.steps()).isEqualTo(25);
         assertThat(m.cfg()).isEqualTo(7.0);

@@ -91,7 +91,7 @@ class FrontEndFormatsTest {
         GenerationMetadata m = reader.read(png().itxt("invokeai_metadata", metadata, true)
                 .write(dir.resolve("invoke.png")));
         assertThat(m.generator()).isEqualTo(Generator.INVOKEAI);
-        assertThat(m.prompt()).isEqualTo("a house\n");
+        assertThat(m.prompt()).isEqualTo("a house");
         assertThat(m.negativePrompt()).isEqualTo("ugly");
         assertThat(m.sampler()).isEqualTo("euler_a");
         assertThat(m.model()).isEqualTo("juggernaut");
@@ -130,7 +130,7 @@ class FrontEndFormatsTest {
             GenerationMetadata m = reader.read(file);
             assertThat(m.generator()).isEqualTo(Generator.SWARMUI);
             assertThat(m.prompt()).isEqualTo("a boat");
-            assertThat(m.negativePrompt()).isEqualTo("fog, ");
+            assertThat(m.negativePrompt()).isEqualTo("fog,");
             assertThat(m.model()).isEqualTo("sdxl_base");
             assertThat(m.modelHash()).isEqualTo("0x22d8");
             assertThat(m.width()).isEqualTo(768);
@@ -206,7 +206,7 @@ class FrontEndFormatsTest {
         GenerationMetadata m = reader.read(png().text("prompt", graph).text("parameters-json", json)
                 .text("smproj", "{\"Version\":2}").write(dir.resolve("sm.png")));
         assertThat(m.generator()).isEqualTo(Generator.STABILITY_MATRIX);
-        assertThat(m.prompt()).isEqualTo("typed prompt #comment\r\n");
+        assertThat(m.prompt()).isEqualTo("typed prompt #comment");
         assertThat(m.negativePrompt()).isEqualTo("typed negative");
         assertThat(m.sampler()).isEqualTo("euler");
         assertThat(m.parameters()).containsEntry("Sampler", "Euler");

@@ -24,25 +24,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every image of the shared fixtures ({@code expected.jsonl}: real files from enslo/sd-metadata and
  * d3x-at/sd-parsers with the values their own tests expect) read with the standard reader. A null expectation
  * means "not asserted", except for the negative prompt, where null means "no negative prompt".
+ *
+ * <p>Prompts are compared without their outer whitespace: sdembed trims it for every generator, so the same prompt
+ * is the same text whichever front-end wrote it. The two suites disagree there (enslo/sd-metadata keeps ComfyUI,
+ * InvokeAI, SwarmUI, ... texts verbatim, "censor, \n"; sd-parsers strips them), so trimmed values match both.
  */
 class SharedFixturesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MetadataReader READER = MetadataReaders.standard();
-
-    /**
-     * Where the two upstream test suites disagree, one of them cannot be matched. Each entry names the file, the
-     * fields, and why; the test asserts the documented difference (and fails if it disappears, so the list stays
-     * true).
-     */
-    private static final Map<String, KnownDeviation> KNOWN_DEVIATIONS = Map.of(
-            "sdparsers-comfyui__img2img_cropped.png", new KnownDeviation(List.of("prompt", "negative_prompt"),
-                    String::strip,
-                    "sd-parsers strips ComfyUI texts ('meadow grass\\n' -> 'meadow grass'); enslo/sd-metadata keeps "
-                            + "them verbatim in its 10 ComfyUI files ('censor, \\n'). We keep the graph's text "
-                            + "verbatim, so this file's texts differ by their trailing newline only."));
-
-    private record KnownDeviation(List<String> fields, Function<String, String> normalise, String reason) {
-    }
 
     static Stream<Arguments> fixtures() throws IOException {
         Path dir = MetadataFixtures.directoryOrNull();
@@ -71,14 +60,13 @@ class SharedFixturesTest {
             return;
         }
         GenerationMetadata actual = READER.read(image);
-        KnownDeviation deviation = KNOWN_DEVIATIONS.get(file);
 
         assertThat(actual.generator().id()).as("generator").isEqualTo(expected.get("generator").asText());
-        assertText("prompt", actual.prompt(), expected, deviation);
+        assertText("prompt", actual.prompt(), expected);
         if (expected.get("negative_prompt").isNull()) {
             assertThat(actual.negativePrompt()).as("negative_prompt (expected none)").isNull();
         } else {
-            assertText("negative_prompt", actual.negativePrompt(), expected, deviation);
+            assertText("negative_prompt", actual.negativePrompt(), expected);
         }
         assertValue("seed", actual.seed(), expected, n -> n.asLong());
         assertValue("steps", actual.steps(), expected, n -> n.asInt());
@@ -93,19 +81,12 @@ class SharedFixturesTest {
         assertThat(actual.warnings()).as("warnings for a well-formed file").isEmpty();
     }
 
-    private static void assertText(String field, String actual, JsonNode expected, KnownDeviation deviation) {
+    private static void assertText(String field, String actual, JsonNode expected) {
         JsonNode value = expected.get(field);
         if (value.isNull()) {
             return;
         }
-        if (deviation != null && deviation.fields().contains(field)) {
-            assertThat(actual).as(field + ": documented deviation: " + deviation.reason())
-                    .isNotEqualTo(value.asText());
-            assertThat(deviation.normalise().apply(actual)).as(field + " after the documented normalisation")
-                    .isEqualTo(value.asText());
-            return;
-        }
-        assertThat(actual).as(field).isEqualTo(value.asText());
+        assertThat(actual).as(field).isEqualTo(value.asText().strip());
     }
 
     private static <T> void assertValue(String field, T actual, JsonNode expected, Function<JsonNode, T> convert) {
@@ -123,9 +104,6 @@ class SharedFixturesTest {
             List<String> images = files.map(p -> p.getFileName().toString())
                     .filter(n -> n.matches(".*\\.(png|jpe?g|webp)")).toList();
             assertThat(listed).containsExactlyInAnyOrderElementsOf(images).hasSize(50);
-        }
-        if (KNOWN_DEVIATIONS.keySet().stream().anyMatch(f -> !listed.contains(f))) {
-            fail("A documented deviation names a file that is not in the fixtures: " + KNOWN_DEVIATIONS.keySet());
         }
     }
 }

@@ -278,6 +278,39 @@ public final class TestImages {
         return concat(header.array(), body);
     }
 
+    /**
+     * An animated WebP as Pillow writes ComfyUI's SaveAnimatedWEBP output: VP8X (animation and EXIF flags, the
+     * canvas size), ANIM, one ANMF frame per {@code frames} (each a VP8L header only), then the EXIF chunk.
+     */
+    public static byte[] animatedWebp(int width, int height, int frames, byte[] exifTiff) {
+        ByteBuffer vp8x = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        vp8x.put((byte) (0x02 | 0x08)).put(new byte[3]);
+        putUint24(vp8x, width - 1);
+        putUint24(vp8x, height - 1);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(latin1("WEBP"));
+        body.writeBytes(riffChunk("VP8X", vp8x.array()));
+        body.writeBytes(riffChunk("ANIM", new byte[] {0, 0, 0, 0, 0, 0}));
+        for (int i = 0; i < frames; i++) {
+            ByteBuffer frame = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            putUint24(frame, 0);
+            putUint24(frame, 0);
+            putUint24(frame, width - 1);
+            putUint24(frame, height - 1);
+            putUint24(frame, 100);
+            frame.put((byte) 0);
+            body.writeBytes(riffChunk("ANMF", concat(frame.array(), riffChunk("VP8L", new byte[] {0x2f, 0, 0, 0, 0}))));
+        }
+        body.writeBytes(riffChunk("EXIF", exifTiff));
+        ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(latin1("RIFF")).putInt(body.size());
+        return concat(header.array(), body.toByteArray());
+    }
+
+    private static void putUint24(ByteBuffer buffer, int value) {
+        buffer.put((byte) value).put((byte) (value >> 8)).put((byte) (value >> 16));
+    }
+
     public static byte[] riffChunk(String fourCc, byte[] payload) {
         ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         header.put(latin1(fourCc)).putInt(payload.length);

@@ -14,6 +14,7 @@ final class Entries {
     private final Map<String, String> texts = new LinkedHashMap<>();
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> warnings = new ArrayList<>();
+    private int[] pixelSize;
 
     /** Adds {@code text} under {@code keyword} unless the keyword is already present. */
     void put(String keyword, String text, String source) {
@@ -45,6 +46,18 @@ final class Entries {
 
     Map<String, String> texts() {
         return texts;
+    }
+
+    /** The image's pixel size from its header (PNG IHDR, WebP VP8X), for formats that do not state one. */
+    void pixelSize(int width, int height) {
+        if (width > 0 && height > 0) {
+            pixelSize = new int[] {width, height};
+        }
+    }
+
+    /** {@code [width, height]} from the header, or null when the container did not give it. */
+    int[] pixelSize() {
+        return pixelSize == null ? null : pixelSize.clone();
     }
 
     void warn(String warning) {

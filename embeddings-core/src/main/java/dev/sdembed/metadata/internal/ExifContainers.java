@@ -33,7 +33,7 @@ final class ExifContainers {
     }
 
     /**
-     * Reads the EXIF chunk; the image chunks are skipped, not loaded. Container-level faults (a chunk running past
+     * Reads the EXIF chunk and the VP8X header (canvas size); the image chunks are skipped, not loaded. Container-level faults (a chunk running past
      * the end of the file) are returned as messages, since metadata-extractor reports rather than throws them.
      */
     static List<String> readWebp(BoundedFileReader reader, Entries entries) throws RiffProcessingException,
@@ -43,7 +43,7 @@ final class ExifContainers {
         new RiffReader().processRiff(reader, new WebpRiffHandler(metadata) {
             @Override
             public boolean shouldAcceptChunk(String fourCC) {
-                return fourCC.equals(WebpDirectory.CHUNK_EXIF);
+                return fourCC.equals(WebpDirectory.CHUNK_EXIF) || fourCC.equals(WebpDirectory.CHUNK_VP8X);
             }
 
             @Override
@@ -52,6 +52,12 @@ final class ExifContainers {
             }
         });
         ExifEntries.read(metadata, entries, "WebP");
+        WebpDirectory webp = metadata.getFirstDirectoryOfType(WebpDirectory.class);
+        if (webp != null && webp.containsTag(WebpDirectory.TAG_IMAGE_WIDTH)
+                && webp.containsTag(WebpDirectory.TAG_IMAGE_HEIGHT)) {
+            entries.pixelSize(webp.getInteger(WebpDirectory.TAG_IMAGE_WIDTH),
+                    webp.getInteger(WebpDirectory.TAG_IMAGE_HEIGHT));
+        }
         return containerErrors;
     }
 }

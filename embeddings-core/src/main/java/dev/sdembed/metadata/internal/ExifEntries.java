@@ -103,14 +103,15 @@ final class ExifEntries {
 
     /**
      * Files entries under the names the format parsers look for. ComfyUI save nodes prefix their JSON with
-     * "Prompt:" / "Workflow:" in Make and ImageDescription.
+     * "Prompt:" / "Workflow:" in Make and ImageDescription; ComfyUI's own animated-WebP node writes "prompt:" in
+     * Model and "workflow:" in Make (its extra_pnginfo keys, lower case).
      */
     private static void putString(String tag, String text, String container, Entries entries) {
         String source = container + " EXIF " + tag;
-        for (String prefix : new String[] {"Prompt", "Workflow"}) {
-            if (text.startsWith(prefix + ":") && MetadataJson.looksLikeObject(text.substring(prefix.length() + 1))) {
-                entries.put(prefix.toLowerCase(java.util.Locale.ROOT),
-                        text.substring(prefix.length() + 1).strip(), source);
+        for (String prefix : new String[] {"prompt", "workflow"}) {
+            if (text.regionMatches(true, 0, prefix + ":", 0, prefix.length() + 1)
+                    && MetadataJson.looksLikeObject(text.substring(prefix.length() + 1))) {
+                entries.put(prefix, text.substring(prefix.length() + 1).strip(), source);
                 return;
             }
         }

@@ -25,6 +25,9 @@ final class Formats {
         if (NovelAiFormat.applies(entries)) {
             return NovelAiFormat.parse(entries, json, b);
         }
+        if (PaddleNlpFormat.applies(entries)) {
+            return PaddleNlpFormat.parse(entries, b);
+        }
         if (InvokeAiFormat.applies(entries)) {
             return InvokeAiFormat.parse(entries, json, b);
         }
@@ -113,8 +116,46 @@ final class Formats {
                 b.negativePrompt(NovelAiFormat.textOrNull(extra.get("negativePrompt")));
             }
             fillNumbers(extra, b);
+            if (b.model == null) {
+                b.model(civitaiModel(extra));
+            }
         }
         return Generator.CIVITAI;
+    }
+
+    /**
+     * The model of a Civitai request whose graph names none (an upscale-only workflow has no sampler or loader):
+     * its base model, else the checkpoint of its resource list, else the first resource, by name or as
+     * {@code civitai:<modelVersionId>} (Civitai's id of that model version, as in its AIR URNs).
+     */
+    private static String civitaiModel(JsonNode extra) {
+        String base = NovelAiFormat.textOrNull(extra.get("baseModel"));
+        if (base != null && !base.isBlank()) {
+            return base;
+        }
+        JsonNode resources = extra.path("resources");
+        JsonNode chosen = null;
+        for (JsonNode resource : resources) {
+            if (resource.path("type").asText("").equalsIgnoreCase("checkpoint")) {
+                chosen = resource;
+                break;
+            }
+        }
+        if (chosen == null && resources.size() > 0) {
+            chosen = resources.get(0);
+        }
+        if (chosen == null) {
+            return null;
+        }
+        for (String name : new String[] {"modelName", "name"}) {
+            String text = NovelAiFormat.textOrNull(chosen.get(name));
+            if (text != null && !text.isBlank()) {
+                String version = NovelAiFormat.textOrNull(chosen.get("modelVersionName"));
+                return version == null || version.isBlank() ? text : text + " " + version;
+            }
+        }
+        JsonNode version = chosen.get("modelVersionId");
+        return version != null && version.canConvertToLong() ? "civitai:" + version.asLong() : null;
     }
 
     private static void fillNumbers(JsonNode extra, MetadataBuilder b) {

@@ -151,8 +151,13 @@ final class JsonFormats {
             if (p != null) {
                 b.prompt(NovelAiFormat.textOrNull(p.get("PositivePrompt")))
                         .negativePrompt(NovelAiFormat.textOrNull(p.get("NegativePrompt")))
-                        .steps(p.get("Steps")).cfg(p.get("CfgScale")).seed(p.get("Seed")).width(p.get("Width"))
-                        .height(p.get("Height")).model(p.get("ModelName")).modelHash(p.get("ModelHash"));
+                        .steps(p.get("Steps")).cfg(p.get("CfgScale")).seed(p.get("Seed"))
+                        .model(p.get("ModelName")).modelHash(p.get("ModelHash"));
+                // The graph's empty latent is the generation size; parameters-json's Width/Height are the output's,
+                // which a hires pass has scaled up.
+                if (b.width == null || b.height == null) {
+                    b.width(p.get("Width")).height(p.get("Height"));
+                }
                 if (b.sampler == null) {
                     b.sampler(p.get("Sampler"));
                 }

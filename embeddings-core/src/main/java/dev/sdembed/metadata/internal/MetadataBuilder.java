@@ -39,9 +39,18 @@ final class MetadataBuilder {
         this.warnings = new ArrayList<>(containerWarnings);
     }
 
+    /**
+     * The record. Prompts lose their outer whitespace, whatever the generator: a trailing newline that one
+     * front-end's text box keeps would otherwise make an identical prompt a different text (embedded and stored
+     * twice, never "the same prompt").
+     */
     GenerationMetadata build(Generator generator) {
-        return new GenerationMetadata(generator, prompt, negativePrompt, width, height, seed, steps, cfg, sampler,
-                model, modelHash, parameters, rawText, warnings);
+        return new GenerationMetadata(generator, strip(prompt), strip(negativePrompt), width, height, seed, steps, cfg,
+                sampler, model, modelHash, parameters, rawText, warnings);
+    }
+
+    private static String strip(String text) {
+        return text == null ? null : text.strip();
     }
 
     void warn(String warning) {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * NovelAI: {@code Software} "NovelAI", {@code Description} (the prompt), {@code Source} (model name and hash) and
  * {@code Comment}, a JSON object with the settings, {@code uc} being the negative prompt. V4 character prompts
- * are kept as a parameter.
+ * are kept as a parameter. Files from before NovelAI wrote the size into {@code Comment} get the pixel size.
  */
 final class NovelAiFormat {
     private static final Pattern SOURCE = Pattern.compile("(.*\\S)\\s+([0-9A-Fa-f]{8})");
@@ -52,6 +52,12 @@ final class NovelAiFormat {
                 b.param("character_prompts", String.join("\n", characters));
             }
             b.paramsFrom(settings, CONSUMED);
+        }
+        int[] pixels = entries.pixelSize();
+        if ((b.width == null || b.height == null) && pixels != null) {
+            // NovelAI wrote the size into Comment only from late 2022 on; it never upscales in the same image, so
+            // the pixel size is the generation size.
+            b.width(pixels[0]).height(pixels[1]);
         }
         String source = entries.get("Source");
         if (source != null && source.length() <= 1000) {

@@ -8,6 +8,7 @@ import com.drew.lang.ByteArrayReader;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Set;
@@ -19,7 +20,7 @@ import java.util.Set;
  */
 final class PngContainer {
     private static final Set<PngChunkType> WANTED =
-            Set.of(PngChunkType.tEXt, PngChunkType.zTXt, PngChunkType.iTXt, PngChunkType.eXIf);
+            Set.of(PngChunkType.IHDR, PngChunkType.tEXt, PngChunkType.zTXt, PngChunkType.iTXt, PngChunkType.eXIf);
     /** The PNG keyword limit (1-79 bytes) plus its terminator. */
     private static final int MAX_KEYWORD = 80;
 
@@ -38,6 +39,11 @@ final class PngContainer {
                 // The reader saw the data; the chunk starts 8 bytes earlier, at its length and type.
                 entries.warn("PNG " + type + " chunk at offset " + (read.offset() - 8) + " is " + read.length()
                         + " bytes, over the " + limits.maxTextBytes() + "-byte limit; skipped unread");
+            } else if (type.equals("IHDR")) {
+                if (data.length >= 8) {
+                    ByteBuffer header = ByteBuffer.wrap(data);
+                    entries.pixelSize(header.getInt(0), header.getInt(4));
+                }
             } else if (type.equals("eXIf")) {
                 Metadata exif = new Metadata();
                 new ExifReader().extract(new ByteArrayReader(data), exif);
