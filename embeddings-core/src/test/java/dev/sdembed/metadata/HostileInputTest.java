@@ -71,6 +71,28 @@ class HostileInputTest {
         assertThat(m.warnings()).singleElement().asString().contains("EXIF UserComment is not valid JSON");
     }
 
+    // ---- WebP RIFF size ----------------------------------------------------------------------------------------
+
+    @Test
+    void aWebpWhoseRiffSizeIsTooSmallGivesAWarningInsteadOfASilentNone() {
+        byte[] bytes = TestImages.webp(new TestImages.Exif(ByteOrder.BIG_ENDIAN).userComment(TestImages.Exif
+                .asciiComment("a cat\nSteps: 20, Sampler: Euler, Seed: 1")).bytes());
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 4);
+        GenerationMetadata m = reader.read(TestImages.write(dir.resolve("short-riff.webp"), bytes));
+        assertThat(m.warnings()).contains("WebP RIFF header declares 12 bytes but the file has " + bytes.length
+                + "; the " + (bytes.length - 12) + " bytes after the declared end were not read");
+    }
+
+    @Test
+    void aWebpWhoseRiffSizeRunsPastTheEndIsTruncated() {
+        byte[] bytes = TestImages.webp(null);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4, bytes.length);
+        Path file = TestImages.write(dir.resolve("long-riff.webp"), bytes);
+        assertThatThrownBy(() -> reader.read(file)).isInstanceOf(MetadataReadException.class)
+                .hasMessage("Cannot read metadata from " + file + ": not a valid WebP file (truncated: the file has "
+                        + bytes.length + " bytes, its RIFF header declares " + (bytes.length + 8) + ")");
+    }
+
     // ---- special files ------------------------------------------------------------------------------------------
 
     @Test

@@ -56,6 +56,7 @@ public final class StandardMetadataReader implements MetadataReader {
                 case Png -> PngContainer.read(reader, limits, entries);
                 case Jpeg -> ExifContainers.readJpeg(reader, entries);
                 case WebP -> {
+                    checkRiffSize(file, channel, size, entries);
                     List<String> errors = ExifContainers.readWebp(reader, entries);
                     if (!errors.isEmpty()) {
                         throw new MetadataReadException(file, "not a valid WebP file (" + errors.get(0) + ")");
@@ -129,6 +130,31 @@ public final class StandardMetadataReader implements MetadataReader {
             entries.replace("parameters", payload.text(), source);
         }
         return interpret(file, entries);
+    }
+
+    /**
+     * The RIFF header's size field against the file: a file shorter than declared is truncated (the decoder refuses
+     * it too), one longer has data past the declared end that no reader looks at, which is worth a warning, since
+     * metadata written there is not read.
+     */
+    private static void checkRiffSize(Path file, FileChannel channel, long size, Entries entries) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (header.hasRemaining() && channel.read(header, header.position()) > 0) {
+            // read the 8-byte RIFF header
+        }
+        if (header.hasRemaining()) {
+            throw new MetadataReadException(file, "not a valid WebP file (truncated: " + size + " bytes, shorter than"
+                    + " its RIFF header)");
+        }
+        long declared = Integer.toUnsignedLong(header.getInt(4)) + 8;
+        if (declared > size) {
+            throw new MetadataReadException(file, "not a valid WebP file (truncated: the file has " + size
+                    + " bytes, its RIFF header declares " + declared + ")");
+        }
+        if (declared < size) {
+            entries.warn("WebP RIFF header declares " + declared + " bytes but the file has " + size
+                    + "; the " + (size - declared) + " bytes after the declared end were not read");
+        }
     }
 
     private static FileType detect(FileChannel channel) throws IOException {
