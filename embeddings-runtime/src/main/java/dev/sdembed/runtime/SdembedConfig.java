@@ -6,6 +6,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.io.FileErrors;
 import dev.sdembed.onnx.CudaOptions;
 import dev.sdembed.onnx.OnnxOptions;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
         try {
             root = MAPPER.readTree(Files.readString(file));
         } catch (IOException e) {
-            throw new InvalidInputException("Cannot read configuration " + file + ": " + e.getMessage(), e);
+            throw new InvalidInputException("Cannot read configuration " + file + ": " + FileErrors.reason(e), e);
         }
         String where = "Configuration " + file;
         if (root == null || !root.isObject()) {

@@ -5,6 +5,7 @@ import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.embedded.EmbeddedEmbeddingStore;
 import dev.sdembed.store.postgres.PostgresEmbeddingStore;
+import dev.sdembed.store.postgres.PostgresUrl;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ public record StoreLocation(String postgresUrl, Path embeddedDirectory) {
         }
         String lower = value.toLowerCase(Locale.ROOT);
         if (lower.startsWith("postgresql://") || lower.startsWith("postgres://") || lower.startsWith("jdbc:postgresql:")) {
+            PostgresUrl.parse(value); // a malformed URL is reported now, before any model is loaded
             return new StoreLocation(value, null);
         }
         if (lower.startsWith("file:")) {

@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.InvalidInputException;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
@@ -57,8 +58,15 @@ public final class IndexCommand implements Callable<Integer> {
             description = "Seconds between progress lines when not on a terminal (default: ${DEFAULT-VALUE}).")
     double progressInterval;
 
+    /** Longest time between progress lines a user may ask for: a day. */
+    private static final double MAX_PROGRESS_INTERVAL = 86_400;
+
     @Override
     public Integer call() {
+        if (!(progressInterval >= 0.1 && progressInterval <= MAX_PROGRESS_INTERVAL)) {
+            throw new InvalidInputException("--progress-interval is " + progressInterval + "; expected 0.1 to "
+                    + (long) MAX_PROGRESS_INTERVAL + " seconds");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.BULK).open()) {

@@ -43,12 +43,18 @@ public final class SdembedCommand {
         System.exit(newCommandLine().execute(args));
     }
 
-    /** slf4j-simple reads its level once, at the first logger: decide before anything logs. */
+    /**
+     * slf4j-simple reads its level once, at the first logger: decide before anything logs. Without
+     * {@code --verbose} the connection pool stays quiet: a server that goes away is reported once, as the
+     * command's one-line error, not as the pool's warnings with their stack traces.
+     */
     private static void configureLogging(String[] args) {
         if (java.util.Arrays.asList(args).contains("--verbose")) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "info");
             System.setProperty("org.slf4j.simpleLogger.showLogName", "true");
+        } else {
+            System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "off");
         }
     }
 

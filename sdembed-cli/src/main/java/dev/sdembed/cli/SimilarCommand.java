@@ -48,7 +48,8 @@ public final class SimilarCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!Files.isRegularFile(image)) {
-            throw new InvalidInputException("Image " + image + " does not exist or is not a file");
+            throw new InvalidInputException("Image " + StoreSession.printable(image.toString())
+                    + " does not exist or is not a file");
         }
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec s = session.comparedSlot(slot, "similar");
@@ -56,14 +57,15 @@ public final class SimilarCommand implements Callable<Integer> {
             boolean stored = session.store.findImages(List.of(key)).containsKey(key);
             SearchQuery query;
             String heading;
+            String shown = StoreSession.printable(image.toString());
             if (s.modality() == Modality.IMAGE) {
                 query = stored ? SearchQuery.storedImage(s.name(), key)
                         : SearchQuery.imageFile(s.name(), image, session.slots.imageEncoders().get(s.name()));
-                heading = "Top " + k + " like " + image + " by pixels, slot " + StoreSession.describe(s);
+                heading = "Top " + k + " like " + shown + " by pixels, slot " + StoreSession.describe(s);
             } else {
                 query = stored ? SearchQuery.storedImage(s.name(), key) : SearchQuery.vector(s.name(),
                         session.slots.textEncoders().get(s.name()).embed(prompt(image)));
-                heading = "Top " + k + " like " + image + " by its prompt, slot " + StoreSession.describe(s)
+                heading = "Top " + k + " like " + shown + " by its prompt, slot " + StoreSession.describe(s)
                         + (slot == null ? " (no image slot configured: pixels are not compared)" : "");
             }
             List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).build());

@@ -86,11 +86,40 @@ final class StoreSession implements AutoCloseable {
     /** Characters of a prompt shown per hit. */
     static final int PROMPT_EXCERPT = 70;
 
-    /** A stored path as the user typed it: relative when under the working folder, else as stored. */
+    /**
+     * A stored path as the user typed it: relative when under the working folder, else as stored; control
+     * characters escaped, so a file name with a newline cannot split a hit over two lines.
+     */
     static String displayPath(String stored) {
         Path path = Path.of(stored);
         Path here = Path.of("").toAbsolutePath();
-        return path.isAbsolute() && path.startsWith(here) ? here.relativize(path).toString() : stored;
+        return printable(path.isAbsolute() && path.startsWith(here) ? here.relativize(path).toString() : stored);
+    }
+
+    /** {@code text} with control characters (C0, DEL, C1, line and paragraph separators) as escapes. */
+    static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+            if (control && out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (out != null) {
+                if (!control) {
+                    out.append(c);
+                } else if (c == '\n') {
+                    out.append("\\n");
+                } else if (c == '\r') {
+                    out.append("\\r");
+                } else if (c == '\t') {
+                    out.append("\\t");
+                } else {
+                    out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                }
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     /** The first {@code max} characters of {@code text} on one line, "..." marking a cut. */

@@ -30,6 +30,8 @@ public record PostgresUrl(String host, int port, String database, String user, S
     private static final Pattern URL = Pattern.compile(
             "(?i)(jdbc:postgresql|postgresql|postgres)://(?:([^@/?]*)@)?(\\[[^\\]]+\\]|[^:/?]*)(?::(\\d*))?(?:/([^?]*))?(?:\\?(.*))?");
     private static final Pattern CREDENTIALS = Pattern.compile("(://[^:/@]*:).*@");
+    /** Where else a password can come from, for messages (the command line reads these variables). */
+    private static final String PASSWORD_VARIABLE_HINT = "SDEMBED_STORE_PASSWORD or PGPASSWORD";
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)(password=)[^&]*");
 
     public PostgresUrl {
@@ -43,6 +45,13 @@ public record PostgresUrl(String host, int port, String database, String user, S
         if (url == null || url.isBlank()) {
             throw new InvalidInputException("Store URL is empty; expected postgresql://user[:password]@host:port/db "
                     + "or jdbc:postgresql://host:port/db");
+        }
+        String authority = authority(url.trim());
+        if (authority != null && authority.indexOf('@') != authority.lastIndexOf('@')) {
+            // libpq and the JDBC driver would take everything after the first '@' for the host, and print it.
+            throw new InvalidInputException("Store URL '" + mask(url) + "' has more than one '@' before the host; a"
+                    + " user name or password containing '@' must be written %40 (postgresql://user:p%40ss@host/db),"
+                    + " or give the password in " + PASSWORD_VARIABLE_HINT);
         }
         Matcher m = URL.matcher(url.trim());
         if (!m.matches()) {
@@ -89,6 +98,19 @@ public record PostgresUrl(String host, int port, String database, String user, S
             throw new InvalidInputException("Store URL '" + mask(url) + "' names no database; add /dbname after the host");
         }
         return new PostgresUrl(host, port, database, user, password, parameters);
+    }
+
+    /** The part between "://" and the next '/' or '?', or null when there is no "://". */
+    private static String authority(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return null;
+        }
+        int end = start + 3;
+        while (end < url.length() && url.charAt(end) != '/' && url.charAt(end) != '?') {
+            end++;
+        }
+        return url.substring(start + 3, end);
     }
 
     /** {@code url} with any password replaced by {@code ***}, for messages and logs. */

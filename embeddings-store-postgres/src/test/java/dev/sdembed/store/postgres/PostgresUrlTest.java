@@ -54,6 +54,22 @@ class PostgresUrlTest {
     }
 
     @Test
+    void anUnescapedAtSignInThePasswordIsRefusedWithoutShowingAnyPartOfIt() {
+        assertThatThrownBy(() -> PostgresUrl.parse("postgresql://u:abc@def@db.example.org/lib"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Store URL 'postgresql://u:***@db.example.org/lib' has more than one '@' before the host;"
+                        + " a user name or password containing '@' must be written %40"
+                        + " (postgresql://user:p%40ss@host/db), or give the password in SDEMBED_STORE_PASSWORD or"
+                        + " PGPASSWORD")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("abc").doesNotContain("def"));
+        PostgresUrl escaped = PostgresUrl.parse("postgresql://u:abc%40def@db.example.org/lib");
+        assertThat(escaped.password()).isEqualTo("abc@def");
+        assertThat(escaped.host()).isEqualTo("db.example.org");
+        // An '@' after the host (in parameters) is no ambiguity.
+        assertThat(PostgresUrl.parse("jdbc:postgresql://h/db?user=u&password=abc@def").password()).isEqualTo("abc@def");
+    }
+
+    @Test
     void rejectsWhatIsNotAPostgresUrl() {
         assertThatThrownBy(() -> PostgresUrl.parse("mysql://root:topsecret@localhost/db"))
                 .isInstanceOf(InvalidInputException.class)
