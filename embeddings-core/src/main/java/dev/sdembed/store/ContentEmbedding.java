@@ -19,7 +19,7 @@ public record ContentEmbedding(String slot, ContentHash content, Embedding embed
             throw new InvalidInputException("Embedding for slot '" + slot + "' has a null content hash");
         }
         if (embedding == null) {
-            throw new InvalidInputException("Embedding of content " + StoreChecks.shortHash(content) + " for slot '"
+            throw new InvalidInputException("Embedding of content " + content.shortHex() + " for slot '"
                     + slot + "' is null");
         }
     }
@@ -33,7 +33,7 @@ public record ContentEmbedding(String slot, ContentHash content, Embedding embed
             return new ContentEmbedding(slot, content, new Embedding(vector));
         } catch (InvalidInputException e) {
             throw new InvalidInputException("Embedding of content " + (content == null ? "null"
-                    : StoreChecks.shortHash(content)) + " for slot '" + slot + "': " + e.getMessage(), e);
+                    : content.shortHex()) + " for slot '" + slot + "': " + e.getMessage(), e);
         }
     }
 }

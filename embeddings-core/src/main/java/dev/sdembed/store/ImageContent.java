@@ -18,7 +18,7 @@ public record ImageContent(ContentHash hash, int width, int height, String forma
         if (hash == null) {
             throw new InvalidInputException("Image content hash is null");
         }
-        String what = "Image content " + StoreChecks.shortHash(hash);
+        String what = "Image content " + hash.shortHex();
         if (width <= 0 || height <= 0) {
             throw new InvalidInputException(what + " has size " + width + "x" + height + "; expected positive pixels");
         }

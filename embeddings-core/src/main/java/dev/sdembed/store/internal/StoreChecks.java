@@ -33,11 +33,6 @@ public final class StoreChecks {
     private StoreChecks() {
     }
 
-    /** The first 12 hex digits, enough to find a content in logs without printing 64. */
-    public static String shortHash(ContentHash hash) {
-        return hash == null ? "null" : hash.hex().substring(0, 12);
-    }
-
     /** Databases' text types cannot hold U+0000; reject it here with the field's name instead of failing in SQL. */
     public static void requireNoNul(String value, String what) {
         if (value == null) {
@@ -99,7 +94,7 @@ public final class StoreChecks {
         for (ContentEmbedding e : batch.embeddings()) {
             SlotSpec slot = slot(slots, e.slot());
             // The message is built only for a bad vector: hex-formatting every hash cost a batch more than the check.
-            checkVector(slot, e.embedding(), () -> "Embedding of content " + shortHash(e.content()));
+            checkVector(slot, e.embedding(), () -> "Embedding of content " + e.content().shortHex());
         }
     }
 
@@ -127,7 +122,7 @@ public final class StoreChecks {
     /** The error for embeddings whose content is neither in their batch nor in the store. */
     public static InvalidInputException missingContent(SlotSpec slot, ContentHash first, int missing) {
         String kind = slot.modality() == Modality.TEXT ? "text" : "image";
-        return new InvalidInputException("Embedding of content " + shortHash(first) + " for slot '" + slot.name()
+        return new InvalidInputException("Embedding of content " + first.shortHex() + " for slot '" + slot.name()
                 + "' has no " + kind + " content: it is neither in the batch nor in the store"
                 + (missing > 1 ? " (" + missing + " such embeddings in the batch)" : "")
                 + "; put the content in the same batch, or write it before");
@@ -163,13 +158,10 @@ public final class StoreChecks {
         }
         if (!info.fingerprint().equals(slot.fingerprint()) || info.dimension() != slot.dimension()) {
             throw new InvalidInputException("Query encoder '" + info.name() + "' (fingerprint "
-                    + abbreviate(info.fingerprint()) + ", " + info.dimension() + " dimensions) is not the encoder of slot '"
-                    + slot.name() + "' ('" + slot.encoderName() + "', fingerprint " + abbreviate(slot.fingerprint())
-                    + ", " + slot.dimension() + " dimensions)");
+                    + ContentHash.shortHex(info.fingerprint()) + ", " + info.dimension()
+                    + " dimensions) is not the encoder of slot '" + slot.name() + "' ('" + slot.encoderName()
+                    + "', fingerprint " + ContentHash.shortHex(slot.fingerprint()) + ", " + slot.dimension()
+                    + " dimensions)");
         }
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 }

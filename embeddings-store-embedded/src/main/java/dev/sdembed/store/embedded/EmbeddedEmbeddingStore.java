@@ -263,7 +263,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         }
         if (!stored(exists, hash)) {
             throw new InvalidInputException("Image '" + r.path() + "' references " + what + " "
-                    + StoreChecks.shortHash(hash) + ", which is neither stored nor in the batch; add the "
+                    + hash.shortHex() + ", which is neither stored nor in the batch; add the "
                     + "content to the batch");
         }
     }

@@ -2,6 +2,7 @@ package dev.sdembed.store.embedded.internal;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.TextRole;
 import java.sql.Connection;
@@ -166,7 +167,8 @@ public final class SqliteSchema {
                     if (!storedFingerprint.equals(slot.fingerprint())) {
                         LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by the "
                                 + "previous model are stale until re-embedded", slot.name(),
-                                abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
+                                ContentHash.shortHex(storedFingerprint), ContentHash.shortHex(slot.fingerprint()),
+                                slot.encoderName());
                     }
                     try (PreparedStatement up = c.prepareStatement("UPDATE slots SET encoder_name = ?, fingerprint = ?, "
                             + "embedding_space = ? WHERE name = ?")) {
@@ -192,9 +194,5 @@ public final class SqliteSchema {
         }
         LOG.info("Created slot {} ({} {}-d, encoder {}) in embedded store {}", slot.name(), slot.modality(),
                 slot.dimension(), slot.encoderName(), where);
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 }

@@ -201,7 +201,7 @@ public final class SchemaSetup {
             if (!m.checksum().equals(d.getValue())) {
                 throw new StoreException("Migration V" + m.version() + " (" + m.description()
                         + ") was changed after it was applied to schema '" + schema + "' (checksum "
-                        + d.getValue().substring(0, 12) + " in the database, " + m.checksum().substring(0, 12)
+                        + ContentHash.shortHex(d.getValue()) + " in the database, " + ContentHash.shortHex(m.checksum())
                         + " in this build); add a new migration instead of editing an applied one");
             }
         }
@@ -274,7 +274,8 @@ public final class SchemaSetup {
                         if (!storedFingerprint.equals(slot.fingerprint())) {
                             LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by "
                                     + "the previous model are stale until re-embedded", slot.name(),
-                                    abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
+                                    ContentHash.shortHex(storedFingerprint), ContentHash.shortHex(slot.fingerprint()),
+                                    slot.encoderName());
                         }
                     }
                     ensureTable(c, table, m, efConstruction);
@@ -357,10 +358,6 @@ public final class SchemaSetup {
         } finally {
             c.setAutoCommit(true);
         }
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 
     private static String readResource(String name) {
