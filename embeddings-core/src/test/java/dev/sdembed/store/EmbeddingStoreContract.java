@@ -470,8 +470,11 @@ public abstract class EmbeddingStoreContract {
         TestEncoders.Text other = new TestEncoders.Text("another-model", PROMPT.dimension(), "fp-other");
         assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.text(PROMPT.name(), "fox", other))))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("Query encoder 'another-model'")
-                .hasMessageContaining("is not the encoder of slot 'prompt_test'");
+                .hasMessage("Encoder 'another-model' (text, 64 dimensions, fingerprint fp-other) is not the encoder "
+                        + "of slot 'prompt_test' ('test-text-encoder', text, 64 dimensions, fingerprint fp-prompt_te); "
+                        + "embed with the slot's encoder, or open the store with SlotSpec.of(\"prompt_test\", "
+                        + "encoder.info()) to fill the slot with this model (the other model's embeddings then become "
+                        + "stale)");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.internal.DuplicateGrouper;
@@ -68,6 +69,26 @@ class StoreValuesTest {
         assertThat(clipText.comparableWith(bge)).isFalse();
         assertThat(bge.comparableWith(bge)).isTrue();
         assertThat(new SlotSpec("x", Modality.TEXT, 768, "t", "f", "clip-h").comparableWith(clipImage)).isFalse();
+    }
+
+    @Test
+    void aSlotAcceptsOnlyItsOwnEncoderAndSaysWhichFixApplies() {
+        SlotSpec slot = new SlotSpec("prompt_bge", Modality.TEXT, 384, "bge-small-en-v1.5", "0123456789abcdef", null);
+        slot.requireEncoder(new EncoderInfo("bge-small-en-v1.5", Modality.TEXT, 384, 512, 0, "0123456789abcdef"));
+        assertThatThrownBy(() -> slot.requireEncoder(new EncoderInfo("bge-small-en-v1.5-retrained", Modality.TEXT,
+                384, 512, 0, "fedcba9876543210")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Encoder 'bge-small-en-v1.5-retrained' (text, 384 dimensions, fingerprint "
+                        + "fedcba987654) is not the encoder of slot 'prompt_bge' ('bge-small-en-v1.5', text, 384 "
+                        + "dimensions, fingerprint 0123456789ab); embed with the slot's encoder, or open the store "
+                        + "with SlotSpec.of(\"prompt_bge\", encoder.info()) to fill the slot with this model (the "
+                        + "other model's embeddings then become stale)");
+        assertThatThrownBy(() -> slot.requireEncoder(new EncoderInfo("clip-vit-h-vision", Modality.IMAGE, 1024, 0,
+                224, "0123456789abcdef")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Encoder 'clip-vit-h-vision' (image, 1024 dimensions, fingerprint 0123456789ab) is not the "
+                        + "encoder of slot 'prompt_bge' ('bge-small-en-v1.5', text, 384 dimensions, fingerprint "
+                        + "0123456789ab); embed with the slot's encoder, or configure a new slot for this encoder");
     }
 
     @Test

@@ -146,7 +146,11 @@ public final class StoreChecks {
         }
     }
 
-    /** Checks that {@code encoder}'s description matches the slot's, so a query lands in the slot's space. */
+    /**
+     * Checks that a query's encoder reads what the query is ({@code expected}: text or image), that {@code slot}
+     * holds that modality, and then that the encoder is the slot's ({@link SlotSpec#requireEncoder}), so a query lands
+     * in the slot's space.
+     */
     public static void checkEncoder(SlotSpec slot, EncoderInfo info, Modality expected) {
         if (info.modality() != expected) {
             throw new InvalidInputException("Query encoder '" + info.name() + "' reads " + info.modality()
@@ -156,12 +160,6 @@ public final class StoreChecks {
             throw new InvalidInputException("Slot '" + slot.name() + "' holds " + slot.modality()
                     + " embeddings; a " + expected + " query cannot be embedded with its encoder");
         }
-        if (!info.fingerprint().equals(slot.fingerprint()) || info.dimension() != slot.dimension()) {
-            throw new InvalidInputException("Query encoder '" + info.name() + "' (fingerprint "
-                    + ContentHash.shortHex(info.fingerprint()) + ", " + info.dimension()
-                    + " dimensions) is not the encoder of slot '" + slot.name() + "' ('" + slot.encoderName()
-                    + "', fingerprint " + ContentHash.shortHex(slot.fingerprint()) + ", " + slot.dimension()
-                    + " dimensions)");
-        }
+        slot.requireEncoder(info);
     }
 }
