@@ -277,7 +277,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
-    public Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes) {
+    public Set<ContentHash> embeddedHashes(String slot, Collection<ContentHash> hashes) {
         SlotSpec spec = StoreChecks.slot(slotsByName, slot);
         List<ContentHash> keys = StoreChecks.hashes(hashes);
         return locked("looking up embeddings of slot '" + slot + "'", () -> {

@@ -96,7 +96,7 @@ class EmbeddedEmbeddingStoreTest {
 
         try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
             Set<ContentHash> all = texts.stream().map(TextContent::hash).collect(Collectors.toSet());
-            assertThat(store.embedded(slot.name(), all)).isEqualTo(all);
+            assertThat(store.embeddedHashes(slot.name(), all)).isEqualTo(all);
             float[] query = TestVectors.unitVector(7, slot.dimension());
             assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
                     .k(1).build())).isEmpty(); // no image references the texts: nothing to return, but no error

@@ -182,10 +182,10 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
-    public Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes) {
+    public Set<ContentHash> embeddedHashes(String slot, Collection<ContentHash> hashes) {
         SlotTable table = table(slot);
         List<ContentHash> keys = StoreChecks.hashes(hashes);
-        return read("looking up embeddings of slot '" + slot + "'", h -> queries.embedded(h, table, keys));
+        return read("looking up embeddings of slot '" + slot + "'", h -> queries.embeddedHashes(h, table, keys));
     }
 
     @Override

@@ -69,7 +69,7 @@ class MigrationTest {
 
         try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
             assertThat(single(retired)).isEqualTo("0 0");
-            assertThat(store.embedded(EmbeddingStoreContract.PROMPT.name(),
+            assertThat(store.embeddedHashes(EmbeddingStoreContract.PROMPT.name(),
                     List.of(ContentHash.ofText("kept across the upgrade")))).hasSize(1);
             assertThat(store.checkInvariants().violations()).isEmpty();
         }

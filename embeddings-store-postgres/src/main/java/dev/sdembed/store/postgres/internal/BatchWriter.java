@@ -159,8 +159,8 @@ public final class BatchWriter {
     }
 
     /**
-     * The fast path, for the usual case of contents new to the slot (callers embed what {@code embedded()} reported
-     * missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
+     * The fast path, for the usual case of contents new to the slot (callers embed what {@code embeddedHashes()}
+     * reported missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
      * {@code INSERT ... SELECT}. A row already there (another writer's, or a stale one being replaced) sends the
      * caller to the staging path: null then.
      */

@@ -45,7 +45,7 @@ public final class StoreQueries {
         this.writeLockKey = writeLockKey;
     }
 
-    public Set<ContentHash> embedded(Handle h, SlotTable t, Collection<ContentHash> hashes) {
+    public Set<ContentHash> embeddedHashes(Handle h, SlotTable t, Collection<ContentHash> hashes) {
         Set<ContentHash> found = new HashSet<>();
         h.createQuery("SELECT hash FROM " + t.table() + " WHERE hash = ANY (:hashes) AND fingerprint = :fingerprint")
                 .bind("hashes", hashArray(hashes))
