@@ -92,6 +92,26 @@ class StoreValuesTest {
     }
 
     @Test
+    void writeResultsAreBuiltByNamedCountsThatDefaultToZero() {
+        WriteResult none = WriteResult.builder().build();
+        assertThat(List.of(none.imagesInserted(), none.imagesUpdated(), none.imagesUnchanged(), none.imagesDeleted(),
+                none.textsAdded(), none.imageContentsAdded())).containsOnly(0);
+        assertThat(none.embeddingsWritten()).isEmpty();
+        assertThat(none.embeddingsWritten("prompt")).isZero();
+        WriteResult r = WriteResult.builder().imagesInserted(1).imagesUpdated(2).imagesUnchanged(3).imagesDeleted(4)
+                .textsAdded(5).imageContentsAdded(6).embeddingsWritten("prompt", 7).embeddingsWritten("image", 8)
+                .build();
+        assertThat(List.of(r.imagesInserted(), r.imagesUpdated(), r.imagesUnchanged(), r.imagesDeleted(),
+                r.textsAdded(), r.imageContentsAdded())).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(r.embeddingsWritten()).isEqualTo(Map.of("prompt", 7, "image", 8));
+        assertThatThrownBy(() -> WriteResult.builder().imagesDeleted(-1)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("WriteResult imagesDeleted is -1; expected a count >= 0");
+        assertThatThrownBy(() -> WriteResult.builder().embeddingsWritten("prompt", -2))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("WriteResult embeddingsWritten of slot 'prompt' is -2; expected a count >= 0");
+    }
+
+    @Test
     void recordsKeepMicrosecondsAndDemandAReasonForFailures() {
         ImageRecord r = ImageRecord.builder("/x.png").imageHash(ContentHash.ofText("x")).fileSize(3)
                 .modifiedAt(Instant.parse("2024-01-01T00:00:00.123456789Z")).build();

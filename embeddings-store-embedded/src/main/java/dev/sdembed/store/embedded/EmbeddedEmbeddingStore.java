@@ -120,7 +120,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     public WriteResult write(WriteBatch batch) {
         StoreChecks.checkBatch(batch, slotsByName);
         if (batch.isEmpty()) {
-            return new WriteResult(0, 0, 0, 0, 0, 0, Map.of());
+            return WriteResult.builder().build();
         }
         return locked("writing " + batch, () -> {
             Map<String, List<ContentEmbedding>> written = new LinkedHashMap<>();
@@ -137,6 +137,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     }
 
     private WriteResult writeBatch(WriteBatch batch, Map<String, List<ContentEmbedding>> written) throws SQLException {
+        WriteResult.Builder result = WriteResult.builder();
         int texts = 0;
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT INTO text_contents (hash, text) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING")) {
@@ -146,6 +147,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 texts += ps.executeUpdate();
             }
         }
+        result.textsAdded(texts);
         int images = 0;
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO image_contents (hash, width, height, "
                 + "format, byte_size) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")) {
@@ -158,7 +160,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 images += ps.executeUpdate();
             }
         }
-        Map<String, Integer> embeddings = new LinkedHashMap<>();
+        result.imageContentsAdded(images);
         Map<String, List<ContentEmbedding>> bySlot = new LinkedHashMap<>();
         batch.embeddings().forEach(e -> bySlot.computeIfAbsent(e.slot(), k -> new ArrayList<>()).add(e));
         // In key order, each insert lands next to the previous one in the hash index instead of on a random page.
@@ -166,6 +168,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         for (Map.Entry<String, List<ContentEmbedding>> entry : bySlot.entrySet()) {
             SlotSpec slot = slotsByName.get(entry.getKey());
             requireContents(slot, batch);
+            int count = 0;
             // A row made by the current model is kept; a stale one is replaced (as in the PostgreSQL store).
             try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + SqliteSchema.table(slot)
                     + " AS e (hash, fingerprint, embedding) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET "
@@ -176,12 +179,13 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                     ps.setString(2, slot.fingerprint());
                     ps.setBytes(3, Rows.vectorBytes(e.embedding().vector()));
                     int n = ps.executeUpdate();
-                    embeddings.merge(slot.name(), n, Integer::sum);
+                    count += n;
                     if (n > 0) {
                         written.computeIfAbsent(slot.name(), k -> new ArrayList<>()).add(e);
                     }
                 }
             }
+            result.embeddingsWritten(slot.name(), count);
         }
         int deleted = 0;
         try (PreparedStatement ps = connection.prepareStatement("DELETE FROM images WHERE path = ?")) {
@@ -190,8 +194,9 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 deleted += ps.executeUpdate();
             }
         }
-        int[] records = writeRecords(batch);
-        return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
+        result.imagesDeleted(deleted);
+        writeRecords(batch, result);
+        return result.build();
     }
 
     /** Runs after the batch's own contents are in: an embedding never outlives its content. */
@@ -214,17 +219,19 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         }
     }
 
-    /** Returns {inserted, updated, unchanged}. */
-    private int[] writeRecords(WriteBatch batch) throws SQLException {
-        int[] counts = new int[3];
+    /** Counts the records inserted, updated and unchanged into {@code result}. */
+    private void writeRecords(WriteBatch batch, WriteResult.Builder result) throws SQLException {
         if (batch.records().isEmpty()) {
-            return counts;
+            return;
         }
         Map<String, StoredImage> stored = findImagesLocked(batch.records().stream().map(ImageRecord::path).toList());
         StringBuilder set = new StringBuilder();
         for (String column : Rows.IMAGE_COLUMNS.split(", ")) {
             set.append(set.length() == 0 ? "" : ", ").append(column).append(" = ?");
         }
+        int inserted = 0;
+        int updated = 0;
+        int unchanged = 0;
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO images (" + Rows.IMAGE_COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
              PreparedStatement update = connection.prepareStatement("UPDATE images SET " + set + " WHERE id = ?");
@@ -241,18 +248,18 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 if (known == null) {
                     Rows.bindImage(insert, 1, r);
                     insert.executeUpdate();
-                    counts[0]++;
+                    inserted++;
                 } else if (!known.record().equals(r)) {
                     Rows.bindImage(update, 1, r);
                     update.setLong(14, known.id());
                     update.executeUpdate();
-                    counts[1]++;
+                    updated++;
                 } else {
-                    counts[2]++;
+                    unchanged++;
                 }
             }
         }
-        return counts;
+        result.imagesInserted(inserted).imagesUpdated(updated).imagesUnchanged(unchanged);
     }
 
     /** Refuses a record whose content is neither stored nor in the batch (written just before, same transaction). */

@@ -162,7 +162,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         ensureOpen();
         StoreChecks.checkBatch(batch, slotsByName);
         if (batch.isEmpty()) {
-            return new WriteResult(0, 0, 0, 0, 0, 0, Map.of());
+            return WriteResult.builder().build();
         }
         for (int attempt = 1; ; attempt++) {
             try {
