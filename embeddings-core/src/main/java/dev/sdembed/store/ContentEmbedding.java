@@ -3,7 +3,6 @@ package dev.sdembed.store;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
 
 /**
  * The embedding of one content (text or image file, by hash) in one slot. The slot's encoder made it; stores record

@@ -2,7 +2,7 @@ package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
+import dev.sdembed.store.internal.NulChecks;
 
 /**
  * A text (prompt or negative prompt; the role lives on the image) keyed by the SHA-256 of its exact UTF-8 bytes.
@@ -17,7 +17,7 @@ public record TextContent(ContentHash hash, String text) {
         if (text == null) {
             throw new InvalidInputException("Text content " + hash.shortHex() + " has a null text");
         }
-        StoreChecks.requireNoNul(text, "Text content " + hash.shortHex());
+        NulChecks.requireNoNul(text, "Text content " + hash.shortHex());
         if (!ContentHash.ofText(text).equals(hash)) {
             throw new InvalidInputException("Text content hash " + hash.shortHex()
                     + " is not the SHA-256 of its text's UTF-8 bytes; use TextContent.of(text)");

@@ -2,7 +2,6 @@ package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;

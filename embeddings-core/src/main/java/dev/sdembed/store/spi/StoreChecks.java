@@ -1,4 +1,4 @@
-package dev.sdembed.store.internal;
+package dev.sdembed.store.spi;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The checks every store runs before it touches its database, so both stores reject the same inputs with the same
- * messages.
+ * The checks every {@link dev.sdembed.store.EmbeddingStore} runs before it touches its database, so all stores reject
+ * the same inputs with the same {@link InvalidInputException} messages: slots by name, hash lists, a write batch's
+ * vectors (dimension, unit norm) and contents, and a query encoder against its slot.
  */
 public final class StoreChecks {
 
@@ -31,18 +32,6 @@ public final class StoreChecks {
     public static final double NORM_TOLERANCE = 1e-2;
 
     private StoreChecks() {
-    }
-
-    /** Databases' text types cannot hold U+0000; reject it here with the field's name instead of failing in SQL. */
-    public static void requireNoNul(String value, String what) {
-        if (value == null) {
-            return;
-        }
-        int at = value.indexOf('\0');
-        if (at >= 0) {
-            throw new InvalidInputException(what + " contains a NUL character (U+0000) at index " + at
-                    + "; stores cannot hold it");
-        }
     }
 
     /** The configured slots by name, rejecting two slots with one name. */
