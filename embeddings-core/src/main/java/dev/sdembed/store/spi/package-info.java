@@ -6,6 +6,9 @@
  * <ul>
  *   <li>{@link dev.sdembed.store.spi.StoreChecks}: input checks to run before any SQL (slots, hashes, vectors, a
  *       batch's contents), with the messages the contract tests expect.</li>
+ *   <li>{@link dev.sdembed.store.spi.SlotReconciliation}: what opening a store does with a configured slot (create it,
+ *       keep it, take a new model with the old embeddings stale, or refuse another shape), with one set of messages.
+ *       </li>
  *   <li>{@link dev.sdembed.store.spi.ResolvedSearch}: a search request checked and its query embedded.</li>
  *   <li>{@link dev.sdembed.store.spi.DuplicateGrouper}: near-duplicate groups from nearest-neighbour links.</li>
  *   <li>{@link dev.sdembed.store.spi.ParametersJson}: generation parameters in the JSON form stores keep.</li>

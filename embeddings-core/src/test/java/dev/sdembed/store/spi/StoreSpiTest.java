@@ -1,9 +1,14 @@
 package dev.sdembed.store.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sdembed.InvalidInputException;
+import dev.sdembed.StoreException;
+import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
+import dev.sdembed.store.SlotSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,5 +49,51 @@ class StoreSpiTest {
         p.put("seed", "42");
         assertThat(ParametersJson.write(p)).isEqualTo("{\"prompt \\\"x\\\"\":\"a\\\\b\\nc\\td\\u0001\",\"seed\":\"42\"}");
         assertThat(ParametersJson.write(Map.of())).isEqualTo("{}");
+    }
+
+    @Test
+    void aStoreKeepsCreatesOrUpdatesASlotAndRefusesAnotherShape() {
+        SlotSpec slot = new SlotSpec("prompt_bge", Modality.TEXT, 384, "bge-small-en-v1.5", "0123456789abcdef", null);
+        String where = "embedded store /data/sdembed.db";
+        assertThat(SlotReconciliation.decide(slot, null, null, where)).isEqualTo(SlotReconciliation.CREATE);
+        SlotReconciliation.StoredSlot same = SlotReconciliation.StoredSlot.of("text", 384, null, "bge-small-en-v1.5",
+                "0123456789abcdef", null);
+        assertThat(same.modality()).isEqualTo(Modality.TEXT);
+        assertThat(SlotReconciliation.decide(slot, null, same, where)).isEqualTo(SlotReconciliation.KEEP);
+        // A new model of the same shape, a renamed encoder or a declared space: the registry takes the configuration.
+        for (SlotReconciliation.StoredSlot changed : List.of(
+                new SlotReconciliation.StoredSlot(Modality.TEXT, 384, null, "bge-small-en-v1.5", "fedcba", null),
+                new SlotReconciliation.StoredSlot(Modality.TEXT, 384, null, "bge-small", "0123456789abcdef", null),
+                new SlotReconciliation.StoredSlot(Modality.TEXT, 384, null, "bge-small-en-v1.5", "0123456789abcdef",
+                        "bge"))) {
+            assertThat(SlotReconciliation.decide(slot, null, changed, where)).isEqualTo(SlotReconciliation.UPDATE);
+        }
+
+        SlotReconciliation.StoredSlot wider = new SlotReconciliation.StoredSlot(Modality.TEXT, 1024, null,
+                "bge-large-en-v1.5", "f00d", null);
+        assertThatThrownBy(() -> SlotReconciliation.decide(slot, null, wider, where))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Slot 'prompt_bge' in embedded store /data/sdembed.db holds text 1024-d embeddings "
+                        + "(encoder 'bge-large-en-v1.5') but is configured as text 384-d (encoder "
+                        + "'bge-small-en-v1.5'); configure a new slot name for a different encoder shape");
+        SlotReconciliation.StoredSlot image = new SlotReconciliation.StoredSlot(Modality.IMAGE, 384, "vector",
+                "clip-vision", "0123456789abcdef", null);
+        assertThatThrownBy(() -> SlotReconciliation.decide(slot, "vector", image, "schema 'sdembed'"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("Slot 'prompt_bge' in schema 'sdembed' holds image 384-d vector embeddings "
+                        + "(encoder 'clip-vision') but is configured as text 384-d vector");
+        SlotReconciliation.StoredSlot full = SlotReconciliation.StoredSlot.of("text", 384, "vector",
+                "bge-small-en-v1.5", "0123456789abcdef", null);
+        assertThat(SlotReconciliation.decide(slot, "vector", full, "schema 'sdembed'"))
+                .isEqualTo(SlotReconciliation.KEEP);
+        assertThatThrownBy(() -> SlotReconciliation.decide(slot, "halfvec", full, "schema 'sdembed'"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("holds text 384-d vector embeddings (encoder 'bge-small-en-v1.5') but is "
+                        + "configured as text 384-d halfvec (encoder 'bge-small-en-v1.5')");
+
+        assertThatThrownBy(() -> SlotReconciliation.StoredSlot.of("audio", 384, null, "e", "f", null))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("The slot registry holds modality 'audio'; expected one of [TEXT, IMAGE]. The store was "
+                        + "changed by something other than sdembed");
     }
 }

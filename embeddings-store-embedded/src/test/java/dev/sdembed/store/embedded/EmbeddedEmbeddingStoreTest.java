@@ -41,9 +41,9 @@ class EmbeddedEmbeddingStoreTest {
         SlotSpec wider = new SlotSpec("prompt_test", Modality.TEXT, 128, "other-encoder", "fp-other", null);
         assertThatThrownBy(() -> EmbeddedEmbeddingStore.builder().directory(dir).slot(wider).build())
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("Slot 'prompt_test' in embedded store " + dir.resolve("sdembed.db") + " holds text "
-                        + "embeddings of 64 dimensions but is configured as text with 128 (encoder 'other-encoder'); "
-                        + "configure a new slot name for a different encoder shape");
+                .hasMessage("Slot 'prompt_test' in embedded store " + dir.resolve("sdembed.db") + " holds text 64-d "
+                        + "embeddings (encoder 'test-text-encoder') but is configured as text 128-d (encoder "
+                        + "'other-encoder'); configure a new slot name for a different encoder shape");
         // The refused open released the file: the original slots open again.
         EmbeddedEmbeddingStore.builder().directory(dir).slot(EmbeddingStoreContract.PROMPT).build().close();
     }
