@@ -7,6 +7,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStoreContract;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
@@ -46,6 +47,25 @@ class EmbeddedEmbeddingStoreTest {
                         + "'other-encoder'); configure a new slot name for a different encoder shape");
         // The refused open released the file: the original slots open again.
         EmbeddedEmbeddingStore.builder().directory(dir).slot(EmbeddingStoreContract.PROMPT).build().close();
+    }
+
+    @Test
+    void lookupsOfMoreKeysThanOneInListTakeSeveralStatements() {
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(temp.resolve("chunks"))
+                .slot(EmbeddingStoreContract.PROMPT).build()) {
+            // 1,200 records: their writer looks the paths up in three IN lists of at most 500.
+            List<String> paths = StoreTestData.paths("/lib/chunk", 1200);
+            WriteBatch.Builder batch = WriteBatch.builder();
+            ContentHash prompt = batch.addText("a lighthouse at dusk");
+            for (String path : paths) {
+                ImageContent image = StoreTestData.imageContent(path);
+                batch.image(image).record(StoreTestData.record(path, image, prompt, null));
+            }
+            assertThat(store.write(batch.build()).imagesInserted()).isEqualTo(1200);
+            List<String> asked = new ArrayList<>(paths.subList(100, 1200));
+            asked.add("/lib/absent.png");
+            assertThat(store.findImages(asked).keySet()).containsExactlyInAnyOrderElementsOf(paths.subList(100, 1200));
+        }
     }
 
     @Test
