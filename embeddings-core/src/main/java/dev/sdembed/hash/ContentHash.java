@@ -22,6 +22,8 @@ public final class ContentHash implements Comparable<ContentHash> {
     public static final int LENGTH = 32;
     private static final HexFormat HEX = HexFormat.of();
     private static final int BUFFER = 1 << 16;
+    /** Hex digits messages and logs show of a hash or fingerprint. */
+    public static final int SHORT_HEX_LENGTH = 12;
 
     private final byte[] bytes;
 
@@ -99,6 +101,25 @@ public final class ContentHash implements Comparable<ContentHash> {
 
     public String hex() {
         return HEX.formatHex(bytes);
+    }
+
+    /**
+     * The first {@value #SHORT_HEX_LENGTH} hex digits: enough to find a content in logs and messages without printing
+     * all 64 (48 bits: two of a million contents share them with a chance of about 1 in 560).
+     */
+    public String shortHex() {
+        return shortHex(hex());
+    }
+
+    /**
+     * The first {@value #SHORT_HEX_LENGTH} characters of a hex digest such as a model fingerprint or a migration
+     * checksum, or all of it when shorter, the same abbreviation {@link #shortHex()} makes of a content hash.
+     */
+    public static String shortHex(String hex) {
+        if (hex == null) {
+            return "null";
+        }
+        return hex.length() > SHORT_HEX_LENGTH ? hex.substring(0, SHORT_HEX_LENGTH) : hex;
     }
 
     @Override

@@ -17,7 +17,6 @@ import dev.sdembed.pipeline.internal.FileWalker;
 import dev.sdembed.pipeline.internal.InFlightEmbeddings;
 import dev.sdembed.pipeline.internal.SlotWorker;
 import dev.sdembed.store.EmbeddingStore;
-import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.SlotStats;
 import dev.sdembed.store.StoreStats;
 import java.nio.file.Files;
@@ -436,21 +435,8 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             if (reader == null || decoder == null) {
                 throw new InvalidInputException("metadataReader and imageDecoder must not be null");
             }
-            encoders.forEach((name, info) -> {
-                SlotSpec spec = store.slot(name);
-                if (spec.modality() != info.modality() || spec.dimension() != info.dimension()
-                        || !spec.fingerprint().equals(info.fingerprint())) {
-                    throw new InvalidInputException("Slot '" + name + "' of the store is " + spec.modality() + " "
-                            + spec.dimension() + "-d with model " + abbreviate(spec.fingerprint()) + ", but its encoder "
-                            + info.name() + " is " + info.modality() + " " + info.dimension() + "-d with model "
-                            + abbreviate(info.fingerprint()) + "; open the store with SlotSpec.of(name, encoder.info())");
-                }
-            });
+            encoders.forEach((name, info) -> store.slot(name).requireEncoder(info));
             return new BulkEmbeddingPipeline(this);
-        }
-
-        private static String abbreviate(String fingerprint) {
-            return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.sdembed.store;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
 
 /**
  * The embedding of one content (text or image file, by hash) in one slot. The slot's encoder made it; stores record
@@ -19,7 +18,7 @@ public record ContentEmbedding(String slot, ContentHash content, Embedding embed
             throw new InvalidInputException("Embedding for slot '" + slot + "' has a null content hash");
         }
         if (embedding == null) {
-            throw new InvalidInputException("Embedding of content " + StoreChecks.shortHash(content) + " for slot '"
+            throw new InvalidInputException("Embedding of content " + content.shortHex() + " for slot '"
                     + slot + "' is null");
         }
     }
@@ -33,7 +32,7 @@ public record ContentEmbedding(String slot, ContentHash content, Embedding embed
             return new ContentEmbedding(slot, content, new Embedding(vector));
         } catch (InvalidInputException e) {
             throw new InvalidInputException("Embedding of content " + (content == null ? "null"
-                    : StoreChecks.shortHash(content)) + " for slot '" + slot + "': " + e.getMessage(), e);
+                    : content.shortHex()) + " for slot '" + slot + "': " + e.getMessage(), e);
         }
     }
 }

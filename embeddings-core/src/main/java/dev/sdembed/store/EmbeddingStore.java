@@ -45,7 +45,7 @@ public interface EmbeddingStore extends AutoCloseable {
      * Which of {@code hashes} already have an embedding in {@code slot} made with the slot's current fingerprint (stale
      * ones are not included, so they get re-embedded). One round trip, whatever the number of hashes.
      */
-    Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes);
+    Set<ContentHash> embeddedHashes(String slot, Collection<ContentHash> hashes);
 
     /** The stored reference counts of those of {@code hashes} the store holds as {@code kind} contents. */
     Map<ContentHash, Long> referenceCounts(Modality kind, Collection<ContentHash> hashes);

@@ -2,7 +2,7 @@ package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
+import dev.sdembed.store.internal.NulChecks;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;
@@ -46,7 +46,7 @@ public record ImageRecord(String path, ContentHash imageHash, ContentHash prompt
             throw new InvalidInputException("Image path has " + path.length() + " characters; at most "
                     + MAX_PATH_LENGTH + " are accepted");
         }
-        StoreChecks.requireNoNul(path, "Image path");
+        NulChecks.requireNoNul(path, "Image path");
         String what = "Image '" + path + "'";
         if (status == null) {
             throw new InvalidInputException(what + " has no status; expected OK or FAILED");
@@ -74,9 +74,9 @@ public record ImageRecord(String path, ContentHash imageHash, ContentHash prompt
                     + "; expected a time between years 1 and 9999");
         }
         modifiedAt = modifiedAt.truncatedTo(ChronoUnit.MICROS);
-        StoreChecks.requireNoNul(generator, what + " generator");
-        StoreChecks.requireNoNul(modelName, what + " model name");
-        StoreChecks.requireNoNul(error, what + " error");
+        NulChecks.requireNoNul(generator, what + " generator");
+        NulChecks.requireNoNul(modelName, what + " model name");
+        NulChecks.requireNoNul(error, what + " error");
         parameters = copyParameters(parameters, what);
     }
 
@@ -90,8 +90,8 @@ public record ImageRecord(String path, ContentHash imageHash, ContentHash prompt
                 throw new InvalidInputException(what + " has a generation parameter with a null "
                         + (e.getKey() == null ? "name" : "value for '" + e.getKey() + "'"));
             }
-            StoreChecks.requireNoNul(e.getKey(), what + " parameter name");
-            StoreChecks.requireNoNul(e.getValue(), what + " parameter '" + e.getKey() + "'");
+            NulChecks.requireNoNul(e.getKey(), what + " parameter name");
+            NulChecks.requireNoNul(e.getValue(), what + " parameter '" + e.getKey() + "'");
             copy.put(e.getKey(), e.getValue());
         }
         return Collections.unmodifiableMap(copy);

@@ -1,6 +1,6 @@
 package dev.sdembed.store;
 
-import dev.sdembed.store.internal.StoreChecks;
+import dev.sdembed.store.internal.NulChecks;
 
 /**
  * Restricts which images a search or duplicate scan may return. Null fields do not restrict. Stores keep filtered
@@ -15,9 +15,9 @@ public record SearchFilter(String pathPrefix, String generator, String modelName
     public static final SearchFilter NONE = new SearchFilter(null, null, null);
 
     public SearchFilter {
-        StoreChecks.requireNoNul(pathPrefix, "Filter path prefix");
-        StoreChecks.requireNoNul(generator, "Filter generator");
-        StoreChecks.requireNoNul(modelName, "Filter model name");
+        NulChecks.requireNoNul(pathPrefix, "Filter path prefix");
+        NulChecks.requireNoNul(generator, "Filter generator");
+        NulChecks.requireNoNul(modelName, "Filter model name");
     }
 
     public static SearchFilter pathPrefix(String prefix) {

@@ -3,6 +3,8 @@ package dev.sdembed.store;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.hash.ContentHash;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -65,5 +67,35 @@ public record SlotSpec(String name, Modality modality, int dimension, String enc
             return true;
         }
         return embeddingSpace != null && embeddingSpace.equals(other.embeddingSpace) && dimension == other.dimension;
+    }
+
+    /**
+     * Checks that the encoder described by {@code info} is this slot's: the same modality, dimension and model
+     * fingerprint. Another model's vectors live in another space, so storing them in this slot or searching it with
+     * them would rank by noise without any error. Every place an encoder meets a slot calls this (the pipeline
+     * builder, a store embedding a text or image query), so all of them say the same thing.
+     *
+     * @throws InvalidInputException naming the slot, both encoders (name, modality, dimension, fingerprint) and the fix
+     */
+    public void requireEncoder(EncoderInfo info) {
+        if (info == null) {
+            throw new InvalidInputException("Slot '" + name + "' has no encoder info to check");
+        }
+        boolean sameShape = info.modality() == modality && info.dimension() == dimension;
+        if (sameShape && info.fingerprint().equals(fingerprint)) {
+            return;
+        }
+        String fix = sameShape
+                ? "embed with the slot's encoder, or open the store with SlotSpec.of(\"" + name + "\", encoder.info()) "
+                        + "to fill the slot with this model (the other model's embeddings then become stale)"
+                : "embed with the slot's encoder, or configure a new slot for this encoder";
+        throw new InvalidInputException("Encoder '" + info.name() + "' (" + shape(info.modality(), info.dimension(),
+                info.fingerprint()) + ") is not the encoder of slot '" + name + "' ('" + encoderName + "', "
+                + shape(modality, dimension, fingerprint) + "); " + fix);
+    }
+
+    private static String shape(Modality modality, int dimension, String fingerprint) {
+        return modality.name().toLowerCase(Locale.ROOT) + ", " + dimension + " dimensions, fingerprint "
+                + ContentHash.shortHex(fingerprint);
     }
 }

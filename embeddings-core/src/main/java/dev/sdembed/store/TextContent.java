@@ -2,7 +2,7 @@ package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
+import dev.sdembed.store.internal.NulChecks;
 
 /**
  * A text (prompt or negative prompt; the role lives on the image) keyed by the SHA-256 of its exact UTF-8 bytes.
@@ -15,11 +15,11 @@ public record TextContent(ContentHash hash, String text) {
             throw new InvalidInputException("Text content hash is null");
         }
         if (text == null) {
-            throw new InvalidInputException("Text content " + StoreChecks.shortHash(hash) + " has a null text");
+            throw new InvalidInputException("Text content " + hash.shortHex() + " has a null text");
         }
-        StoreChecks.requireNoNul(text, "Text content " + StoreChecks.shortHash(hash));
+        NulChecks.requireNoNul(text, "Text content " + hash.shortHex());
         if (!ContentHash.ofText(text).equals(hash)) {
-            throw new InvalidInputException("Text content hash " + StoreChecks.shortHash(hash)
+            throw new InvalidInputException("Text content hash " + hash.shortHex()
                     + " is not the SHA-256 of its text's UTF-8 bytes; use TextContent.of(text)");
         }
     }
@@ -34,6 +34,6 @@ public record TextContent(ContentHash hash, String text) {
 
     @Override
     public String toString() {
-        return "TextContent[hash=" + StoreChecks.shortHash(hash) + ", length=" + text.length() + "]";
+        return "TextContent[hash=" + hash.shortHex() + ", length=" + text.length() + "]";
     }
 }

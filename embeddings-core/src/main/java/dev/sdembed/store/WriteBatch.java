@@ -2,7 +2,6 @@ package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.StoreChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -108,7 +107,7 @@ public final class WriteBatch {
             }
             ImageContent known = images.putIfAbsent(image.hash(), image);
             if (known != null && !known.equals(image)) {
-                throw new InvalidInputException("Image content " + StoreChecks.shortHash(image.hash())
+                throw new InvalidInputException("Image content " + image.hash().shortHex()
                         + " is in the batch twice with different attributes: " + known + " and " + image);
             }
             return this;
@@ -120,7 +119,7 @@ public final class WriteBatch {
             }
             ContentEmbedding known = embeddings.putIfAbsent(List.of(embedding.slot(), embedding.content()), embedding);
             if (known != null && !known.embedding().equals(embedding.embedding())) {
-                throw new InvalidInputException("Content " + StoreChecks.shortHash(embedding.content())
+                throw new InvalidInputException("Content " + embedding.content().shortHex()
                         + " has two different embeddings for slot '" + embedding.slot() + "' in one batch");
             }
             return this;

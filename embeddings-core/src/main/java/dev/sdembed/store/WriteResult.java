@@ -1,9 +1,12 @@
 package dev.sdembed.store;
 
+import dev.sdembed.InvalidInputException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What one batch changed. Contents and embeddings another writer had already stored are not counted.
+ * What one batch changed. Contents and embeddings another writer had already stored are not counted. Stores build it
+ * with {@link #builder()}, naming each counter: six counts in a row are too easy to pass in the wrong order.
  *
  * @param imagesInserted     records at new paths
  * @param imagesUpdated      records at known paths whose values changed (re-pointed, re-failed, ...)
@@ -19,7 +22,83 @@ public record WriteResult(int imagesInserted, int imagesUpdated, int imagesUncha
         embeddingsWritten = Map.copyOf(embeddingsWritten);
     }
 
+    /** A result with every count 0; set the counts a batch changed. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
     public int embeddingsWritten(String slot) {
         return embeddingsWritten.getOrDefault(slot, 0);
+    }
+
+    /** Collects a batch's counts by name; each defaults to 0. */
+    public static final class Builder {
+        private int imagesInserted;
+        private int imagesUpdated;
+        private int imagesUnchanged;
+        private int imagesDeleted;
+        private int textsAdded;
+        private int imageContentsAdded;
+        private final Map<String, Integer> embeddingsWritten = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Records at new paths. */
+        public Builder imagesInserted(int count) {
+            this.imagesInserted = count("imagesInserted", count);
+            return this;
+        }
+
+        /** Records at known paths whose values changed. */
+        public Builder imagesUpdated(int count) {
+            this.imagesUpdated = count("imagesUpdated", count);
+            return this;
+        }
+
+        /** Records written with exactly the stored values. */
+        public Builder imagesUnchanged(int count) {
+            this.imagesUnchanged = count("imagesUnchanged", count);
+            return this;
+        }
+
+        /** Records deleted. */
+        public Builder imagesDeleted(int count) {
+            this.imagesDeleted = count("imagesDeleted", count);
+            return this;
+        }
+
+        /** New text contents. */
+        public Builder textsAdded(int count) {
+            this.textsAdded = count("textsAdded", count);
+            return this;
+        }
+
+        /** New image contents. */
+        public Builder imageContentsAdded(int count) {
+            this.imageContentsAdded = count("imageContentsAdded", count);
+            return this;
+        }
+
+        /** Embeddings of {@code slot} added or replacing stale ones (replaces an earlier count for that slot). */
+        public Builder embeddingsWritten(String slot, int count) {
+            if (slot == null) {
+                throw new InvalidInputException("WriteResult embeddingsWritten slot is null");
+            }
+            embeddingsWritten.put(slot, count("embeddingsWritten of slot '" + slot + "'", count));
+            return this;
+        }
+
+        public WriteResult build() {
+            return new WriteResult(imagesInserted, imagesUpdated, imagesUnchanged, imagesDeleted, textsAdded,
+                    imageContentsAdded, embeddingsWritten);
+        }
+
+        private static int count(String name, int count) {
+            if (count < 0) {
+                throw new InvalidInputException("WriteResult " + name + " is " + count + "; expected a count >= 0");
+            }
+            return count;
+        }
     }
 }

@@ -118,7 +118,7 @@ public abstract class EmbeddingStoreContract {
         assertThat(empty.imageContents()).isZero();
         assertThat(empty.slots()).allSatisfy(s -> assertThat(s.embeddings()).isZero());
         assertThat(store.referenceCounts(Modality.TEXT, List.of(promptHash))).isEmpty();
-        assertThat(store.embedded(PROMPT.name(), List.of(promptHash))).isEmpty();
+        assertThat(store.embeddedHashes(PROMPT.name(), List.of(promptHash))).isEmpty();
     }
 
     @Test
@@ -287,8 +287,9 @@ public abstract class EmbeddingStoreContract {
         for (int i = 0; i < 2000; i++) {
             asked.add(ContentHash.ofText("absent " + i));
         }
-        assertThat(store.embedded(PROMPT.name(), asked)).containsExactlyInAnyOrderElementsOf(present.subList(0, 200));
-        assertThat(store.embedded(IMAGE.name(), asked)).isEmpty();
+        assertThat(store.embeddedHashes(PROMPT.name(), asked))
+                .containsExactlyInAnyOrderElementsOf(present.subList(0, 200));
+        assertThat(store.embeddedHashes(IMAGE.name(), asked)).isEmpty();
     }
 
     @Test
@@ -326,7 +327,7 @@ public abstract class EmbeddingStoreContract {
                         + "has no image content: it is neither in the batch nor in the store; put the content in the "
                         + "same batch, or write it before");
         // Refused as a whole: not even the batch's own text went in.
-        assertThat(store.embedded(PROMPT.name(), List.of(carried, nowhere, alsoNowhere))).isEmpty();
+        assertThat(store.embeddedHashes(PROMPT.name(), List.of(carried, nowhere, alsoNowhere))).isEmpty();
         assertThat(store.referenceCounts(Modality.TEXT, List.of(carried))).isEmpty();
         assertThat(store.checkInvariants().violations()).isEmpty();
     }
@@ -351,7 +352,7 @@ public abstract class EmbeddingStoreContract {
         SlotSpec upgraded = new SlotSpec(PROMPT.name(), PROMPT.modality(), PROMPT.dimension(), "test-text-encoder-v2",
                 "fp-prompt-2", null);
         EmbeddingStore again = reopen(store, upgraded, IMAGE);
-        assertThat(again.embedded(PROMPT.name(), hashes)).isEmpty();
+        assertThat(again.embeddedHashes(PROMPT.name(), hashes)).isEmpty();
         assertThat(again.stats().slot(PROMPT.name()).stale()).isEqualTo(20);
         float[] query = unitVector(3, PROMPT.dimension());
         assertThat(again.search(SearchRequest.of(SearchQuery.vector(PROMPT.name(), new Embedding(query))))).isEmpty();
@@ -361,7 +362,7 @@ public abstract class EmbeddingStoreContract {
             redo.embedding(PROMPT.name(), hashes.get(i), unitVector(i, PROMPT.dimension()));
         }
         assertThat(again.write(redo.build()).embeddingsWritten(PROMPT.name())).isEqualTo(20);
-        assertThat(again.embedded(PROMPT.name(), hashes)).hasSize(20);
+        assertThat(again.embeddedHashes(PROMPT.name(), hashes)).hasSize(20);
         assertThat(again.stats().slot(PROMPT.name()).stale()).isZero();
         List<SearchHit> hits = again.search(SearchRequest.of(SearchQuery.vector(PROMPT.name(), new Embedding(query))));
         assertThat(hits.get(0).path()).isEqualTo("/stale/3.png");
@@ -470,8 +471,11 @@ public abstract class EmbeddingStoreContract {
         TestEncoders.Text other = new TestEncoders.Text("another-model", PROMPT.dimension(), "fp-other");
         assertThatThrownBy(() -> store.search(SearchRequest.of(SearchQuery.text(PROMPT.name(), "fox", other))))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("Query encoder 'another-model'")
-                .hasMessageContaining("is not the encoder of slot 'prompt_test'");
+                .hasMessage("Encoder 'another-model' (text, 64 dimensions, fingerprint fp-other) is not the encoder "
+                        + "of slot 'prompt_test' ('test-text-encoder', text, 64 dimensions, fingerprint fp-prompt_te); "
+                        + "embed with the slot's encoder, or open the store with SlotSpec.of(\"prompt_test\", "
+                        + "encoder.info()) to fill the slot with this model (the other model's embeddings then become "
+                        + "stale)");
     }
 
     @Test
@@ -668,7 +672,7 @@ public abstract class EmbeddingStoreContract {
         assertThatThrownBy(() -> TextContent.of("nul\0inside"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageEndingWith("contains a NUL character (U+0000) at index 3; stores cannot hold it");
-        assertThatThrownBy(() -> store.embedded(PROMPT.name(), java.util.Arrays.asList(prompt, null)))
+        assertThatThrownBy(() -> store.embeddedHashes(PROMPT.name(), java.util.Arrays.asList(prompt, null)))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("Hash collection contains null at position 1");
         assertThatThrownBy(() -> store.referenceCounts(Modality.TEXT, java.util.Arrays.asList((ContentHash) null)))

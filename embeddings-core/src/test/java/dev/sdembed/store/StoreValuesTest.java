@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
+import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
-import dev.sdembed.store.internal.DuplicateGrouper;
-import dev.sdembed.store.internal.ParametersJson;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +70,46 @@ class StoreValuesTest {
     }
 
     @Test
+    void aSlotAcceptsOnlyItsOwnEncoderAndSaysWhichFixApplies() {
+        SlotSpec slot = new SlotSpec("prompt_bge", Modality.TEXT, 384, "bge-small-en-v1.5", "0123456789abcdef", null);
+        slot.requireEncoder(new EncoderInfo("bge-small-en-v1.5", Modality.TEXT, 384, 512, 0, "0123456789abcdef"));
+        assertThatThrownBy(() -> slot.requireEncoder(new EncoderInfo("bge-small-en-v1.5-retrained", Modality.TEXT,
+                384, 512, 0, "fedcba9876543210")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Encoder 'bge-small-en-v1.5-retrained' (text, 384 dimensions, fingerprint "
+                        + "fedcba987654) is not the encoder of slot 'prompt_bge' ('bge-small-en-v1.5', text, 384 "
+                        + "dimensions, fingerprint 0123456789ab); embed with the slot's encoder, or open the store "
+                        + "with SlotSpec.of(\"prompt_bge\", encoder.info()) to fill the slot with this model (the "
+                        + "other model's embeddings then become stale)");
+        assertThatThrownBy(() -> slot.requireEncoder(new EncoderInfo("clip-vit-h-vision", Modality.IMAGE, 1024, 0,
+                224, "0123456789abcdef")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Encoder 'clip-vit-h-vision' (image, 1024 dimensions, fingerprint 0123456789ab) is not the "
+                        + "encoder of slot 'prompt_bge' ('bge-small-en-v1.5', text, 384 dimensions, fingerprint "
+                        + "0123456789ab); embed with the slot's encoder, or configure a new slot for this encoder");
+    }
+
+    @Test
+    void writeResultsAreBuiltByNamedCountsThatDefaultToZero() {
+        WriteResult none = WriteResult.builder().build();
+        assertThat(List.of(none.imagesInserted(), none.imagesUpdated(), none.imagesUnchanged(), none.imagesDeleted(),
+                none.textsAdded(), none.imageContentsAdded())).containsOnly(0);
+        assertThat(none.embeddingsWritten()).isEmpty();
+        assertThat(none.embeddingsWritten("prompt")).isZero();
+        WriteResult r = WriteResult.builder().imagesInserted(1).imagesUpdated(2).imagesUnchanged(3).imagesDeleted(4)
+                .textsAdded(5).imageContentsAdded(6).embeddingsWritten("prompt", 7).embeddingsWritten("image", 8)
+                .build();
+        assertThat(List.of(r.imagesInserted(), r.imagesUpdated(), r.imagesUnchanged(), r.imagesDeleted(),
+                r.textsAdded(), r.imageContentsAdded())).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(r.embeddingsWritten()).isEqualTo(Map.of("prompt", 7, "image", 8));
+        assertThatThrownBy(() -> WriteResult.builder().imagesDeleted(-1)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("WriteResult imagesDeleted is -1; expected a count >= 0");
+        assertThatThrownBy(() -> WriteResult.builder().embeddingsWritten("prompt", -2))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("WriteResult embeddingsWritten of slot 'prompt' is -2; expected a count >= 0");
+    }
+
+    @Test
     void recordsKeepMicrosecondsAndDemandAReasonForFailures() {
         ImageRecord r = ImageRecord.builder("/x.png").imageHash(ContentHash.ofText("x")).fileSize(3)
                 .modifiedAt(Instant.parse("2024-01-01T00:00:00.123456789Z")).build();
@@ -105,39 +144,5 @@ class StoreValuesTest {
                 .hasMessage("Near-duplicate neighbours is 0; expected 1 to 100");
         assertThatThrownBy(() -> SearchQuery.text("prompt", " ", null)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Query text for slot 'prompt' is blank");
-    }
-
-    @Test
-    void duplicateGroupsAreTransitiveWithTheirWeakestLink() {
-        ContentHash a = ContentHash.ofText("a");
-        ContentHash b = ContentHash.ofText("b");
-        ContentHash c = ContentHash.ofText("c");
-        ContentHash d = ContentHash.ofText("d");
-        ContentHash e = ContentHash.ofText("e");
-        DuplicateGrouper grouper = new DuplicateGrouper();
-        grouper.link(a, b, 0.99);
-        grouper.link(c, b, 0.96);
-        grouper.link(d, d, 1.0);
-        List<DuplicateGroup> groups = grouper.groups(List.of(
-                new DuplicateGroup.Member(1, "/3.png", c), new DuplicateGroup.Member(2, "/1.png", a),
-                new DuplicateGroup.Member(3, "/2.png", b), new DuplicateGroup.Member(4, "/4.png", e),
-                new DuplicateGroup.Member(5, "/5.png", e), new DuplicateGroup.Member(6, "/6.png", d)));
-        assertThat(groups).hasSize(2);
-        assertThat(groups.get(0).members()).extracting(DuplicateGroup.Member::path)
-                .containsExactly("/1.png", "/2.png", "/3.png");
-        assertThat(groups.get(0).lowestLink()).isEqualTo(0.96);
-        assertThat(groups.get(1).members()).extracting(DuplicateGroup.Member::path).containsExactly("/4.png", "/5.png");
-        assertThat(groups.get(1).lowestLink()).isEqualTo(1.0);
-        assertThat(grouper.isLinked(a)).isTrue();
-        assertThat(grouper.isLinked(e)).isFalse();
-    }
-
-    @Test
-    void parametersAreWrittenAsJsonStrings() {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("prompt \"x\"", "a\\b\nc\td\u0001");
-        p.put("seed", "42");
-        assertThat(ParametersJson.write(p)).isEqualTo("{\"prompt \\\"x\\\"\":\"a\\\\b\\nc\\td\\u0001\",\"seed\":\"42\"}");
-        assertThat(ParametersJson.write(Map.of())).isEqualTo("{}");
     }
 }

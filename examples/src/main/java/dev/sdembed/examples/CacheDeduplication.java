@@ -81,7 +81,7 @@ public final class CacheDeduplication {
                     .modifiedAt(attributes.lastModifiedTime().toInstant()).build());
         }
         // One question to the store for the whole batch: which texts are embedded already?
-        Set<ContentHash> cached = store.embedded(ExampleArgs.SLOT, texts.keySet());
+        Set<ContentHash> cached = store.embeddedHashes(ExampleArgs.SLOT, texts.keySet());
         List<ContentHash> missing = texts.keySet().stream().filter(h -> !cached.contains(h)).toList();
         List<Embedding> vectors = missing.isEmpty() ? List.of()
                 : bge.embedAll(missing.stream().map(texts::get).toList());

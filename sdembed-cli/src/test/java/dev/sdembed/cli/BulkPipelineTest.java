@@ -154,7 +154,10 @@ class BulkPipelineTest {
             var builder = BulkEmbeddingPipeline.builder(store).imageSlot(IndexFixtures.TEXT_SLOT, vision);
             org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
                     .isInstanceOf(dev.sdembed.InvalidInputException.class)
-                    .hasMessageStartingWith("Slot 'prompt_bge' of the store is TEXT 384-d");
+                    .hasMessageStartingWith("Encoder '" + vision.info().name() + "' (image, ")
+                    .hasMessageContaining("is not the encoder of slot 'prompt_bge' ('" + bge.info().name()
+                            + "', text, 384 dimensions, fingerprint ")
+                    .hasMessageEndingWith("; embed with the slot's encoder, or configure a new slot for this encoder");
         }
     }
 }

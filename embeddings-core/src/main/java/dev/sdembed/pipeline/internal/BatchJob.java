@@ -148,7 +148,8 @@ public final class BatchJob {
                     users.computeIfAbsent(h, k -> new ArrayList<>()).add(r.path());
                 }
             }
-            Set<ContentHash> present = users.isEmpty() ? Set.of() : ctx.store().embedded(w.slot(), users.keySet());
+            Set<ContentHash> present = users.isEmpty() ? Set.of()
+                    : ctx.store().embeddedHashes(w.slot(), users.keySet());
             users.forEach((h, paths) -> {
                 if (!present.contains(h)) {
                     incomplete.addAll(paths);
@@ -315,7 +316,7 @@ public final class BatchJob {
         Map<ContentHash, CompletableFuture<Embedding>> waitFor = new LinkedHashMap<>(ctx.inFlight().running(w.slot(),
                 contents));
         List<ContentHash> rest = contents.stream().filter(c -> !waitFor.containsKey(c)).toList();
-        Set<ContentHash> stored = rest.isEmpty() ? Set.of() : ctx.store().embedded(w.slot(), rest);
+        Set<ContentHash> stored = rest.isEmpty() ? Set.of() : ctx.store().embeddedHashes(w.slot(), rest);
         List<ContentHash> missing = rest.stream().filter(c -> !stored.contains(c)).toList();
         InFlightEmbeddings.Claim claim = ctx.inFlight().claim(w.slot(), missing);
         waitFor.putAll(claim.borrowed());

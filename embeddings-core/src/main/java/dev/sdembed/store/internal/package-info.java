@@ -1,5 +1,5 @@
 /**
- * Code shared by the store implementations (validation before any SQL, query resolution, duplicate grouping,
- * JSON for generation parameters). Not API: it may change at any time.
+ * Checks the store's value types run on themselves. Not API: it may change at any time. What store implementations
+ * share is in {@link dev.sdembed.store.spi}.
  */
 package dev.sdembed.store.internal;

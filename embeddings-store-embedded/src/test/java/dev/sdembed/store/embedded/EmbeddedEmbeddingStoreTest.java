@@ -7,6 +7,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStoreContract;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
@@ -41,11 +42,30 @@ class EmbeddedEmbeddingStoreTest {
         SlotSpec wider = new SlotSpec("prompt_test", Modality.TEXT, 128, "other-encoder", "fp-other", null);
         assertThatThrownBy(() -> EmbeddedEmbeddingStore.builder().directory(dir).slot(wider).build())
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("Slot 'prompt_test' in embedded store " + dir.resolve("sdembed.db") + " holds text "
-                        + "embeddings of 64 dimensions but is configured as text with 128 (encoder 'other-encoder'); "
-                        + "configure a new slot name for a different encoder shape");
+                .hasMessage("Slot 'prompt_test' in embedded store " + dir.resolve("sdembed.db") + " holds text 64-d "
+                        + "embeddings (encoder 'test-text-encoder') but is configured as text 128-d (encoder "
+                        + "'other-encoder'); configure a new slot name for a different encoder shape");
         // The refused open released the file: the original slots open again.
         EmbeddedEmbeddingStore.builder().directory(dir).slot(EmbeddingStoreContract.PROMPT).build().close();
+    }
+
+    @Test
+    void lookupsOfMoreKeysThanOneInListTakeSeveralStatements() {
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(temp.resolve("chunks"))
+                .slot(EmbeddingStoreContract.PROMPT).build()) {
+            // 1,200 records: their writer looks the paths up in three IN lists of at most 500.
+            List<String> paths = StoreTestData.paths("/lib/chunk", 1200);
+            WriteBatch.Builder batch = WriteBatch.builder();
+            ContentHash prompt = batch.addText("a lighthouse at dusk");
+            for (String path : paths) {
+                ImageContent image = StoreTestData.imageContent(path);
+                batch.image(image).record(StoreTestData.record(path, image, prompt, null));
+            }
+            assertThat(store.write(batch.build()).imagesInserted()).isEqualTo(1200);
+            List<String> asked = new ArrayList<>(paths.subList(100, 1200));
+            asked.add("/lib/absent.png");
+            assertThat(store.findImages(asked).keySet()).containsExactlyInAnyOrderElementsOf(paths.subList(100, 1200));
+        }
     }
 
     @Test
@@ -96,7 +116,7 @@ class EmbeddedEmbeddingStoreTest {
 
         try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
             Set<ContentHash> all = texts.stream().map(TextContent::hash).collect(Collectors.toSet());
-            assertThat(store.embedded(slot.name(), all)).isEqualTo(all);
+            assertThat(store.embeddedHashes(slot.name(), all)).isEqualTo(all);
             float[] query = TestVectors.unitVector(7, slot.dimension());
             assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
                     .k(1).build())).isEmpty(); // no image references the texts: nothing to return, but no error

@@ -19,14 +19,14 @@ import dev.sdembed.store.StoreStats;
 import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
-import dev.sdembed.store.internal.ResolvedSearch;
-import dev.sdembed.store.internal.StoreChecks;
 import dev.sdembed.store.postgres.internal.BatchWriter;
 import dev.sdembed.store.postgres.internal.Identifiers;
 import dev.sdembed.store.postgres.internal.SchemaSetup;
 import dev.sdembed.store.postgres.internal.SlotTable;
 import dev.sdembed.store.postgres.internal.SqlErrors;
 import dev.sdembed.store.postgres.internal.StoreQueries;
+import dev.sdembed.store.spi.ResolvedSearch;
+import dev.sdembed.store.spi.StoreChecks;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -162,7 +162,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         ensureOpen();
         StoreChecks.checkBatch(batch, slotsByName);
         if (batch.isEmpty()) {
-            return new WriteResult(0, 0, 0, 0, 0, 0, Map.of());
+            return WriteResult.builder().build();
         }
         for (int attempt = 1; ; attempt++) {
             try {
@@ -182,10 +182,10 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
-    public Set<ContentHash> embedded(String slot, Collection<ContentHash> hashes) {
+    public Set<ContentHash> embeddedHashes(String slot, Collection<ContentHash> hashes) {
         SlotTable table = table(slot);
         List<ContentHash> keys = StoreChecks.hashes(hashes);
-        return read("looking up embeddings of slot '" + slot + "'", h -> queries.embedded(h, table, keys));
+        return read("looking up embeddings of slot '" + slot + "'", h -> queries.embeddedHashes(h, table, keys));
     }
 
     @Override

@@ -69,7 +69,7 @@ class MigrationTest {
 
         try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
             assertThat(single(retired)).isEqualTo("0 0");
-            assertThat(store.embedded(EmbeddingStoreContract.PROMPT.name(),
+            assertThat(store.embeddedHashes(EmbeddingStoreContract.PROMPT.name(),
                     List.of(ContentHash.ofText("kept across the upgrade")))).hasSize(1);
             assertThat(store.checkInvariants().violations()).isEmpty();
         }
@@ -106,13 +106,14 @@ class MigrationTest {
         SlotSpec wider = new SlotSpec("prompt_test", Modality.TEXT, 128, "bigger-encoder", "fp-big", null);
         assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).schema(schema).slot(wider).build())
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("Slot 'prompt_test' in schema '" + schema + "' holds text embeddings as vector(64) but is "
-                        + "configured as text vector(128) (encoder 'bigger-encoder'); configure a new slot name for a "
-                        + "different encoder shape");
+                .hasMessage("Slot 'prompt_test' in schema '" + schema + "' holds text 64-d vector embeddings (encoder "
+                        + "'test-text-encoder') but is configured as text 128-d vector (encoder 'bigger-encoder'); "
+                        + "configure a new slot name for a different encoder shape");
         assertThatThrownBy(() -> PostgresEmbeddingStore.builder().url(SERVER.url()).schema(schema).halfPrecision(true)
                 .slot(EmbeddingStoreContract.PROMPT).build())
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("holds text embeddings as vector(64) but is configured as text halfvec(64)");
+                .hasMessageContaining("holds text 64-d vector embeddings (encoder 'test-text-encoder') but is "
+                        + "configured as text 64-d halfvec (encoder 'test-text-encoder')");
     }
 
     @Test

@@ -7,7 +7,7 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.StoredImage;
-import dev.sdembed.store.internal.ParametersJson;
+import dev.sdembed.store.spi.ParametersJson;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.sql.PreparedStatement;

@@ -4,6 +4,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.TextRole;
+import dev.sdembed.store.spi.SlotReconciliation;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,61 +140,35 @@ public final class SqliteSchema {
     }
 
     private static void register(Connection c, SlotSpec slot, String where) throws SQLException {
-        String modality = slot.modality().name().toLowerCase(Locale.ROOT);
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + table(slot) + " " + SLOT_COLUMNS);
         }
+        SlotReconciliation.StoredSlot stored = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT modality, dimension, encoder_name, fingerprint, "
                 + "embedding_space FROM slots WHERE name = ?")) {
             ps.setString(1, slot.name());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    if (!rs.getString(1).equals(modality) || rs.getInt(2) != slot.dimension()) {
-                        throw new InvalidInputException("Slot '" + slot.name() + "' in embedded store " + where
-                                + " holds " + rs.getString(1) + " embeddings of " + rs.getInt(2)
-                                + " dimensions but is configured as " + modality + " with " + slot.dimension()
-                                + " (encoder '" + slot.encoderName() + "'); configure a new slot name for a "
-                                + "different encoder shape");
-                    }
-                    String storedFingerprint = rs.getString(4);
-                    boolean changed = !storedFingerprint.equals(slot.fingerprint())
-                            || !rs.getString(3).equals(slot.encoderName())
-                            || !Objects.equals(rs.getString(5), slot.embeddingSpace());
-                    if (!changed) {
-                        return;
-                    }
-                    if (!storedFingerprint.equals(slot.fingerprint())) {
-                        LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by the "
-                                + "previous model are stale until re-embedded", slot.name(),
-                                abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
-                    }
-                    try (PreparedStatement up = c.prepareStatement("UPDATE slots SET encoder_name = ?, fingerprint = ?, "
-                            + "embedding_space = ? WHERE name = ?")) {
-                        up.setString(1, slot.encoderName());
-                        up.setString(2, slot.fingerprint());
-                        up.setString(3, slot.embeddingSpace());
-                        up.setString(4, slot.name());
-                        up.executeUpdate();
-                    }
-                    return;
+                    stored = SlotReconciliation.StoredSlot.of(rs.getString(1), rs.getInt(2), null, rs.getString(3),
+                            rs.getString(4), rs.getString(5));
                 }
             }
         }
+        if (SlotReconciliation.decide(slot, null, stored, "embedded store " + where) == SlotReconciliation.KEEP) {
+            return;
+        }
+        // A new slot, or a known one taking a new encoder name, fingerprint or space (its shape is the same).
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO slots (name, modality, dimension, encoder_name, "
-                + "fingerprint, embedding_space) VALUES (?, ?, ?, ?, ?, ?)")) {
+                + "fingerprint, embedding_space) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                + "encoder_name = excluded.encoder_name, fingerprint = excluded.fingerprint, "
+                + "embedding_space = excluded.embedding_space")) {
             ps.setString(1, slot.name());
-            ps.setString(2, modality);
+            ps.setString(2, slot.modality().name().toLowerCase(Locale.ROOT));
             ps.setInt(3, slot.dimension());
             ps.setString(4, slot.encoderName());
             ps.setString(5, slot.fingerprint());
             ps.setString(6, slot.embeddingSpace());
             ps.executeUpdate();
         }
-        LOG.info("Created slot {} ({} {}-d, encoder {}) in embedded store {}", slot.name(), slot.modality(),
-                slot.dimension(), slot.encoderName(), where);
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 }

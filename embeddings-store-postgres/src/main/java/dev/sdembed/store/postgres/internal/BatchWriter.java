@@ -7,8 +7,8 @@ import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
-import dev.sdembed.store.internal.ParametersJson;
-import dev.sdembed.store.internal.StoreChecks;
+import dev.sdembed.store.spi.ParametersJson;
+import dev.sdembed.store.spi.StoreChecks;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -55,12 +55,21 @@ public final class BatchWriter {
         c.execute("SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
         // Rows are moved in key order; a batch of 1024-d vectors sorts in memory instead of spilling to disk.
         c.execute("SELECT set_config('work_mem', '128MB', true)");
-        int texts = batch.texts().isEmpty() ? 0 : writeContents(c, copy, TEXTS, batch.texts());
-        int images = batch.images().isEmpty() ? 0 : writeContents(c, copy, IMAGE_CONTENTS, batch.images());
-        Map<String, Integer> embeddings = writeEmbeddings(c, copy, batch);
-        int deleted = batch.deletions().isEmpty() ? 0 : delete(c, batch.deletions());
-        int[] records = batch.records().isEmpty() ? new int[3] : writeRecords(c, copy, batch.records());
-        return new WriteResult(records[0], records[1], records[2], deleted, texts, images, embeddings);
+        WriteResult.Builder result = WriteResult.builder();
+        if (!batch.texts().isEmpty()) {
+            result.textsAdded(writeContents(c, copy, TEXTS, batch.texts()));
+        }
+        if (!batch.images().isEmpty()) {
+            result.imageContentsAdded(writeContents(c, copy, IMAGE_CONTENTS, batch.images()));
+        }
+        writeEmbeddings(c, copy, batch).forEach(result::embeddingsWritten);
+        if (!batch.deletions().isEmpty()) {
+            result.imagesDeleted(delete(c, batch.deletions()));
+        }
+        if (!batch.records().isEmpty()) {
+            writeRecords(c, copy, batch.records(), result);
+        }
+        return result.build();
     }
 
     /** Writes a content row's fields in the order of its table's COPY column list. */
@@ -159,8 +168,8 @@ public final class BatchWriter {
     }
 
     /**
-     * The fast path, for the usual case of contents new to the slot (callers embed what {@code embedded()} reported
-     * missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
+     * The fast path, for the usual case of contents new to the slot (callers embed what {@code embeddedHashes()}
+     * reported missing): binary COPY straight into the slot table, in hash order, about twice the rate of staging plus
      * {@code INSERT ... SELECT}. A row already there (another writer's, or a stale one being replaced) sends the
      * caller to the staging path: null then.
      */
@@ -256,8 +265,9 @@ public final class BatchWriter {
                 .execute();
     }
 
-    /** Returns {inserted, updated, unchanged}. */
-    private static int[] writeRecords(Handle c, CopyManager copy, List<ImageRecord> records) throws SQLException {
+    /** Counts the records inserted, updated and unchanged into {@code result}. */
+    private static void writeRecords(Handle c, CopyManager copy, List<ImageRecord> records, WriteResult.Builder result)
+            throws SQLException {
         execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_images (path text NOT NULL, image_hash bytea, "
                 + "prompt_hash bytea, negative_hash bytea, generator text, model_name text, parameters text NOT NULL, "
                 + "width integer NOT NULL, height integer NOT NULL, file_size bigint NOT NULL, "
@@ -304,7 +314,7 @@ public final class BatchWriter {
         List<Boolean> changed = c.createQuery(sql).mapTo(Boolean.class).list();
         int inserted = (int) changed.stream().filter(b -> b).count();
         int updated = changed.size() - inserted;
-        return new int[] {inserted, updated, records.size() - inserted - updated};
+        result.imagesInserted(inserted).imagesUpdated(updated).imagesUnchanged(records.size() - inserted - updated);
     }
 
     private static void execute(Handle c, String sql) {

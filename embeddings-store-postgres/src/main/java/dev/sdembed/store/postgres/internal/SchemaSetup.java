@@ -4,6 +4,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.spi.SlotReconciliation;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -201,7 +201,7 @@ public final class SchemaSetup {
             if (!m.checksum().equals(d.getValue())) {
                 throw new StoreException("Migration V" + m.version() + " (" + m.description()
                         + ") was changed after it was applied to schema '" + schema + "' (checksum "
-                        + d.getValue().substring(0, 12) + " in the database, " + m.checksum().substring(0, 12)
+                        + ContentHash.shortHex(d.getValue()) + " in the database, " + ContentHash.shortHex(m.checksum())
                         + " in this build); add a new migration instead of editing an applied one");
             }
         }
@@ -249,44 +249,36 @@ public final class SchemaSetup {
     private static void registerSlot(Connection c, String schema, SlotTable table, int m, int efConstruction)
             throws SQLException {
         SlotSpec slot = table.spec();
-        String modality = slot.modality().name().toLowerCase(Locale.ROOT);
+        SlotReconciliation.StoredSlot stored = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT modality, dimension, vector_type, encoder_name, "
                 + "fingerprint, embedding_space FROM slots WHERE name = ?")) {
             ps.setString(1, slot.name());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    String storedModality = rs.getString(1);
-                    int storedDimension = rs.getInt(2);
-                    String storedType = rs.getString(3);
-                    if (!storedModality.equals(modality) || storedDimension != slot.dimension()
-                            || !storedType.equals(table.vectorType())) {
-                        throw new InvalidInputException("Slot '" + slot.name() + "' in schema '" + schema + "' holds "
-                                + storedModality + " embeddings as " + storedType + "(" + storedDimension
-                                + ") but is configured as " + modality + " " + table.columnType() + " (encoder '"
-                                + slot.encoderName() + "'); configure a new slot name for a different encoder shape");
-                    }
-                    String storedFingerprint = rs.getString(5);
-                    boolean changed = !storedFingerprint.equals(slot.fingerprint())
-                            || !rs.getString(4).equals(slot.encoderName())
-                            || !Objects.equals(rs.getString(6), slot.embeddingSpace());
-                    if (changed) {
-                        updateSlot(c, slot);
-                        if (!storedFingerprint.equals(slot.fingerprint())) {
-                            LOG.warn("Slot {}: model fingerprint changed from {} to {} ({}); its embeddings made by "
-                                    + "the previous model are stale until re-embedded", slot.name(),
-                                    abbreviate(storedFingerprint), abbreviate(slot.fingerprint()), slot.encoderName());
-                        }
-                    }
-                    ensureTable(c, table, m, efConstruction);
-                    return;
+                    stored = SlotReconciliation.StoredSlot.of(rs.getString(1), rs.getInt(2), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6));
                 }
             }
         }
-        ensureTable(c, table, m, efConstruction);
+        switch (SlotReconciliation.decide(slot, table.vectorType(), stored, "schema '" + schema + "'")) {
+            case CREATE -> {
+                ensureTable(c, table, m, efConstruction);
+                insertSlot(c, table);
+            }
+            case UPDATE -> {
+                updateSlot(c, slot);
+                ensureTable(c, table, m, efConstruction);
+            }
+            case KEEP -> ensureTable(c, table, m, efConstruction);
+        }
+    }
+
+    private static void insertSlot(Connection c, SlotTable table) throws SQLException {
+        SlotSpec slot = table.spec();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO slots (name, modality, dimension, vector_type, "
                 + "encoder_name, fingerprint, embedding_space) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, slot.name());
-            ps.setString(2, modality);
+            ps.setString(2, slot.modality().name().toLowerCase(Locale.ROOT));
             ps.setInt(3, slot.dimension());
             ps.setString(4, table.vectorType());
             ps.setString(5, slot.encoderName());
@@ -294,8 +286,6 @@ public final class SchemaSetup {
             ps.setString(7, slot.embeddingSpace());
             ps.executeUpdate();
         }
-        LOG.info("Created slot {} ({} {}, encoder {}) in schema {}", slot.name(), slot.modality(), table.columnType(),
-                slot.encoderName(), schema);
     }
 
     private static void updateSlot(Connection c, SlotSpec slot) throws SQLException {
@@ -357,10 +347,6 @@ public final class SchemaSetup {
         } finally {
             c.setAutoCommit(true);
         }
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 
     private static String readResource(String name) {

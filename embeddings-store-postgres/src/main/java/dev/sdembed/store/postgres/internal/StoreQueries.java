@@ -16,8 +16,8 @@ import dev.sdembed.store.SlotStats;
 import dev.sdembed.store.StoreStats;
 import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TextRole;
-import dev.sdembed.store.internal.DuplicateGrouper;
-import dev.sdembed.store.internal.ResolvedSearch;
+import dev.sdembed.store.spi.DuplicateGrouper;
+import dev.sdembed.store.spi.ResolvedSearch;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class StoreQueries {
         this.writeLockKey = writeLockKey;
     }
 
-    public Set<ContentHash> embedded(Handle h, SlotTable t, Collection<ContentHash> hashes) {
+    public Set<ContentHash> embeddedHashes(Handle h, SlotTable t, Collection<ContentHash> hashes) {
         Set<ContentHash> found = new HashSet<>();
         h.createQuery("SELECT hash FROM " + t.table() + " WHERE hash = ANY (:hashes) AND fingerprint = :fingerprint")
                 .bind("hashes", hashArray(hashes))

@@ -1,4 +1,4 @@
-package dev.sdembed.store.internal;
+package dev.sdembed.store.spi;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The checks every store runs before it touches its database, so both stores reject the same inputs with the same
- * messages.
+ * The checks every {@link dev.sdembed.store.EmbeddingStore} runs before it touches its database, so all stores reject
+ * the same inputs with the same {@link InvalidInputException} messages: slots by name, hash lists, a write batch's
+ * vectors (dimension, unit norm) and contents, and a query encoder against its slot.
  */
 public final class StoreChecks {
 
@@ -31,23 +32,6 @@ public final class StoreChecks {
     public static final double NORM_TOLERANCE = 1e-2;
 
     private StoreChecks() {
-    }
-
-    /** The first 12 hex digits, enough to find a content in logs without printing 64. */
-    public static String shortHash(ContentHash hash) {
-        return hash == null ? "null" : hash.hex().substring(0, 12);
-    }
-
-    /** Databases' text types cannot hold U+0000; reject it here with the field's name instead of failing in SQL. */
-    public static void requireNoNul(String value, String what) {
-        if (value == null) {
-            return;
-        }
-        int at = value.indexOf('\0');
-        if (at >= 0) {
-            throw new InvalidInputException(what + " contains a NUL character (U+0000) at index " + at
-                    + "; stores cannot hold it");
-        }
     }
 
     /** The configured slots by name, rejecting two slots with one name. */
@@ -99,7 +83,7 @@ public final class StoreChecks {
         for (ContentEmbedding e : batch.embeddings()) {
             SlotSpec slot = slot(slots, e.slot());
             // The message is built only for a bad vector: hex-formatting every hash cost a batch more than the check.
-            checkVector(slot, e.embedding(), () -> "Embedding of content " + shortHash(e.content()));
+            checkVector(slot, e.embedding(), () -> "Embedding of content " + e.content().shortHex());
         }
     }
 
@@ -127,7 +111,7 @@ public final class StoreChecks {
     /** The error for embeddings whose content is neither in their batch nor in the store. */
     public static InvalidInputException missingContent(SlotSpec slot, ContentHash first, int missing) {
         String kind = slot.modality() == Modality.TEXT ? "text" : "image";
-        return new InvalidInputException("Embedding of content " + shortHash(first) + " for slot '" + slot.name()
+        return new InvalidInputException("Embedding of content " + first.shortHex() + " for slot '" + slot.name()
                 + "' has no " + kind + " content: it is neither in the batch nor in the store"
                 + (missing > 1 ? " (" + missing + " such embeddings in the batch)" : "")
                 + "; put the content in the same batch, or write it before");
@@ -151,7 +135,11 @@ public final class StoreChecks {
         }
     }
 
-    /** Checks that {@code encoder}'s description matches the slot's, so a query lands in the slot's space. */
+    /**
+     * Checks that a query's encoder reads what the query is ({@code expected}: text or image), that {@code slot}
+     * holds that modality, and then that the encoder is the slot's ({@link SlotSpec#requireEncoder}), so a query lands
+     * in the slot's space.
+     */
     public static void checkEncoder(SlotSpec slot, EncoderInfo info, Modality expected) {
         if (info.modality() != expected) {
             throw new InvalidInputException("Query encoder '" + info.name() + "' reads " + info.modality()
@@ -161,15 +149,6 @@ public final class StoreChecks {
             throw new InvalidInputException("Slot '" + slot.name() + "' holds " + slot.modality()
                     + " embeddings; a " + expected + " query cannot be embedded with its encoder");
         }
-        if (!info.fingerprint().equals(slot.fingerprint()) || info.dimension() != slot.dimension()) {
-            throw new InvalidInputException("Query encoder '" + info.name() + "' (fingerprint "
-                    + abbreviate(info.fingerprint()) + ", " + info.dimension() + " dimensions) is not the encoder of slot '"
-                    + slot.name() + "' ('" + slot.encoderName() + "', fingerprint " + abbreviate(slot.fingerprint())
-                    + ", " + slot.dimension() + " dimensions)");
-        }
-    }
-
-    private static String abbreviate(String fingerprint) {
-        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
+        slot.requireEncoder(info);
     }
 }

@@ -1,12 +1,19 @@
-package dev.sdembed.store.internal;
+package dev.sdembed.store.spi;
 
 import java.util.Map;
 
-/** Writes generation parameters as a JSON object of strings, the form both stores keep them in. */
+/**
+ * Writes generation parameters as a JSON object of strings, the form stores keep them in (PostgreSQL as {@code jsonb},
+ * the embedded store as text), so the same record reads back the same from every store.
+ */
 public final class ParametersJson {
     private ParametersJson() {
     }
 
+    /**
+     * {@code parameters} as one JSON object, keys in the map's order, every value a string; quotes, backslashes and
+     * control characters escaped as JSON requires.
+     */
     public static String write(Map<String, String> parameters) {
         StringBuilder out = new StringBuilder(32 + parameters.size() * 24).append('{');
         boolean first = true;

@@ -1,4 +1,4 @@
-package dev.sdembed.store.internal;
+package dev.sdembed.store.spi;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
@@ -11,9 +11,19 @@ import dev.sdembed.store.TextRole;
 import java.util.Map;
 
 /**
- * A search request checked against the configured slots, with texts and image files already embedded. Either
- * {@code vector} is set, or the query is a stored image ({@code imageId} or {@code imagePath}) whose embedding in
- * {@code querySlot} the store looks up.
+ * A search request checked against the configured slots, with texts and image files already embedded, so a store's
+ * {@link dev.sdembed.store.EmbeddingStore#search} only runs the query and every store refuses the same requests with
+ * the same messages. Either {@code vector} is set, or the query is a stored image ({@code imageId} or
+ * {@code imagePath}) whose embedding in {@code querySlot} the store looks up.
+ *
+ * @param querySlot  the slot the query vector belongs to
+ * @param targetSlot the slot searched, the query slot or one in its embedding space
+ * @param vector     the query vector; null for a stored image
+ * @param imageId    the stored query image's id, or null
+ * @param imagePath  the stored query image's path, or null
+ * @param role       which text of an image a text slot's hits stand for (prompt or negative prompt)
+ * @param k          how many hits to return
+ * @param filter     the restrictions hits must pass
  */
 public record ResolvedSearch(SlotSpec querySlot, SlotSpec targetSlot, Embedding vector, Long imageId,
                              String imagePath, TextRole role, int k, SearchFilter filter) {

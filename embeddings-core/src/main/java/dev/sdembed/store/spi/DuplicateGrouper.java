@@ -1,4 +1,4 @@
-package dev.sdembed.store.internal;
+package dev.sdembed.store.spi;
 
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
@@ -11,15 +11,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Groups contents transitively from nearest-neighbour links (union-find with path halving and union by size), then
- * images by the group of their content. Memory grows with the number of linked contents and images, not with the
- * square of anything.
+ * Turns a store's nearest-neighbour links into {@link dev.sdembed.store.EmbeddingStore#nearDuplicates} groups, so
+ * every store groups alike: contents are grouped transitively from the links (union-find with path halving and union
+ * by size), then images by the group of their content, each group with its weakest link. Memory grows with the number
+ * of linked contents and images, not with the square of anything. One instance per request; not thread-safe.
  */
 public final class DuplicateGrouper {
     private final Map<ContentHash, Integer> index = new HashMap<>();
     private int[] parent = new int[1024];
     private int[] size = new int[1024];
     private double[] lowest = new double[1024];
+
+    /** A grouper without links. */
+    public DuplicateGrouper() {
+    }
 
     /** Links {@code a} and {@code b}, found similar with {@code similarity}. */
     public void link(ContentHash a, ContentHash b, double similarity) {
