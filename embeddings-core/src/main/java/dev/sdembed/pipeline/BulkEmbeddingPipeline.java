@@ -1,5 +1,6 @@
 package dev.sdembed.pipeline;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
 import dev.sdembed.encoder.Device;
@@ -319,6 +320,17 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     /** Configures a {@link BulkEmbeddingPipeline}; {@link #build()} checks the slots against the store. */
     public static final class Builder {
+        /**
+         * The largest {@link #batchSize(int)}: 100,000 files in one transaction. Past a few thousand a batch only
+         * holds more memory and makes a stop (or a crash) lose more work; the bound catches a typo before it does.
+         */
+        public static final int MAX_BATCH_SIZE = 100_000;
+        /**
+         * The largest {@link #batchesInFlight(int)}: 64. Each batch in flight is a thread and up to two batches of
+         * files in memory, and two already keep the encoders busy; past 64 only memory grows.
+         */
+        public static final int MAX_BATCHES_IN_FLIGHT = 64;
+
         private final EmbeddingStore store;
         private final Map<String, Encoder> slotEncoders = new LinkedHashMap<>();
         private final Map<String, EncoderInfo> encoders = new LinkedHashMap<>();
@@ -384,24 +396,18 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Files per store transaction. Default 64. */
+        /** Files per store transaction, 1 to {@link #MAX_BATCH_SIZE}. Default 64. */
         public Builder batchSize(int files) {
-            if (files < 1 || files > 100_000) {
-                throw new InvalidInputException("batchSize is " + files + "; expected 1 to 100000 files");
-            }
-            this.batchSize = files;
+            this.batchSize = Checks.inRange("batchSize", files, 1, MAX_BATCH_SIZE);
             return this;
         }
 
         /**
-         * Batches processed at the same time (while one waits for its encoders, the next is hashed and read).
-         * Default 2.
+         * Batches processed at the same time (while one waits for its encoders, the next is hashed and read), 1 to
+         * {@link #MAX_BATCHES_IN_FLIGHT}. Default 2.
          */
         public Builder batchesInFlight(int batches) {
-            if (batches < 1 || batches > 64) {
-                throw new InvalidInputException("batchesInFlight is " + batches + "; expected 1 to 64");
-            }
-            this.batchesInFlight = batches;
+            this.batchesInFlight = Checks.inRange("batchesInFlight", batches, 1, MAX_BATCHES_IN_FLIGHT);
             return this;
         }
 

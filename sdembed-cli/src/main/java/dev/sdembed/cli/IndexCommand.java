@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.Checks;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
@@ -67,7 +68,7 @@ public final class IndexCommand implements Callable<Integer> {
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
             if (batchSize != null) {
-                b.batchSize(batchSize);
+                b.batchSize(Checks.inRange("--batch-size", batchSize, 1, BulkEmbeddingPipeline.Builder.MAX_BATCH_SIZE));
             }
             CountDownLatch summaryPrinted = new CountDownLatch(1);
             try (BulkEmbeddingPipeline pipeline = b.build()) {
