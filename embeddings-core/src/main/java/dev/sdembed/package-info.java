@@ -1,5 +1,6 @@
 /**
- * sdembed: embeddings for libraries of Stable Diffusion images. This package holds the exception hierarchy;
+ * sdembed: embeddings for libraries of Stable Diffusion images. This package holds the exception hierarchy and
+ * {@link dev.sdembed.Checks}, the range check every module's settings go through;
  * {@link dev.sdembed.encoder} the encoder SPI and embedding values.
  */
 package dev.sdembed;

@@ -1,5 +1,6 @@
 package dev.sdembed.encoder;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import java.util.Locale;
 
@@ -27,9 +28,7 @@ public record Device(Kind kind, int index) {
         if (kind == null) {
             throw new InvalidInputException("Device kind is null");
         }
-        if (index < 0) {
-            throw new InvalidInputException("Device index " + index + " is negative");
-        }
+        Checks.atLeast("Device index", index, 0);
     }
 
     public static Device cuda(int index) {
@@ -82,10 +81,8 @@ public record Device(Kind kind, int index) {
         if (kind != Kind.CPU) {
             throw new InvalidInputException("Device " + this + " is not a CPU partition");
         }
-        if (cores < 1 || partitions < 1) {
-            throw new InvalidInputException("cores and partitions must be at least 1 (got " + cores + ", "
-                    + partitions + ")");
-        }
+        Checks.positive("cores", cores);
+        Checks.positive("partitions", partitions);
         if (index >= partitions) {
             throw new InvalidInputException("Device " + this + " is outside the " + partitions
                     + " CPU partition(s) cpu:0 to cpu:" + (partitions - 1));

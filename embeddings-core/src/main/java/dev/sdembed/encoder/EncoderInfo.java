@@ -1,6 +1,6 @@
 package dev.sdembed.encoder;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import java.util.Objects;
 
 /**
@@ -23,13 +23,9 @@ public record EncoderInfo(String name, Modality modality, int dimension, int max
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(modality, "modality");
         Objects.requireNonNull(fingerprint, "fingerprint");
-        if (dimension <= 0) {
-            throw new InvalidInputException("Encoder '" + name + "' has dimension " + dimension + "; expected > 0");
-        }
-        if (maxTokens < 0 || imageSize < 0) {
-            throw new InvalidInputException("Encoder '" + name + "' has negative input limits: maxTokens="
-                    + maxTokens + ", imageSize=" + imageSize);
-        }
+        Checks.positive("Encoder '" + name + "' dimension", dimension);
+        Checks.atLeast("Encoder '" + name + "' maxTokens", maxTokens, 0);
+        Checks.atLeast("Encoder '" + name + "' imageSize", imageSize, 0);
         if (embeddingSpace != null && embeddingSpace.isBlank()) {
             embeddingSpace = null;
         }

@@ -2,6 +2,7 @@ package dev.sdembed.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
 import java.io.IOException;
@@ -338,7 +339,7 @@ public final class ClipPreprocessConfig {
 
         /** Resize so the shortest edge is {@code size}, the other {@code int(size * long / short)}. Default 224. */
         public Builder shortestEdge(int size) {
-            this.shortestEdge = positive(size, "shortestEdge");
+            this.shortestEdge = Checks.positive("shortestEdge", size);
             this.resizeHeight = 0;
             this.resizeWidth = 0;
             return this;
@@ -346,8 +347,8 @@ public final class ClipPreprocessConfig {
 
         /** Resize to exactly {@code height x width} instead of by the shortest edge. */
         public Builder resizeTo(int height, int width) {
-            this.resizeHeight = positive(height, "resize height");
-            this.resizeWidth = positive(width, "resize width");
+            this.resizeHeight = Checks.positive("resize height", height);
+            this.resizeWidth = Checks.positive("resize width", width);
             this.shortestEdge = 0;
             return this;
         }
@@ -371,8 +372,8 @@ public final class ClipPreprocessConfig {
 
         /** The centre crop size. Default 224 x 224. */
         public Builder cropSize(int height, int width) {
-            this.cropHeight = positive(height, "crop height");
-            this.cropWidth = positive(width, "crop width");
+            this.cropHeight = Checks.positive("crop height", height);
+            this.cropWidth = Checks.positive("crop width", width);
             return this;
         }
 
@@ -384,10 +385,7 @@ public final class ClipPreprocessConfig {
 
         /** Default 1/255. */
         public Builder rescaleFactor(double rescaleFactor) {
-            if (!Double.isFinite(rescaleFactor) || rescaleFactor <= 0) {
-                throw new InvalidInputException("rescaleFactor must be a positive number; got " + rescaleFactor);
-            }
-            this.rescaleFactor = rescaleFactor;
+            this.rescaleFactor = Checks.positive("rescaleFactor", rescaleFactor);
             return this;
         }
 
@@ -417,13 +415,6 @@ public final class ClipPreprocessConfig {
 
         public ClipPreprocessConfig build() {
             return new ClipPreprocessConfig(this);
-        }
-
-        private static int positive(int value, String name) {
-            if (value <= 0) {
-                throw new InvalidInputException(name + " must be positive; got " + value);
-            }
-            return value;
         }
 
         private static float[] channels(float[] values, String name) {

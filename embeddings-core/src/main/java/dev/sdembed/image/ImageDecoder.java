@@ -2,6 +2,7 @@ package dev.sdembed.image;
 
 import com.twelvemonkeys.imageio.stream.BufferedFileImageInputStream;
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+import dev.sdembed.Checks;
 import dev.sdembed.ImageDecodeException;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.internal.RegularFiles;
@@ -38,6 +39,11 @@ import javax.imageio.stream.ImageInputStream;
 public final class ImageDecoder {
     /** The default {@link #maxPixels()}: 100 megapixels (10,000 x 10,000), 300 MB of RGB. */
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+    /**
+     * The largest {@link Builder#maxPixels(long)}: 700 megapixels, whose RGB (2.1 GB) is about the most one Java byte
+     * array holds. A larger image could pass the header check only to fail allocating its pixels.
+     */
+    public static final long MAX_PIXELS_CAP = 700_000_000L;
 
     private static final ImageDecoder DEFAULTS = builder().build();
 
@@ -292,13 +298,10 @@ public final class ImageDecoder {
 
         /**
          * Images whose header declares more than this many pixels are rejected before decoding. Default
-         * {@link #DEFAULT_MAX_PIXELS}.
+         * {@link #DEFAULT_MAX_PIXELS}; at most {@link #MAX_PIXELS_CAP}.
          */
         public Builder maxPixels(long maxPixels) {
-            if (maxPixels < 1) {
-                throw new InvalidInputException("maxPixels must be at least 1; got " + maxPixels);
-            }
-            this.maxPixels = maxPixels;
+            this.maxPixels = Checks.inRange("maxPixels", maxPixels, 1, MAX_PIXELS_CAP);
             return this;
         }
 

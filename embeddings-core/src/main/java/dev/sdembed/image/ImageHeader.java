@@ -1,6 +1,6 @@
 package dev.sdembed.image;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import java.util.Objects;
 
 /**
@@ -11,9 +11,8 @@ public record ImageHeader(int width, int height, ImageFormat format) {
 
     public ImageHeader {
         Objects.requireNonNull(format, "format");
-        if (width <= 0 || height <= 0) {
-            throw new InvalidInputException("Image size must be positive; got " + width + "x" + height);
-        }
+        Checks.positive("Image width", width);
+        Checks.positive("Image height", height);
     }
 
     /** Width times height, without int overflow. */

@@ -1,7 +1,7 @@
 package dev.sdembed.image;
 
+import dev.sdembed.Checks;
 import dev.sdembed.ImageDecodeException;
-import dev.sdembed.InvalidInputException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,12 +136,12 @@ public final class ImagePreprocessingPool implements AutoCloseable {
             return this;
         }
 
-        /** Worker threads of the owned pool. Default: the number of available processors. */
+        /**
+         * Worker threads of the owned pool, 1 to {@link Checks#MAX_THREADS}. Default: the number of available
+         * processors.
+         */
         public Builder threads(int threads) {
-            if (threads < 1) {
-                throw new InvalidInputException("threads must be at least 1; got " + threads);
-            }
-            this.threads = threads;
+            this.threads = Checks.inRange("threads", threads, 1, Checks.MAX_THREADS);
             return this;
         }
 

@@ -1,6 +1,6 @@
 package dev.sdembed.image;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 
 /**
  * Pillow's {@code Image.resize(size, filter)} for RGB images, bit for bit (Pillow's {@code ImagingResample}):
@@ -18,9 +18,8 @@ public final class PillowResize {
 
     /** {@code image} resized to {@code width x height}; the same image when the size does not change. */
     public static RgbImage resize(RgbImage image, int width, int height, ResampleFilter filter) {
-        if (width <= 0 || height <= 0) {
-            throw new InvalidInputException("Resize target must be positive; got " + width + "x" + height);
-        }
+        Checks.positive("Resize target width", width);
+        Checks.positive("Resize target height", height);
         boolean horizontal = width != image.width();
         boolean vertical = height != image.height();
         if (!horizontal && !vertical) {

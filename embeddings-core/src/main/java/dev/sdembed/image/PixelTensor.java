@@ -1,5 +1,6 @@
 package dev.sdembed.image;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,10 +21,9 @@ public final class PixelTensor {
     private final float[] data;
 
     private PixelTensor(int channels, int height, int width, float[] data) {
-        if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new InvalidInputException("Tensor shape must be positive; got [" + channels + ", " + height + ", "
-                    + width + "]");
-        }
+        Checks.positive("Tensor channels", channels);
+        Checks.positive("Tensor height", height);
+        Checks.positive("Tensor width", width);
         if (data == null || data.length != (long) channels * height * width) {
             throw new InvalidInputException("A [" + channels + ", " + height + ", " + width + "] tensor needs "
                     + (long) channels * height * width + " values; got " + (data == null ? "null" : data.length));

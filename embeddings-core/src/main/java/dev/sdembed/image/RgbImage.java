@@ -1,5 +1,6 @@
 package dev.sdembed.image;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import java.util.Arrays;
 
@@ -29,9 +30,8 @@ public final class RgbImage {
     }
 
     private static byte[] checked(int width, int height, byte[] rgb) {
-        if (width <= 0 || height <= 0) {
-            throw new InvalidInputException("Image size must be positive; got " + width + "x" + height);
-        }
+        Checks.positive("Image width", width);
+        Checks.positive("Image height", height);
         if (rgb == null || rgb.length != (long) width * height * 3) {
             throw new InvalidInputException("An RGB image of " + width + "x" + height + " needs "
                     + (long) width * height * 3 + " bytes; got " + (rgb == null ? "null" : rgb.length));

@@ -1,6 +1,6 @@
 package dev.sdembed.metadata;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import dev.sdembed.metadata.internal.ReadLimits;
 import dev.sdembed.metadata.internal.StandardMetadataReader;
 
@@ -45,19 +45,13 @@ public final class MetadataReaders {
          * chunk is skipped with a warning, without being loaded; a larger EXIF block is an error.
          */
         public Builder maxTextBytes(int bytes) {
-            if (bytes < 1024) {
-                throw new InvalidInputException("maxTextBytes must be at least 1024, was " + bytes);
-            }
-            this.maxTextBytes = bytes;
+            this.maxTextBytes = Checks.atLeast("maxTextBytes", bytes, 1024);
             return this;
         }
 
         /** The deepest JSON nesting accepted in metadata (default 100); deeper documents are rejected unread. */
         public Builder maxJsonDepth(int depth) {
-            if (depth < 8 || depth > 10_000) {
-                throw new InvalidInputException("maxJsonDepth must be between 8 and 10000, was " + depth);
-            }
-            this.maxJsonDepth = depth;
+            this.maxJsonDepth = Checks.inRange("maxJsonDepth", depth, 8, 10_000);
             return this;
         }
 

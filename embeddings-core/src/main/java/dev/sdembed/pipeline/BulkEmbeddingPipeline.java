@@ -1,7 +1,7 @@
 package dev.sdembed.pipeline;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
-import dev.sdembed.SdembedException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.Encoder;
 import dev.sdembed.encoder.EncoderInfo;
@@ -11,17 +11,11 @@ import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
-import dev.sdembed.pipeline.internal.BatchJob;
 import dev.sdembed.pipeline.internal.DeviceWorker;
-import dev.sdembed.pipeline.internal.FileWalker;
-import dev.sdembed.pipeline.internal.InFlightEmbeddings;
 import dev.sdembed.pipeline.internal.SlotWorker;
 import dev.sdembed.store.EmbeddingStore;
-import dev.sdembed.store.SlotStats;
-import dev.sdembed.store.StoreStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,14 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,33 +63,16 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
     /** File name extensions indexed by default. */
     public static final Set<String> DEFAULT_EXTENSIONS = Set.of("png", "jpg", "jpeg", "webp");
 
-    private final EmbeddingStore store;
-    private final List<SlotWorker> slots;
+    private final PipelineRun.Settings settings;
     private final List<DeviceWorker> devices;
-    private final MetadataReader reader;
-    private final ImageDecoder decoder;
-    private final int batchSize;
-    private final int batchesInFlight;
-    private final Set<String> extensions;
-    private final boolean retryFailed;
-    private final ProgressListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean threadsReleased = new AtomicBoolean();
     private final ReentrantLock running = new ReentrantLock();
-    /** Set on the pipeline's own threads, where close() (from a listener) must not wait for the run it is part of. */
-    private static final ThreadLocal<Boolean> PIPELINE_THREAD = ThreadLocal.withInitial(() -> false);
 
     private BulkEmbeddingPipeline(Builder b) {
-        this.store = b.store;
         this.devices = new ArrayList<>();
-        this.slots = startWorkers(b, devices);
-        this.reader = b.reader;
-        this.decoder = b.decoder;
-        this.batchSize = b.batchSize;
-        this.batchesInFlight = b.batchesInFlight;
-        this.extensions = Set.copyOf(b.extensions);
-        this.retryFailed = b.retryFailed;
-        this.listener = b.listener;
+        this.settings = new PipelineRun.Settings(b.store, startWorkers(b, devices), b.reader, b.decoder, b.retryFailed,
+                b.batchSize, b.batchesInFlight, b.extensions, b.listener);
     }
 
     /** One device worker per distinct device of the slots' encoders, and the slots bound to them. */
@@ -153,136 +124,13 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             if (closed.get()) {
                 throw new IllegalStateException("This pipeline is closed");
             }
-            return runLocked(roots);
+            return new PipelineRun(settings, closed::get).run(roots);
         } finally {
             running.unlock();
             if (closed.get()) {
                 releaseThreads();
             }
         }
-    }
-
-    private PipelineSummary runLocked(List<Path> roots) {
-        long start = System.nanoTime();
-        Map<String, long[]> before = new LinkedHashMap<>();
-        slots.forEach(w -> before.put(w.slot(), new long[] {w.computed(), w.calls(), w.hits()}));
-        AtomicLong seen = new AtomicLong();
-        AtomicLong done = new AtomicLong();
-        AtomicLong skipped = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        AtomicBoolean walkComplete = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Object listenerLock = new Object();
-        BatchJob job = new BatchJob(new BatchJob.Context(store, slots, reader, decoder, retryFailed,
-                new InFlightEmbeddings(), (file, reason) -> {
-                    synchronized (listenerLock) {
-                        listener.onFileFailed(file, reason);
-                    }
-                }));
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService workers = Executors.newFixedThreadPool(batchesInFlight, r -> {
-            Thread t = new Thread(r, "sdembed-batch-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        // One batch running and one prepared per worker: the walk waits beyond that.
-        int permits = batchesInFlight * 2;
-        Semaphore slotsFree = new Semaphore(permits);
-        Runnable report = () -> {
-            synchronized (listenerLock) {
-                listener.onProgress(new Progress(seen.get(), done.get(), skipped.get(), failed.get(),
-                        walkComplete.get(), Duration.ofNanos(System.nanoTime() - start)));
-            }
-        };
-        List<Path>[] chunk = new List[] {new ArrayList<>(batchSize)};
-        Runnable submit = () -> {
-            List<Path> files = chunk[0];
-            chunk[0] = new ArrayList<>(batchSize);
-            if (files.isEmpty()) {
-                return;
-            }
-            slotsFree.acquireUninterruptibly();
-            workers.execute(() -> {
-                PIPELINE_THREAD.set(true);
-                try {
-                    if (closed.get() || failure.get() != null) {
-                        return;
-                    }
-                    BatchJob.Outcome o = job.run(files);
-                    done.addAndGet(o.indexed());
-                    skipped.addAndGet(o.skipped());
-                    failed.addAndGet(o.failed());
-                    report.run();
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    slotsFree.release();
-                }
-            });
-        };
-        FileWalker walker = new FileWalker(extensions, () -> closed.get() || failure.get() != null);
-        try {
-            for (Path root : roots) {
-                boolean complete = walker.walk(root, file -> {
-                    seen.incrementAndGet();
-                    chunk[0].add(file);
-                    if (chunk[0].size() >= batchSize) {
-                        submit.run();
-                    }
-                });
-                if (!complete) {
-                    break;
-                }
-            }
-            if (!closed.get() && failure.get() == null) {
-                walkComplete.set(true);
-                submit.run();
-            }
-        } catch (RuntimeException e) {
-            failure.compareAndSet(null, e);
-        } finally {
-            slotsFree.acquireUninterruptibly(permits);
-            workers.shutdown();
-        }
-        Throwable t = failure.get();
-        if (t != null) {
-            if (t instanceof SdembedException s) {
-                throw s;
-            }
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new SdembedException("Bulk indexing failed: " + t, t);
-        }
-        report.run();
-        return summary(start, seen.get(), done.get(), skipped.get(), failed.get(), before);
-    }
-
-    private PipelineSummary summary(long start, long seen, long done, long skipped, long failed,
-                                    Map<String, long[]> before) {
-        StoreStats stats = store.stats();
-        long stored = 0;
-        long withoutDedup = 0;
-        List<PipelineSummary.SlotSummary> perSlot = new ArrayList<>();
-        long imagesEmbedded = 0;
-        for (SlotWorker w : slots) {
-            long[] b = before.get(w.slot());
-            PipelineSummary.SlotSummary s = new PipelineSummary.SlotSummary(w.slot(), w.computed() - b[0],
-                    w.calls() - b[1], w.hits() - b[2]);
-            perSlot.add(s);
-            if (w.isImage()) {
-                imagesEmbedded += s.computed();
-            }
-            SlotStats st = stats.slot(w.slot());
-            stored += st.vectorBytes();
-            withoutDedup += st.vectorBytesWithoutDedup();
-        }
-        Duration wall = Duration.ofNanos(System.nanoTime() - start);
-        PipelineSummary summary = new PipelineSummary(seen, done, skipped, failed, imagesEmbedded,
-                stats.textContents(), perSlot, stored, withoutDedup, wall, closed.get());
-        LOG.info("Indexed {} of {} files ({} skipped, {} failed) in {} ms{}", done, seen, skipped, failed,
-                wall.toMillis(), closed.get() ? " (stopped early)" : "");
-        return summary;
     }
 
     /**
@@ -292,7 +140,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || PIPELINE_THREAD.get()) {
+        if (!closed.compareAndSet(false, true) || PipelineRun.onBatchThread()) {
             // Called from a listener inside the run: the run itself releases the threads when it returns.
             return;
         }
@@ -318,6 +166,17 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     /** Configures a {@link BulkEmbeddingPipeline}; {@link #build()} checks the slots against the store. */
     public static final class Builder {
+        /**
+         * The largest {@link #batchSize(int)}: 100,000 files in one transaction. Past a few thousand a batch only
+         * holds more memory and makes a stop (or a crash) lose more work; the bound catches a typo before it does.
+         */
+        public static final int MAX_BATCH_SIZE = 100_000;
+        /**
+         * The largest {@link #batchesInFlight(int)}: 64. Each batch in flight is a thread and up to two batches of
+         * files in memory, and two already keep the encoders busy; past 64 only memory grows.
+         */
+        public static final int MAX_BATCHES_IN_FLIGHT = 64;
+
         private final EmbeddingStore store;
         private final Map<String, Encoder> slotEncoders = new LinkedHashMap<>();
         private final Map<String, EncoderInfo> encoders = new LinkedHashMap<>();
@@ -383,24 +242,18 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Files per store transaction. Default 64. */
+        /** Files per store transaction, 1 to {@link #MAX_BATCH_SIZE}. Default 64. */
         public Builder batchSize(int files) {
-            if (files < 1 || files > 100_000) {
-                throw new InvalidInputException("batchSize is " + files + "; expected 1 to 100000 files");
-            }
-            this.batchSize = files;
+            this.batchSize = Checks.inRange("batchSize", files, 1, MAX_BATCH_SIZE);
             return this;
         }
 
         /**
-         * Batches processed at the same time (while one waits for its encoders, the next is hashed and read).
-         * Default 2.
+         * Batches processed at the same time (while one waits for its encoders, the next is hashed and read), 1 to
+         * {@link #MAX_BATCHES_IN_FLIGHT}. Default 2.
          */
         public Builder batchesInFlight(int batches) {
-            if (batches < 1 || batches > 64) {
-                throw new InvalidInputException("batchesInFlight is " + batches + "; expected 1 to 64");
-            }
-            this.batchesInFlight = batches;
+            this.batchesInFlight = Checks.inRange("batchesInFlight", batches, 1, MAX_BATCHES_IN_FLIGHT);
             return this;
         }
 

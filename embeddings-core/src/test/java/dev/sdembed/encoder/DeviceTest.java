@@ -24,7 +24,7 @@ class DeviceTest {
         assertThatThrownBy(() -> Device.parse("cpu:x")).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Device 'cpu:x' has no valid index after ':'");
         assertThatThrownBy(() -> Device.parse("cpu:-1")).isInstanceOf(InvalidInputException.class)
-                .hasMessage("Device index -1 is negative");
+                .hasMessage("Device index is -1; expected at least 0");
         assertThatThrownBy(() -> Device.parse("")).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Device is empty; expected cpu, cpu:N, cuda:N or tensorrt:N");
     }

@@ -1,6 +1,7 @@
 package dev.sdembed.encoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,5 +28,15 @@ class EncoderInfoTest {
     @Test
     void aBlankSpaceIsNoSpace() {
         assertThat(new EncoderInfo("x", Modality.IMAGE, 8, 0, 224, HASH, " ").embeddingSpace()).isNull();
+    }
+
+    @Test
+    void refusesANonPositiveDimensionAndNegativeInputLimits() {
+        assertThatThrownBy(() -> new EncoderInfo("bge", Modality.TEXT, 0, 512, 0, HASH))
+                .hasMessage("Encoder 'bge' dimension is 0; expected at least 1");
+        assertThatThrownBy(() -> new EncoderInfo("bge", Modality.TEXT, 384, -1, 0, HASH))
+                .hasMessage("Encoder 'bge' maxTokens is -1; expected at least 0");
+        assertThatThrownBy(() -> new EncoderInfo("clip", Modality.IMAGE, 768, 0, -224, HASH))
+                .hasMessage("Encoder 'clip' imageSize is -224; expected at least 0");
     }
 }

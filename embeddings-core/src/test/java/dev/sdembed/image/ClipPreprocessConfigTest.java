@@ -94,11 +94,11 @@ class ClipPreprocessConfigTest {
     @Test
     void builderRejectsImpossibleValues() {
         assertThatThrownBy(() -> ClipPreprocessConfig.builder().shortestEdge(0))
-                .isInstanceOf(InvalidInputException.class).hasMessage("shortestEdge must be positive; got 0");
+                .isInstanceOf(InvalidInputException.class).hasMessage("shortestEdge is 0; expected at least 1");
         assertThatThrownBy(() -> ClipPreprocessConfig.builder().mean(1f, 2f))
                 .hasMessage("mean needs 3 values (R, G, B); got [1.0, 2.0]");
         assertThatThrownBy(() -> ClipPreprocessConfig.builder().rescaleFactor(Double.NaN))
-                .hasMessage("rescaleFactor must be a positive number; got NaN");
+                .hasMessage("rescaleFactor is NaN; expected a finite number above 0");
         assertThatThrownBy(() -> ClipPreprocessConfig.builder().doCenterCrop(false).build().outputHeight())
                 .hasMessageContaining("gives each image its own size");
     }

@@ -291,7 +291,10 @@ class ImageDecoderTest {
         assertThatThrownBy(() -> small.decode(eleven)).isInstanceOf(ImageDecodeException.class)
                 .hasMessageContaining("11x10").hasMessageContaining("(maxPixels 100)");
         assertThatThrownBy(() -> ImageDecoder.builder().maxPixels(0))
-                .hasMessage("maxPixels must be at least 1; got 0");
+                .hasMessage("maxPixels is 0; expected 1 to 700000000");
+        assertThatThrownBy(() -> ImageDecoder.builder().maxPixels(ImageDecoder.MAX_PIXELS_CAP + 1))
+                .as("more pixels than one Java array can hold as RGB")
+                .hasMessage("maxPixels is 700000001; expected 1 to 700000000");
     }
 
     // ---- broken files ----

@@ -1,6 +1,7 @@
 package dev.sdembed.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,6 +71,14 @@ class ImagePreprocessingPoolTest {
             executor.shutdown();
             assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    @Test
+    void refusesAThreadCountOutsideOneTo1024() {
+        assertThatThrownBy(() -> ImagePreprocessingPool.builder().threads(0))
+                .hasMessage("threads is 0; expected 1 to 1024");
+        assertThatThrownBy(() -> ImagePreprocessingPool.builder().threads(100_000))
+                .hasMessage("threads is 100000; expected 1 to 1024");
     }
 
     private Path image(int seed, int w, int h) throws IOException {

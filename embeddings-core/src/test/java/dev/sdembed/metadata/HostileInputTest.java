@@ -8,6 +8,7 @@ import static dev.sdembed.metadata.TestImages.png;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sdembed.InvalidInputException;
 import dev.sdembed.MetadataReadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,6 +33,16 @@ class HostileInputTest {
     Path dir;
 
     // ---- malformed JSON -----------------------------------------------------------------------------------------
+
+    @Test
+    void limitsOutsideTheirRangeAreRefusedNamingTheSetting() {
+        assertThatThrownBy(() -> MetadataReaders.builder().maxTextBytes(1023))
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxTextBytes is 1023; expected at least 1024");
+        assertThatThrownBy(() -> MetadataReaders.builder().maxJsonDepth(7))
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxJsonDepth is 7; expected 8 to 10000");
+        assertThatThrownBy(() -> MetadataReaders.builder().maxJsonDepth(10_001))
+                .hasMessage("maxJsonDepth is 10001; expected 8 to 10000");
+    }
 
     @Test
     void malformedComfyUiGraphGivesAPartialComfyUiRecord() {

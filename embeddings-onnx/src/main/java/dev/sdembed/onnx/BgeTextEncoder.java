@@ -7,7 +7,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sdembed.EncodingException;
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.EncoderInfo;
@@ -463,13 +463,12 @@ public final class BgeTextEncoder implements TextEncoder {
             return this;
         }
 
-        /** Longest sequence including special tokens. Default: manifest, config.json, else 512. */
+        /**
+         * Longest sequence including special tokens: at least 2 (room for [CLS] and [SEP]), at most
+         * {@link OnnxOptions#MAX_SEQUENCE_LENGTH}. Default: manifest, config.json, else 512.
+         */
         public Builder maxLength(int maxLength) {
-            if (maxLength < 2) {
-                throw new InvalidInputException("maxLength must be at least 2 (room for [CLS] and [SEP]) but was "
-                        + maxLength);
-            }
-            this.maxLength = maxLength;
+            this.maxLength = Checks.inRange("maxLength", maxLength, 2, OnnxOptions.MAX_SEQUENCE_LENGTH);
             return this;
         }
 

@@ -5,7 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sdembed.EncodingException;
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.EncoderInfo;
@@ -342,10 +342,7 @@ public final class ClipTextEncoder implements TextEncoder {
          * {@code <|endoftext|>} (OpenAI CLIP / SD 1.x; OpenCLIP ViT-H and bigG pad with 0).
          */
         public Builder padTokenId(long id) {
-            if (id < 0) {
-                throw new InvalidInputException("padTokenId must not be negative but was " + id);
-            }
-            this.padTokenId = id;
+            this.padTokenId = Checks.atLeast("padTokenId", id, 0);
             return this;
         }
 

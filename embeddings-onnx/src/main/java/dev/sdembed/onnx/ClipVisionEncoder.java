@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sdembed.EncodingException;
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
@@ -410,7 +411,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
         private final Path modelDir;
         private OnnxOptions options = OnnxOptions.defaults();
         private String name;
-        private int preprocessThreads = Runtime.getRuntime().availableProcessors();
+        private int preprocessThreads = Math.min(Runtime.getRuntime().availableProcessors(), Checks.MAX_THREADS);
         private Executor executor;
         private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
 
@@ -430,12 +431,12 @@ public final class ClipVisionEncoder implements ImageEncoder {
             return this;
         }
 
-        /** Decode + preprocess worker threads the encoder owns. Default: the number of available processors. */
+        /**
+         * Decode + preprocess worker threads the encoder owns, 1 to {@link Checks#MAX_THREADS}. Default: the number
+         * of available processors.
+         */
         public Builder preprocessThreads(int threads) {
-            if (threads < 1) {
-                throw new InvalidInputException("preprocessThreads must be at least 1 but was " + threads);
-            }
-            this.preprocessThreads = threads;
+            this.preprocessThreads = Checks.inRange("preprocessThreads", threads, 1, Checks.MAX_THREADS);
             this.executor = null;
             return this;
         }
@@ -451,13 +452,11 @@ public final class ClipVisionEncoder implements ImageEncoder {
 
         /**
          * Images whose header declares more pixels are refused before decoding (a failed result naming the file).
-         * Default {@link ImageDecoder#DEFAULT_MAX_PIXELS} (100 megapixels).
+         * Default {@link ImageDecoder#DEFAULT_MAX_PIXELS} (100 megapixels); at most
+         * {@link ImageDecoder#MAX_PIXELS_CAP}.
          */
         public Builder maxPixels(long maxPixels) {
-            if (maxPixels < 1) {
-                throw new InvalidInputException("maxPixels must be at least 1 but was " + maxPixels);
-            }
-            this.maxPixels = maxPixels;
+            this.maxPixels = Checks.inRange("maxPixels", maxPixels, 1, ImageDecoder.MAX_PIXELS_CAP);
             return this;
         }
 

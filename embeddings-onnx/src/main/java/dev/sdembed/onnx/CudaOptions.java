@@ -1,5 +1,6 @@
 package dev.sdembed.onnx;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -107,9 +108,7 @@ public final class CudaOptions {
      * {@code do_copy_in_default_stream}); unset settings are absent so the runtime's defaults apply.
      */
     public Map<String, String> providerOptions(int deviceId) {
-        if (deviceId < 0) {
-            throw new InvalidInputException("CUDA device id " + deviceId + " is negative");
-        }
+        Checks.atLeast("CUDA device id", deviceId, 0);
         Map<String, String> options = new LinkedHashMap<>();
         options.put("device_id", Integer.toString(deviceId));
         if (convAlgoSearch != null) {
@@ -185,20 +184,13 @@ public final class CudaOptions {
 
         /** The most bytes the CUDA arena may hold. Default: unset (no limit). */
         public Builder memoryLimitBytes(long bytes) {
-            if (bytes < 1) {
-                throw new InvalidInputException("memoryLimitBytes must be at least 1 but was " + bytes);
-            }
-            this.memoryLimitBytes = bytes;
+            this.memoryLimitBytes = Checks.positive("memoryLimitBytes", bytes);
             return this;
         }
 
         /** {@link #memoryLimitBytes(long)} in MiB, as the configuration file gives it. */
         public Builder memoryLimitMb(long mebibytes) {
-            if (mebibytes < 1 || mebibytes > Long.MAX_VALUE >> 20) {
-                throw new InvalidInputException("memLimitMb must be between 1 and " + (Long.MAX_VALUE >> 20)
-                        + " but was " + mebibytes);
-            }
-            return memoryLimitBytes(mebibytes << 20);
+            return memoryLimitBytes(Checks.inRange("memLimitMb", mebibytes, 1, Long.MAX_VALUE >> 20) << 20);
         }
 
         /**

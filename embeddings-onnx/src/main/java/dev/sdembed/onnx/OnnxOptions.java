@@ -1,5 +1,6 @@
 package dev.sdembed.onnx;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
@@ -17,6 +18,23 @@ public final class OnnxOptions {
 
     /** Which weights of a model directory to load: {@code model.onnx} or its fp16 variant {@code model_fp16.onnx}. */
     public enum Precision { FP32, FP16 }
+
+    /**
+     * The largest {@link Builder#maxBatchSize(int)} and batch bucket: 4,096 inputs. GPUs fill at 64 to 512 (an 80 GB
+     * card runs CLIP ViT-H at a few hundred images); a batch beyond 4,096 only holds more activations, and at the
+     * CPU's sweet spot of 8 such a value is a typo.
+     */
+    public static final int MAX_BATCH_SIZE = 4096;
+    /**
+     * The largest {@link Builder#tokenBudget(int)}: 2,097,152 tokens, a full {@link #MAX_BATCH_SIZE} batch of
+     * 512-token (BERT-length) texts.
+     */
+    public static final int MAX_TOKEN_BUDGET = MAX_BATCH_SIZE * 512;
+    /**
+     * The longest sequence bucket: 65,536 tokens, well past any text encoder's context (CLIP 77, BGE 512, the
+     * longest-context embedding models 8,192 to 32,768).
+     */
+    public static final int MAX_SEQUENCE_LENGTH = 65_536;
 
     private static final OnnxOptions DEFAULTS = builder().build();
 
@@ -206,27 +224,31 @@ public final class OnnxOptions {
         }
 
         /**
-         * Threads one inference may use. Default: on {@code cpu:N}, partition N's share of the available cores
-         * (all of them when there is one partition); on a GPU, the available cores.
+         * Threads one inference may use, 1 to {@link Checks#MAX_THREADS}. Default: on {@code cpu:N}, partition N's
+         * share of the available cores (all of them when there is one partition); on a GPU, the available cores.
          */
         public Builder intraOpThreads(int threads) {
-            this.intraOpThreads = requireAtLeast("intraOpThreads", threads, 1);
+            this.intraOpThreads = Checks.inRange("intraOpThreads", threads, 1, Checks.MAX_THREADS);
             return this;
         }
 
         /**
          * How many CPU devices ({@code cpu:0} .. {@code cpu:P-1}) the available cores are split between, for the
          * default {@link #intraOpThreads(int)}. Default: the device's index + 1, so {@code cpu} alone gets every
-         * core; set it to the number of CPU devices in use so that {@code cpu:0} gets only its share too.
+         * core; set it to the number of CPU devices in use so that {@code cpu:0} gets only its share too. At most
+         * {@link Checks#MAX_THREADS}: a partition runs at least one thread.
          */
         public Builder cpuPartitions(int partitions) {
-            this.cpuPartitions = requireAtLeast("cpuPartitions", partitions, 1);
+            this.cpuPartitions = Checks.inRange("cpuPartitions", partitions, 1, Checks.MAX_THREADS);
             return this;
         }
 
-        /** Threads for parallel graph branches. Default 1 (encoder graphs are sequential). */
+        /**
+         * Threads for parallel graph branches, 1 to {@link Checks#MAX_THREADS}. Default 1 (encoder graphs are
+         * sequential).
+         */
         public Builder interOpThreads(int threads) {
-            this.interOpThreads = requireAtLeast("interOpThreads", threads, 1);
+            this.interOpThreads = Checks.inRange("interOpThreads", threads, 1, Checks.MAX_THREADS);
             return this;
         }
 
@@ -262,16 +284,16 @@ public final class OnnxOptions {
 
         /**
          * The most tokens (batch size × padded length) one text batch may hold; bounds memory and padding waste.
-         * Default 16,384. A single text longer than the budget still runs, alone.
+         * Default 16,384; at most {@link #MAX_TOKEN_BUDGET}. A single text longer than the budget still runs, alone.
          */
         public Builder tokenBudget(int tokens) {
-            this.tokenBudget = requireAtLeast("tokenBudget", tokens, 1);
+            this.tokenBudget = Checks.inRange("tokenBudget", tokens, 1, MAX_TOKEN_BUDGET);
             return this;
         }
 
-        /** The most inputs in one inference call. Default: 8 on the CPU, 64 on a GPU. */
+        /** The most inputs in one inference call, 1 to {@link #MAX_BATCH_SIZE}. Default: 8 on the CPU, 64 on a GPU. */
         public Builder maxBatchSize(int size) {
-            this.maxBatchSize = requireAtLeast("maxBatchSize", size, 1);
+            this.maxBatchSize = Checks.inRange("maxBatchSize", size, 1, MAX_BATCH_SIZE);
             return this;
         }
 
@@ -296,19 +318,20 @@ public final class OnnxOptions {
          * discarded), and whose largest caps the batch size. With sequence buckets this bounds the shapes a session
          * ever sees, so shape-specialised work (cuDNN's algorithm search, TensorRT engines) runs once per bucket,
          * not per batch (the CLIP encoders' other axes are fixed already: 77 tokens, the image size). Strictly
-         * ascending. Default: none.
+         * ascending, each 1 to {@link #MAX_BATCH_SIZE}. Default: none.
          */
         public Builder batchBuckets(List<Integer> sizes) {
-            this.batchBuckets = buckets("batchBuckets", sizes);
+            this.batchBuckets = buckets("batchBuckets", sizes, MAX_BATCH_SIZE);
             return this;
         }
 
         /**
          * Token lengths each text batch is padded up to (the model's maximum length always acts as the last bucket,
-         * larger buckets are ignored). Strictly ascending. Default: none, each batch pads to its longest text.
+         * larger buckets are ignored). Strictly ascending, each 1 to {@link #MAX_SEQUENCE_LENGTH}. Default: none,
+         * each batch pads to its longest text.
          */
         public Builder sequenceBuckets(List<Integer> lengths) {
-            this.sequenceBuckets = buckets("sequenceBuckets", lengths);
+            this.sequenceBuckets = buckets("sequenceBuckets", lengths, MAX_SEQUENCE_LENGTH);
             return this;
         }
 
@@ -323,24 +346,16 @@ public final class OnnxOptions {
             return new OnnxOptions(this);
         }
 
-        private static List<Integer> buckets(String name, List<Integer> values) {
+        private static List<Integer> buckets(String name, List<Integer> values, int max) {
             Objects.requireNonNull(values, name);
-            int previous = 0;
-            for (Integer v : values) {
-                if (v == null || v <= previous) {
-                    throw new InvalidInputException(name + " must be strictly ascending positive sizes but was "
-                            + values);
+            for (int i = 0; i < values.size(); i++) {
+                Integer v = values.get(i);
+                if (v == null || i > 0 && v <= values.get(i - 1)) {
+                    throw new InvalidInputException(name + " is " + values + "; expected strictly ascending sizes");
                 }
-                previous = v;
+                Checks.inRange(name + "[" + i + "]", v, 1, max);
             }
             return List.copyOf(values);
-        }
-
-        private static int requireAtLeast(String name, int value, int min) {
-            if (value < min) {
-                throw new InvalidInputException(name + " must be at least " + min + " but was " + value);
-            }
-            return value;
         }
     }
 }

@@ -351,7 +351,7 @@ class ClipTextEncoderTest {
                         + " truncate or chunked");
 
         assertThatThrownBy(() -> ClipTextEncoder.builder(hfDir).padTokenId(-1))
-                .isInstanceOf(InvalidInputException.class).hasMessage("padTokenId must not be negative but was -1");
+                .isInstanceOf(InvalidInputException.class).hasMessage("padTokenId is -1; expected at least 0");
     }
 
     @Test

@@ -189,7 +189,7 @@ class ClipVisionEncoderTest {
                     + " 300x200 = 0.1 megapixels, over the limit of 0.0 megapixels (maxPixels 20000)");
         }
         assertThatThrownBy(() -> ClipVisionEncoder.builder(hfDir).maxPixels(0))
-                .isInstanceOf(InvalidInputException.class).hasMessage("maxPixels must be at least 1 but was 0");
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxPixels is 0; expected 1 to 700000000");
     }
 
     @Test
@@ -405,7 +405,10 @@ class ClipVisionEncoderTest {
                 .hasMessage("Pixel tensor at index 0 of 1 has shape [3, 8, 8]; encoder 'vision-hf' takes"
                         + " [3, 224, 224]");
         assertThatThrownBy(() -> ClipVisionEncoder.builder(hfDir).preprocessThreads(0))
-                .isInstanceOf(InvalidInputException.class).hasMessage("preprocessThreads must be at least 1 but was 0");
+                .isInstanceOf(InvalidInputException.class).hasMessage("preprocessThreads is 0; expected 1 to 1024");
+        assertThatThrownBy(() -> ClipVisionEncoder.builder(hfDir).preprocessThreads(100_000))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("preprocessThreads is 100000; expected 1 to 1024");
         ClipVisionEncoder closed = ClipVisionEncoder.open(hfDir);
         closed.close();
         closed.close();

@@ -44,9 +44,9 @@ class CudaOptionsTest {
         assertThatThrownBy(() -> ArenaExtendStrategy.parse("grow")).isInstanceOf(InvalidInputException.class)
                 .hasMessage("arenaExtendStrategy is 'grow'; expected kNextPowerOfTwo or kSameAsRequested");
         assertThatThrownBy(() -> CudaOptions.builder().memoryLimitMb(0)).isInstanceOf(InvalidInputException.class)
-                .hasMessageStartingWith("memLimitMb must be between 1 and ");
+                .hasMessage("memLimitMb is 0; expected 1 to 8796093022207");
         assertThatThrownBy(() -> CudaOptions.defaults().providerOptions(-1)).isInstanceOf(InvalidInputException.class)
-                .hasMessage("CUDA device id -1 is negative");
+                .hasMessage("CUDA device id is -1; expected at least 0");
     }
 
     @Test

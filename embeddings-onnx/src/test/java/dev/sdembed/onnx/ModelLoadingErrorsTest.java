@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sdembed.DeviceUnavailableException;
+import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
@@ -61,6 +62,14 @@ class ModelLoadingErrorsTest {
         assertThatThrownBy(() -> BgeTextEncoder.open(dir))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("has unknown key 'dimensions'");
+    }
+
+    @Test
+    void aMaxLengthWithoutRoomForClsAndSepOrPastAnyContextIsRefused() {
+        assertThatThrownBy(() -> BgeTextEncoder.builder(TestModels.bgeSmall()).maxLength(1))
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxLength is 1; expected 2 to 65536");
+        assertThatThrownBy(() -> BgeTextEncoder.builder(TestModels.bgeSmall()).maxLength(1 << 20))
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxLength is 1048576; expected 2 to 65536");
     }
 
     @Test

@@ -36,11 +36,21 @@ class OnnxOptionsTest {
     @Test
     void rejectsImpossibleValuesNamingTheSetting() {
         assertThatThrownBy(() -> OnnxOptions.builder().intraOpThreads(0))
-                .isInstanceOf(InvalidInputException.class).hasMessage("intraOpThreads must be at least 1 but was 0");
+                .isInstanceOf(InvalidInputException.class).hasMessage("intraOpThreads is 0; expected 1 to 1024");
         assertThatThrownBy(() -> OnnxOptions.builder().tokenBudget(-5))
-                .isInstanceOf(InvalidInputException.class).hasMessage("tokenBudget must be at least 1 but was -5");
+                .isInstanceOf(InvalidInputException.class).hasMessage("tokenBudget is -5; expected 1 to 2097152");
         assertThatThrownBy(() -> OnnxOptions.builder().maxBatchSize(0))
-                .isInstanceOf(InvalidInputException.class).hasMessage("maxBatchSize must be at least 1 but was 0");
+                .isInstanceOf(InvalidInputException.class).hasMessage("maxBatchSize is 0; expected 1 to 4096");
+        assertThatThrownBy(() -> OnnxOptions.builder().intraOpThreads(100_000))
+                .as("a typo for 10 or 100").hasMessage("intraOpThreads is 100000; expected 1 to 1024");
+        assertThatThrownBy(() -> OnnxOptions.builder().interOpThreads(1025))
+                .hasMessage("interOpThreads is 1025; expected 1 to 1024");
+        assertThatThrownBy(() -> OnnxOptions.builder().cpuPartitions(0))
+                .hasMessage("cpuPartitions is 0; expected 1 to 1024");
+        assertThatThrownBy(() -> OnnxOptions.builder().maxBatchSize(4097))
+                .hasMessage("maxBatchSize is 4097; expected 1 to 4096");
+        assertThatThrownBy(() -> OnnxOptions.builder().tokenBudget(OnnxOptions.MAX_TOKEN_BUDGET + 1))
+                .hasMessage("tokenBudget is 2097153; expected 1 to 2097152");
         assertThatThrownBy(() -> OnnxOptions.builder().device("npu:0"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("Unknown device 'npu:0'; expected cpu, cpu:N, cuda:N or tensorrt:N");
@@ -70,9 +80,12 @@ class OnnxOptionsTest {
         assertThat(OnnxOptions.defaults().cuda()).isEqualTo(CudaOptions.defaults());
         assertThatThrownBy(() -> OnnxOptions.builder().batchBuckets(List.of(16, 8)))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("batchBuckets must be strictly ascending positive sizes but was [16, 8]");
+                .hasMessage("batchBuckets is [16, 8]; expected strictly ascending sizes");
         assertThatThrownBy(() -> OnnxOptions.builder().sequenceBuckets(List.of(0, 64)))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("sequenceBuckets must be strictly ascending positive sizes but was [0, 64]");
+                .hasMessage("sequenceBuckets[0] is 0; expected 1 to 65536");
+        assertThatThrownBy(() -> OnnxOptions.builder().batchBuckets(List.of(8, 16, 8192)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("batchBuckets[2] is 8192; expected 1 to 4096");
     }
 }

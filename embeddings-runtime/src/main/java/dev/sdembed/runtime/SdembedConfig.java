@@ -2,13 +2,16 @@ package dev.sdembed.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.io.FileErrors;
 import dev.sdembed.onnx.CudaOptions;
 import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +45,11 @@ import java.util.Set;
  * concurrently. {@code sequenceBuckets} (text slots) and {@code batchBuckets} pad every inference batch to fixed
  * shapes; {@code precision} {@code fp16} loads {@code model_fp16.onnx}; {@code cuda} applies to GPU devices only.
  *
- * Unknown keys are errors naming the key; relative model paths are resolved against the file's folder and must
- * exist. The store password never belongs here: it comes from the URL, {@code SDEMBED_STORE_PASSWORD} or
- * {@code PGPASSWORD}.
+ * Unknown keys are errors naming the key; numbers must lie in the range of the setting they feed (threads and
+ * decodeThreads 1 to {@value dev.sdembed.Checks#MAX_THREADS}, a slot's batchSize 1 to
+ * {@value dev.sdembed.onnx.OnnxOptions#MAX_BATCH_SIZE}, ...), checked here so the error names the key; relative
+ * model paths are resolved against the file's folder and must exist. The store password never belongs here: it
+ * comes from the URL, {@code SDEMBED_STORE_PASSWORD} or {@code PGPASSWORD}.
  *
  * @param storeUrl        the store location, or null (then {@code --store}, else the embedded store in ./sdembed-data)
  * @param schema          the store's schema, or null for the store's default
@@ -108,8 +113,10 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
             slots.add(slot(e.getKey(), e.getValue(), base, where));
         }
         return new SdembedConfig(text(store, "url", "store.", where), text(store, "schema", "store.", where),
-                integer(pipeline, "batchSize", "pipeline.", where), integer(pipeline, "batchesInFlight", "pipeline.", where),
-                pipeline.has("maxPixels") ? longValue(pipeline, "maxPixels", where) : null, slots);
+                integer(pipeline, "batchSize", "pipeline.", where, BulkEmbeddingPipeline.Builder.MAX_BATCH_SIZE),
+                integer(pipeline, "batchesInFlight", "pipeline.", where,
+                        BulkEmbeddingPipeline.Builder.MAX_BATCHES_IN_FLIGHT),
+                number(pipeline, "maxPixels", "pipeline.", where, ImageDecoder.MAX_PIXELS_CAP), slots);
     }
 
     private static SlotConfig slot(String name, JsonNode node, Path base, String where) {
@@ -163,12 +170,14 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
                         + "'; expected fp32 or fp16");
             }
         }
-        List<Integer> batchBuckets = buckets(node, "batchBuckets", prefix, where);
-        List<Integer> sequenceBuckets = buckets(node, "sequenceBuckets", prefix, where);
-        return new SlotConfig(name, dir, m, device, f, integer(node, "threads", prefix, where),
-                integer(node, "batchSize", prefix, where), integer(node, "tokenBudget", prefix, where),
-                integer(node, "decodeThreads", prefix, where), cuda(node, prefix + "cuda.", where), batchBuckets,
-                sequenceBuckets, precision);
+        List<Integer> batchBuckets = buckets(node, "batchBuckets", prefix, where, OnnxOptions.MAX_BATCH_SIZE);
+        List<Integer> sequenceBuckets = buckets(node, "sequenceBuckets", prefix, where,
+                OnnxOptions.MAX_SEQUENCE_LENGTH);
+        return new SlotConfig(name, dir, m, device, f, integer(node, "threads", prefix, where, Checks.MAX_THREADS),
+                integer(node, "batchSize", prefix, where, OnnxOptions.MAX_BATCH_SIZE),
+                integer(node, "tokenBudget", prefix, where, OnnxOptions.MAX_TOKEN_BUDGET),
+                integer(node, "decodeThreads", prefix, where, Checks.MAX_THREADS), cuda(node, prefix + "cuda.", where),
+                batchBuckets, sequenceBuckets, precision);
     }
 
     private static CudaOptions cuda(JsonNode slot, String prefix, String where) {
@@ -190,13 +199,9 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
         } catch (InvalidInputException e) {
             throw new InvalidInputException(where + ": '" + prefix + key + "': " + e.getMessage(), e);
         }
-        if (node.has("memLimitMb")) {
-            JsonNode v = node.get("memLimitMb");
-            if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Long.MAX_VALUE >> 20) {
-                throw new InvalidInputException(where + ": '" + prefix + "memLimitMb' is " + v
-                        + "; expected a positive number of MiB");
-            }
-            b.memoryLimitMb(v.asLong());
+        Long memLimitMb = number(node, "memLimitMb", prefix, where, Long.MAX_VALUE >> 20);
+        if (memLimitMb != null) {
+            b.memoryLimitMb(memLimitMb);
         }
         if (node.has("copyInDefaultStream")) {
             JsonNode v = node.get("copyInDefaultStream");
@@ -209,9 +214,9 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
         return b.build();
     }
 
-    /** A list of bucket sizes: positive integers, strictly ascending. */
-    private static List<Integer> buckets(JsonNode node, String key, String prefix, String where) {
-        List<Integer> sizes = integers(node, key, prefix, where);
+    /** A list of bucket sizes: integers from 1 to {@code max}, strictly ascending. */
+    private static List<Integer> buckets(JsonNode node, String key, String prefix, String where, int max) {
+        List<Integer> sizes = integers(node, key, prefix, where, max);
         for (int i = 1; i < sizes.size(); i++) {
             if (sizes.get(i) <= sizes.get(i - 1)) {
                 throw new InvalidInputException(where + ": '" + prefix + key + "' is " + sizes
@@ -221,24 +226,18 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
         return sizes;
     }
 
-    private static List<Integer> integers(JsonNode node, String key, String prefix, String where) {
+    private static List<Integer> integers(JsonNode node, String key, String prefix, String where, int max) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
             return List.of();
         }
-        List<Integer> out = new ArrayList<>();
-        if (v.isArray()) {
-            for (JsonNode e : v) {
-                if (!e.isIntegralNumber() || !e.canConvertToInt() || e.asInt() < 1) {
-                    out = null;
-                    break;
-                }
-                out.add(e.asInt());
-            }
-        }
-        if (!v.isArray() || out == null || out.isEmpty()) {
+        if (!v.isArray() || v.isEmpty()) {
             throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v
                     + "; expected an array of positive integers, e.g. [8, 16, 32, 64]");
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            out.add((int) inRange(v.get(i), where + ": '" + prefix + key + "[" + i + "]'", max));
         }
         return out;
     }
@@ -281,22 +280,29 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
         return v.asText();
     }
 
-    private static Integer integer(JsonNode node, String key, String prefix, String where) {
+    /** The integer at {@code key}, 1 to {@code max}; null when absent. */
+    private static Integer integer(JsonNode node, String key, String prefix, String where, int max) {
+        Long v = number(node, key, prefix, where, max);
+        return v == null ? null : v.intValue();
+    }
+
+    /** The integer at {@code key}, 1 to {@code max}; null when absent. */
+    private static Long number(JsonNode node, String key, String prefix, String where, long max) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
-            throw new InvalidInputException(where + ": '" + prefix + key + "' is " + v + "; expected a positive integer");
-        }
-        return v.asInt();
+        return inRange(v, where + ": '" + prefix + key + "'", max);
     }
 
-    private static long longValue(JsonNode node, String key, String where) {
-        JsonNode v = node.get(key);
-        if (!v.isIntegralNumber() || v.asLong() < 1) {
-            throw new InvalidInputException(where + ": 'pipeline." + key + "' is " + v + "; expected a positive integer");
+    /**
+     * {@code v} as a whole number from 1 to {@code max}. The range is the one its setter takes, checked here so the
+     * message names the key in the file rather than the setter.
+     */
+    private static long inRange(JsonNode v, String name, long max) {
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new InvalidInputException(name + " is " + v + "; expected a whole number from 1 to " + max);
         }
-        return v.asLong();
+        return Checks.inRange(name, v.asLong(), 1, max);
     }
 }

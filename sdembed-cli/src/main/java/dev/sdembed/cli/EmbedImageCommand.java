@@ -1,6 +1,6 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import dev.sdembed.encoder.ImageEmbeddingResult;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.onnx.ClipVisionEncoder;
@@ -50,9 +50,9 @@ public final class EmbedImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        requirePositive("--max-pixels", maxPixels);
+        Checks.inRange("--max-pixels", maxPixels, 1, ImageDecoder.MAX_PIXELS_CAP);
         if (preprocessThreads != null) {
-            requirePositive("--preprocess-threads", preprocessThreads);
+            Checks.inRange("--preprocess-threads", preprocessThreads, 1, Checks.MAX_THREADS);
         }
         ClipVisionEncoder.Builder builder = ClipVisionEncoder.builder(modelDir).options(runtime.toOptions())
                 .maxPixels(maxPixels);
@@ -87,11 +87,5 @@ public final class EmbedImageCommand implements Callable<Integer> {
             return ExitCodes.COMPLETED_WITH_FAILURES;
         }
         return ExitCodes.OK;
-    }
-
-    private static void requirePositive(String option, long value) {
-        if (value < 1) {
-            throw new InvalidInputException(option + " must be at least 1; got " + value);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
@@ -63,8 +64,9 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!(progressInterval >= 0.1 && progressInterval <= MAX_PROGRESS_INTERVAL)) {
-            throw new InvalidInputException("--progress-interval is " + progressInterval + "; expected 0.1 to "
+        if (!(progressInterval >= 0 && progressInterval <= MAX_PROGRESS_INTERVAL)) {
+            // 0 prints every progress event (tests and logs that want them all).
+            throw new InvalidInputException("--progress-interval is " + progressInterval + "; expected 0 to "
                     + (long) MAX_PROGRESS_INTERVAL + " seconds");
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -75,7 +77,7 @@ public final class IndexCommand implements Callable<Integer> {
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
             if (batchSize != null) {
-                b.batchSize(batchSize);
+                b.batchSize(Checks.inRange("--batch-size", batchSize, 1, BulkEmbeddingPipeline.Builder.MAX_BATCH_SIZE));
             }
             CountDownLatch summaryPrinted = new CountDownLatch(1);
             try (BulkEmbeddingPipeline pipeline = b.build()) {

@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.Checks;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.OnnxOptions;
@@ -30,14 +31,15 @@ public final class OnnxCliOptions {
 
     public OnnxOptions toOptions() {
         OnnxOptions.Builder b = OnnxOptions.builder().device(Device.parse(device)).fallback(fallback);
+        // Checked here too, so that the message names the option rather than the setter.
         if (threads != null) {
-            b.intraOpThreads(threads);
+            b.intraOpThreads(Checks.inRange("--threads", threads, 1, Checks.MAX_THREADS));
         }
         if (tokenBudget != null) {
-            b.tokenBudget(tokenBudget);
+            b.tokenBudget(Checks.inRange("--token-budget", tokenBudget, 1, OnnxOptions.MAX_TOKEN_BUDGET));
         }
         if (batchSize != null) {
-            b.maxBatchSize(batchSize);
+            b.maxBatchSize(Checks.inRange("--batch-size", batchSize, 1, OnnxOptions.MAX_BATCH_SIZE));
         }
         return b.build();
     }

@@ -1,6 +1,6 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.Checks;
 import dev.sdembed.image.ClipPreprocessConfig;
 import dev.sdembed.image.ClipPreprocessor;
 import dev.sdembed.image.ImageDecoder;
@@ -52,10 +52,7 @@ public final class PreprocessCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ClipPreprocessConfig config;
         if (source.size != null) {
-            if (source.size < 1) {
-                throw new InvalidInputException("--size must be positive; got " + source.size);
-            }
-            config = ClipPreprocessConfig.clipDefaults(source.size);
+            config = ClipPreprocessConfig.clipDefaults(Checks.positive("--size", source.size));
         } else {
             config = ClipPreprocessConfig.fromPreprocessorConfig(source.modelDir.resolve("preprocessor_config.json"));
         }

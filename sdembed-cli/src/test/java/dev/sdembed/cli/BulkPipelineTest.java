@@ -21,7 +21,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The pipeline API on a real PostgreSQL: deduplication accounting and stale slots. */
+/**
+ * What the pipeline leaves in a real store (PostgreSQL, real encoders): the counts and reference counts of a
+ * deduplicated run, stale embeddings after a model change, a stopped run's batches written whole and its files
+ * skipped on the rerun from the sizes and modification times read back. The pipeline's own accounting (computations,
+ * cache hits, encoder calls, what a rerun skips) is tested beside it in core ({@code BulkEmbeddingPipelineTest}).
+ */
 class BulkPipelineTest {
     private static TextEncoder bge;
 
@@ -42,7 +47,7 @@ class BulkPipelineTest {
     }
 
     @Test
-    void fiveHundredImagesSharingTwentyPromptsStoreTwentyPromptEmbeddings() throws Exception {
+    void fiveHundredImagesSharingTwentyPromptsStoreTwentyPromptEmbeddings() {
         Path library = TestPaths.targetDir("pipeline-dedup");
         for (int i = 0; i < 500; i++) {
             Path file = library.resolve("d" + (i % 10)).resolve("img-" + i + ".png");
@@ -56,11 +61,6 @@ class BulkPipelineTest {
                      .textSlot(IndexFixtures.TEXT_SLOT, bge).batchSize(16).batchesInFlight(4).build()) {
             PipelineSummary summary = pipeline.run(library);
 
-            assertThat(summary.indexed()).isEqualTo(500);
-            PipelineSummary.SlotSummary slot = summary.slot(IndexFixtures.TEXT_SLOT);
-            assertThat(slot.computed()).as("one computation per distinct prompt, batches in flight included")
-                    .isEqualTo(20);
-            assertThat(slot.cacheHits()).isEqualTo(480);
             SlotStats stats = store.stats().slot(IndexFixtures.TEXT_SLOT);
             assertThat(stats.embeddings()).isEqualTo(20);
             assertThat(stats.references()).isEqualTo(500);
@@ -86,21 +86,15 @@ class BulkPipelineTest {
                     SlotSpec.of(IndexFixtures.IMAGE_SLOT, old.info()));
                  BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
                          .textSlot(IndexFixtures.TEXT_SLOT, bge).imageSlot(IndexFixtures.IMAGE_SLOT, old).build()) {
-                PipelineSummary first = pipeline.run(library);
-                assertThat(first.slot(IndexFixtures.IMAGE_SLOT).computed()).isEqualTo(12);
-                assertThat(first.slot(IndexFixtures.TEXT_SLOT).computed()).isEqualTo(4);
+                pipeline.run(library);
             }
             try (PostgresEmbeddingStore store = store(schema, SlotSpec.of(IndexFixtures.TEXT_SLOT, bge.info()),
                     SlotSpec.of(IndexFixtures.IMAGE_SLOT, renewed.info()));
                  BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
                          .textSlot(IndexFixtures.TEXT_SLOT, bge).imageSlot(IndexFixtures.IMAGE_SLOT, renewed).build()) {
                 assertThat(store.stats().slot(IndexFixtures.IMAGE_SLOT).stale()).isEqualTo(12);
-                PipelineSummary second = pipeline.run(library);
+                pipeline.run(library);
 
-                assertThat(second.skipped()).isZero();
-                assertThat(second.slot(IndexFixtures.IMAGE_SLOT).computed()).isEqualTo(12);
-                assertThat(second.slot(IndexFixtures.TEXT_SLOT).computed()).as("text slot still current").isZero();
-                assertThat(second.slot(IndexFixtures.TEXT_SLOT).encoderCalls()).isZero();
                 assertThat(store.stats().slot(IndexFixtures.IMAGE_SLOT).stale()).isZero();
                 assertThat(pipeline.run(library).skipped()).as("now every slot is current").isEqualTo(12);
             }
@@ -128,19 +122,16 @@ class BulkPipelineTest {
                 self[0] = pipeline;
                 stopped = pipeline.run(library);
             }
-            assertThat(stopped.cancelled()).isTrue();
-            assertThat(stopped.indexed()).isBetween(10L, 110L);
+            assertThat(stopped.indexed()).as("stopped mid-run").isBetween(10L, 110L);
             assertThat(store.stats().images()).as("every batch that started was written whole")
                     .isEqualTo(stopped.indexed());
             assertThat(store.checkInvariants().isConsistent()).isTrue();
 
             try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
                     .textSlot(IndexFixtures.TEXT_SLOT, bge).build()) {
-                PipelineSummary rest = pipeline.run(library);
-                assertThat(rest.cancelled()).isFalse();
-                assertThat(rest.skipped()).isEqualTo(stopped.indexed());
-                assertThat(rest.indexed()).isEqualTo(120 - stopped.indexed());
-                assertThat(rest.slot(IndexFixtures.TEXT_SLOT).computed()).isEqualTo(120 - stopped.indexed());
+                assertThat(pipeline.run(library).skipped()).as("what was committed, read back from the store")
+                        .isEqualTo(stopped.indexed());
+                assertThat(store.stats().images()).isEqualTo(120);
             }
         }
     }

@@ -142,7 +142,11 @@ class ClipCommandsTest {
         CliRun run = CliRun.of("embed-image", "--model-dir", visionDir.toString(), "--max-pixels", "0",
                 cat.toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.errLines()).containsExactly("sdembed: --max-pixels must be at least 1; got 0");
+        assertThat(run.errLines()).containsExactly("sdembed: --max-pixels is 0; expected 1 to 700000000");
+        CliRun threads = CliRun.of("embed-image", "--model-dir", visionDir.toString(), "--preprocess-threads",
+                "100000", cat.toString());
+        assertThat(threads.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(threads.errLines()).containsExactly("sdembed: --preprocess-threads is 100000; expected 1 to 1024");
     }
 
     @Test

@@ -51,7 +51,7 @@ class HardeningTest {
     void aNegativeProgressIntervalIsRefused() {
         CliRun run = CliRun.of("index", "--progress-interval", "-1", TestPaths.targetDir("hardening").toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.errLines()).containsExactly("sdembed: --progress-interval is -1.0; expected 0.1 to 86400"
+        assertThat(run.errLines()).containsExactly("sdembed: --progress-interval is -1.0; expected 0 to 86400"
                 + " seconds");
     }
 

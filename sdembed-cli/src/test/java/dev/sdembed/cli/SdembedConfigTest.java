@@ -52,7 +52,14 @@ class SdembedConfigTest {
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"device\": \"gpu7\"}}}").err())
                 .contains("'slots.s.device'");
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"batchSize\": 0}}}").err())
-                .contains("'slots.s.batchSize' is 0; expected a positive integer");
+                .contains("'slots.s.batchSize' is 0; expected 1 to 4096");
+        assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"threads\": 100000}}}").err())
+                .as("a typo for 10 or 100, refused before 100,000 threads start")
+                .contains("'slots.s.threads' is 100000; expected 1 to 1024");
+        assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"decodeThreads\": 2.5}}}").err())
+                .contains("'slots.s.decodeThreads' is 2.5; expected a whole number from 1 to 1024");
+        assertThat(indexWith("{\"pipeline\": {\"batchesInFlight\": 65}, \"slots\": {\"s\": {\"model\": \".\"}}}")
+                .err()).contains("'pipeline.batchesInFlight' is 65; expected 1 to 64");
         assertThat(indexWith("{\"slots\": {}}").err()).contains("'slots' is missing or empty");
         assertThat(indexWith("[1]").err()).contains("is not a JSON object");
     }
@@ -102,7 +109,9 @@ class SdembedConfigTest {
                 .err()).contains("'slots.s.cuda.convAlgoSearch': convAlgoSearch is 'FAST'; expected EXHAUSTIVE,"
                         + " HEURISTIC or DEFAULT");
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"cuda\": {\"memLimitMb\": -1}}}}").err())
-                .contains("'slots.s.cuda.memLimitMb' is -1; expected a positive number of MiB");
+                .contains("'slots.s.cuda.memLimitMb' is -1; expected 1 to 8796093022207");
+        assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"batchBuckets\": [8, 16, 8192]}}}").err())
+                .contains("'slots.s.batchBuckets[2]' is 8192; expected 1 to 4096");
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"batchBuckets\": [16, 8]}}}").err())
                 .contains("'slots.s.batchBuckets' is [16, 8]; expected strictly ascending sizes");
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"sequenceBuckets\": 64}}}").err())

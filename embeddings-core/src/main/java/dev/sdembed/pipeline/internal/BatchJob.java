@@ -309,27 +309,39 @@ public final class BatchJob {
 
     /**
      * Which of {@code contents} this batch computes: those no batch in flight is computing and the store does not
-     * hold with the slot's current model. Checking the batches in flight before the store means a content committed
-     * in between is found in the store.
+     * hold with the slot's current model. They are claimed before the store is asked: a batch releases its claims
+     * only after its commit, so a content this claim did not find in flight is in the store if any batch computed
+     * it. (Asked the other way round, another batch could claim, compute, commit and release a content between this
+     * batch's store lookup and its claim, and the content was computed twice.) Claimed contents the store has are
+     * released at once, telling whoever borrowed them that they are stored.
      */
     private SlotRequest resolve(SlotWorker w, Set<ContentHash> contents, long references) {
-        Map<ContentHash, CompletableFuture<Embedding>> waitFor = new LinkedHashMap<>(ctx.inFlight().running(w.slot(),
-                contents));
-        List<ContentHash> rest = contents.stream().filter(c -> !waitFor.containsKey(c)).toList();
-        Set<ContentHash> stored = rest.isEmpty() ? Set.of() : ctx.store().embeddedHashes(w.slot(), rest);
-        List<ContentHash> missing = rest.stream().filter(c -> !stored.contains(c)).toList();
-        InFlightEmbeddings.Claim claim = ctx.inFlight().claim(w.slot(), missing);
-        waitFor.putAll(claim.borrowed());
-        waitFor.putAll(claim.own());
-        w.hits.addAndGet(references - claim.own().size());
-        return new SlotRequest(w, claim.own(), waitFor);
+        InFlightEmbeddings.Claim claim = ctx.inFlight().claim(w.slot(), contents);
+        Map<ContentHash, CompletableFuture<Embedding>> own = new LinkedHashMap<>(claim.own());
+        Map<ContentHash, CompletableFuture<Embedding>> stored = new LinkedHashMap<>();
+        try {
+            Set<ContentHash> inStore = own.isEmpty() ? Set.of() : ctx.store().embeddedHashes(w.slot(), own.keySet());
+            inStore.forEach(c -> stored.put(c, own.remove(c)));
+        } catch (RuntimeException e) {
+            ctx.inFlight().release(w.slot(), claim.own(), e);
+            throw e;
+        }
+        ctx.inFlight().releaseStored(w.slot(), stored);
+        Map<ContentHash, CompletableFuture<Embedding>> waitFor = new LinkedHashMap<>(claim.borrowed());
+        waitFor.putAll(own);
+        w.hits.addAndGet(references - own.size());
+        return new SlotRequest(w, own, waitFor);
     }
 
     /** Waits for the slot's embeddings and adds them; image contents that cannot be decoded are noted. */
     private static void collect(SlotRequest r, WriteBatch.Builder batch, Map<ContentHash, String> imageFailures) {
         for (Map.Entry<ContentHash, CompletableFuture<Embedding>> e : r.waitFor().entrySet()) {
             try {
-                batch.embedding(r.worker().slot(), e.getKey(), e.getValue().join().vector());
+                Embedding embedding = e.getValue().join();
+                if (embedding != null) {
+                    // null: the batch that claimed it found it stored, so this batch's write needs no copy.
+                    batch.embedding(r.worker().slot(), e.getKey(), embedding.vector());
+                }
             } catch (CompletionException failure) {
                 Throwable cause = failure.getCause();
                 if (r.worker().isImage() && cause instanceof ImageDecodeException decode) {

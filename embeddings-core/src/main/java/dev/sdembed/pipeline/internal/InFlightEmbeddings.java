@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The embeddings being computed right now, per slot and content: a batch that needs a content another batch is
  * already computing waits for that computation instead of starting its own. An entry stays until the batch that
- * computed it has committed (then the store answers for it) or failed.
+ * claimed it has committed (then the store answers for it), failed, or found the content stored; in the last case
+ * its future completes with null.
  */
 public final class InFlightEmbeddings {
     private final ConcurrentHashMap<Key, CompletableFuture<Embedding>> running = new ConcurrentHashMap<>();
@@ -24,18 +25,6 @@ public final class InFlightEmbeddings {
     /** The contents of one request: those this caller must compute, and every future it must wait for. */
     public record Claim(Map<ContentHash, CompletableFuture<Embedding>> own,
                         Map<ContentHash, CompletableFuture<Embedding>> borrowed) {
-    }
-
-    /** Futures of contents of {@code slot} other batches are computing, by content. */
-    public Map<ContentHash, CompletableFuture<Embedding>> running(String slot, Collection<ContentHash> contents) {
-        Map<ContentHash, CompletableFuture<Embedding>> found = new LinkedHashMap<>();
-        for (ContentHash c : contents) {
-            CompletableFuture<Embedding> f = running.get(new Key(slot, c));
-            if (f != null) {
-                found.put(c, f);
-            }
-        }
-        return found;
     }
 
     /** Claims {@code contents} of {@code slot}: new ones become this caller's to compute, the others are borrowed. */
@@ -67,6 +56,17 @@ public final class InFlightEmbeddings {
             }
             running.remove(new Key(slot, c), f);
         }
+    }
+
+    /**
+     * Ends this caller's claims on contents it found stored: their futures complete with null, which tells borrowers
+     * the store has the embedding, and the entries go.
+     */
+    public void releaseStored(String slot, Map<ContentHash, CompletableFuture<Embedding>> claimed) {
+        claimed.forEach((c, f) -> {
+            f.complete(null);
+            running.remove(new Key(slot, c), f);
+        });
     }
 
     public int size() {

@@ -1,5 +1,6 @@
 package dev.sdembed.cli.samples;
 
+import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.cli.samples.internal.Canvas;
 import dev.sdembed.cli.samples.internal.GenerationTexts;
@@ -137,9 +138,7 @@ public final class SampleLibrary {
      * originals again. So every kind occurs from 40 images on.
      */
     public static List<Sample> generate(Path dir, int count) {
-        if (count < 1 || count > MAX_COUNT) {
-            throw new InvalidInputException("Sample count must be between 1 and " + MAX_COUNT + ", was " + count);
-        }
+        Checks.inRange("Sample count", count, 1, MAX_COUNT);
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new InvalidInputException("Sample folder " + dir + " exists and is not a folder");
         }

@@ -165,7 +165,7 @@ class SampleLibraryTest {
     @Test
     void rejectsABadCountAndAFileAsFolder() throws IOException {
         assertThatThrownBy(() -> SampleLibrary.generate(dir, 0)).isInstanceOf(InvalidInputException.class)
-                .hasMessage("Sample count must be between 1 and 1000, was 0");
+                .hasMessage("Sample count is 0; expected 1 to 1000");
         Path file = Files.writeString(TestPaths.targetDir("sample-library-file").resolve("not-a-folder"), "x");
         assertThatThrownBy(() -> SampleLibrary.generate(file)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Sample folder " + file + " exists and is not a folder");
