@@ -126,10 +126,12 @@ public final class BlobDownload {
                             + r.body() + " bytes from " + r.uri().getHost() + ", leaving " + onDisk + " on disk");
                 }
                 // No Content-Length: the body ended when the connection did, which is a drop.
+                String why = "the connection closed at " + onDisk + " of " + expected + " bytes";
                 failures++;
                 if (failures > http.backoff().maxRetries()) {
-                    throw http.network(target, what, failures, "the connection closed at " + onDisk + " bytes", null);
+                    throw http.network(target, what, failures, why, null);
                 }
+                http.pauseBeforeRetry(target, what, failures, why, Optional.empty());
                 continue;
             }
             if (status == 206) {
