@@ -63,7 +63,7 @@ class MetadataFuzzTest {
         RUNNER.shutdownNow();
     }
 
-    @Property(tries = 30_000)
+    @Property(tries = 100_000)
     void aDamagedFileGivesARecordOrAPerFileError(@ForAll("damagedFiles") byte[] bytes) {
         Path file = write(bytes);
         GenerationMetadata m = within(() -> {
@@ -81,7 +81,7 @@ class MetadataFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
+    @Property(tries = 35_000)
     void aDamagedImageDecodesWithinItsPixelLimitOrFailsAsItself(@ForAll("damagedFiles") byte[] bytes) {
         Path file = write(bytes);
         RgbImage image = within(() -> {
@@ -97,14 +97,14 @@ class MetadataFuzzTest {
         }
     }
 
-    @Property(tries = 15_000)
+    @Property(tries = 50_000)
     void anyComfyUiGraphIsWalkedToAnEnd(@ForAll("graphs") String graph) {
         Path file = TestImages.png().text("prompt", graph).text("workflow", "{}").write(DIR.resolve("graph.png"));
         GenerationMetadata m = within(() -> READER.read(file));
         assertThat(m.generator()).isIn(Generator.COMFYUI, Generator.CIVITAI);
     }
 
-    @Property(tries = 12_000)
+    @Property(tries = 40_000)
     void anyParametersTextIsParsed(@ForAll("parameterTexts") String text) {
         Path file = TestImages.png().text("parameters", text).write(DIR.resolve("parameters.png"));
         GenerationMetadata m = within(() -> READER.read(file));
