@@ -245,16 +245,19 @@ async function findDuplicates(push) {
   setLink(Object.assign({}, state.dupParams, filters()), push);
   $('dup-groups').replaceChildren();
   state.dupNext = 0;
+  state.dupSeq = (state.dupSeq || 0) + 1;
   return moreDuplicates();
 }
 
 async function moreDuplicates() {
   if (state.dupNext == null) return;
+  const seq = state.dupSeq;
   status('Looking for duplicates…');
   try {
     const q = new URLSearchParams(Object.assign({ by: state.dupParams.by, threshold: state.dupParams.threshold,
                                                   k: 20, offset: state.dupNext }, filters()));
     const page = await api('/api/duplicates?' + q);
+    if (seq !== state.dupSeq) return; // a newer scan was asked for meanwhile
     for (const g of page.groups) {
       const members = el('div', { class: 'dup-members' });
       for (const m of g.members) members.append(card(m, () => openDetail(m.imageId)));
