@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what sdembed's PostgreSQL store needs on a Debian machine, and nothing when it is all present:
+# Installs what sdembed's tests need on a Debian machine, and nothing when it is all present:
 #   - the PostgreSQL server (postgresql-$PG_MAJOR),
+#   - Chromium and its WebDriver (Debian's chromium and chromium-driver) for the server's browser test, which drives
+#     /usr/bin/chromium through /usr/bin/chromedriver (nothing is downloaded at test time),
 #   - pgvector >= $PGVECTOR_MIN, built from Debian 13 (trixie)'s source package against postgresql-server-dev-$PG_MAJOR
 #     (Debian 12 has no binary package for it).
 # The machine's apt sources are never changed: trixie's source index is fetched with a throwaway apt configuration
@@ -57,7 +59,14 @@ else
   apt_install "postgresql-$PG_MAJOR"
 fi
 
-# 2. pgvector
+# 2. Chromium and chromedriver for the web page's browser test
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  say "chromium and chromedriver present"
+else
+  apt_install chromium chromium-driver
+fi
+
+# 3. pgvector
 PG_CONFIG="$PG_BIN/pg_config"
 have=""
 if [ -x "$PG_CONFIG" ]; then

@@ -94,6 +94,7 @@ public final class BenchReport {
         pipeline();
         storeIngest();
         storeLatency();
+        serverLoad();
         others();
         include("projection.md", "GPU projection",
                 "No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`) and their "
@@ -223,6 +224,32 @@ public final class BenchReport {
         Charts.bars(dir.resolve(PIPELINE_CHART), String.format(Locale.ROOT,
                 "Pipeline = %.0f %% of its slowest encoder alone", 100 * ratio), "images/s", bars);
         md.append("![pipeline](").append(PIPELINE_CHART).append(")\n\n");
+    }
+
+    // ---- server load ---------------------------------------------------------------------------------------------
+
+    private void serverLoad() {
+        md.append("## Server under load\n\n");
+        Path file = dir.resolve("server-load.json");
+        if (!Files.isRegularFile(file)) {
+            md.append("Not measured in this run (no server-load.json from ServerLoadMain).\n\n");
+            return;
+        }
+        JsonNode p = readJson(file);
+        md.append(String.format(Locale.ROOT, "`sdembed serve` on loopback: %d clients for %d s after a %d s warm-up,"
+                        + " searches (a page of 20 at offset 0 or 20 for one of 40 texts, so after its first search a"
+                        + " text's bge-small query vector comes from the server's cache) and thumbnails (JPEG, from the"
+                        + " disk cache once made) half and half, %d generated images in the embedded store.%n%n", p.path("clients").asInt(), p.path("seconds").asInt(),
+                p.path("warmUpSeconds").asInt(), p.path("images").asInt()));
+        md.append("| requests | count | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n");
+        for (String kind : new String[]{"searches", "thumbnails", "all"}) {
+            JsonNode k = p.path(kind);
+            row(new String[]{kind, Long.toString(k.path("count").asLong()), millis(k.path("p50Ms").asDouble()),
+                    millis(k.path("p99Ms").asDouble()), millis(k.path("maxMs").asDouble())});
+        }
+        md.append(String.format(Locale.ROOT, "%n%.1f requests/s; errors: %d; heap after a full GC: %.1f MB after the"
+                        + " warm-up, %.1f MB at the end.%n%n", p.path("requestsPerSecond").asDouble(),
+                p.path("errors").asLong(), p.path("heapAfterWarmUpMb").asDouble(), p.path("heapAtEndMb").asDouble()));
     }
 
     // ---- (c) ingest ----------------------------------------------------------------------------------------------

@@ -50,6 +50,13 @@ public interface EmbeddingStore extends AutoCloseable {
     /** The stored reference counts of those of {@code hashes} the store holds as {@code kind} contents. */
     Map<ContentHash, Long> referenceCounts(Modality kind, Collection<ContentHash> hashes);
 
+    /**
+     * The stored texts (prompts and negative prompts) of those of {@code hashes} the store holds, keyed by hash; a
+     * record names its texts by hash only, so a front end showing an image's negative prompt asks here. One round
+     * trip, whatever the number of hashes.
+     */
+    Map<ContentHash, String> texts(Collection<ContentHash> hashes);
+
     /** The stored records at {@code paths}, keyed by path; unknown paths are absent. One round trip. */
     Map<String, StoredImage> findImages(Collection<String> paths);
 

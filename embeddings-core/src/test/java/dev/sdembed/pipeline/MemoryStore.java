@@ -233,6 +233,11 @@ final class MemoryStore implements EmbeddingStore {
     }
 
     @Override
+    public Map<ContentHash, String> texts(Collection<ContentHash> hashes) {
+        throw notForThePipeline();
+    }
+
+    @Override
     public Optional<StoredImage> findImage(long id) {
         throw notForThePipeline();
     }

@@ -293,6 +293,27 @@ public abstract class EmbeddingStoreContract {
     }
 
     @Test
+    void textsAreLookedUpByHashManyAtOnce() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        WriteBatch.Builder b = WriteBatch.builder();
+        List<ContentHash> present = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            present.add(b.addText("negative " + i + ", ünïcödé 城, \"quoted\""));
+        }
+        store.write(b.build());
+        List<ContentHash> asked = new ArrayList<>(present.subList(0, 250));
+        for (int i = 0; i < 1200; i++) {
+            asked.add(ContentHash.ofText("absent " + i));
+        }
+        Map<ContentHash, String> texts = store.texts(asked);
+        assertThat(texts).hasSize(250);
+        assertThat(texts.get(present.get(7))).isEqualTo("negative 7, ünïcödé 城, \"quoted\"");
+        assertThat(store.texts(List.of())).isEmpty();
+        assertThatThrownBy(() -> store.texts(java.util.Arrays.asList(present.get(0), null)))
+                .isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
     void anEmbeddingNeedsItsContentInTheBatchOrInTheStore() {
         EmbeddingStore store = open(PROMPT, IMAGE);
         WriteBatch.Builder first = WriteBatch.builder();

@@ -140,6 +140,19 @@ public final class ClipTextEncoder implements TextEncoder {
         return tokenizer.inputIds(EncoderInputs.requireText(text, 0, 1));
     }
 
+    /**
+     * How many tokens the model reads for {@code text} under this encoder's long-prompt policy, start and end tokens
+     * included (padding not): what an API reports as a request's token usage.
+     */
+    public int tokenCount(String text) {
+        requireOpen();
+        int count = 0;
+        for (ClipTokenizer.Window w : tokenizer.windows(EncoderInputs.requireText(text, 0, 1), longPrompts)) {
+            count += w.tokens() + 2;
+        }
+        return count;
+    }
+
     @Override
     public List<Embedding> embedAll(List<String> texts) {
         Objects.requireNonNull(texts, "texts");

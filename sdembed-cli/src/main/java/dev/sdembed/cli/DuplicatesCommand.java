@@ -1,14 +1,13 @@
 package dev.sdembed.cli;
 
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.runtime.JsonViews;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.NearDuplicateRequest;
 import dev.sdembed.store.SlotSpec;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,11 +62,7 @@ public final class DuplicatesCommand implements Callable<Integer> {
                     g.members().forEach(m -> out.println("       " + StoreSession.displayPath(m.path())));
                     continue;
                 }
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("size", g.members().size());
-                m.put("lowestLink", Math.round(g.lowestLink() * 1e6) / 1e6);
-                m.put("paths", g.members().stream().map(DuplicateGroup.Member::path).toList());
-                out.println(Json.line(m));
+                out.println(Json.line(JsonViews.group(g)));
             }
             out.flush();
         }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
                 SimilarCommand.class,
                 DuplicatesCommand.class,
                 StatsCommand.class,
+                ServeCommand.class,
                 DoctorCommand.class,
                 SamplesCommand.class,
         })

@@ -2,8 +2,8 @@ package dev.sdembed.cli;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.runtime.QuerySlots;
 import dev.sdembed.store.SearchHit;
-import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
 import java.util.List;
@@ -57,33 +57,16 @@ public final class SearchCommand implements Callable<Integer> {
                         "No text slot configured; --mode prompt needs one"));
                 target = query;
             } else {
-                SlotSpec[] pair = imagePair(session);
-                query = pair[0];
-                target = pair[1];
+                QuerySlots.Pair pair = session.querySlots.textToImage(slot, "--mode image");
+                query = pair.text();
+                target = pair.image();
             }
-            SearchRequest request = SearchRequest.builder(SearchQuery.text(query.name(), text,
-                    session.slots.textEncoders().get(query.name()))).target(target.name()).k(k).build();
+            SearchRequest request = SearchRequest.builder(session.querySlots.text(query, text))
+                    .target(target.name()).k(k).build();
             List<SearchHit> hits = session.store.search(request);
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, "Top " + k + " for \"" + text + "\" by "
                     + (mode == Mode.PROMPT ? "prompt" : "image") + ", slot " + StoreSession.describe(target));
         }
         return ExitCodes.OK;
-    }
-
-    private SlotSpec[] imagePair(StoreSession session) {
-        List<SlotSpec> images = session.specs().stream().filter(s -> s.modality() == Modality.IMAGE).toList();
-        List<SlotSpec> texts = slot != null ? List.of(session.slot(slot, Modality.TEXT).orElseThrow())
-                : session.specs().stream().filter(s -> s.modality() == Modality.TEXT).toList();
-        for (SlotSpec t : texts) {
-            for (SlotSpec i : images) {
-                if (t.comparableWith(i)) {
-                    return new SlotSpec[] {t, i};
-                }
-            }
-        }
-        throw new InvalidInputException("--mode image needs a text slot and an image slot in one embedding space"
-                + " (a CLIP text and vision pair whose sdembed.json declare the same embedding_space); configured: "
-                + session.specs().stream().map(s -> s.name() + " (" + s.modality().name().toLowerCase()
-                + (s.embeddingSpace() == null ? "" : ", " + s.embeddingSpace()) + ")").toList());
     }
 }

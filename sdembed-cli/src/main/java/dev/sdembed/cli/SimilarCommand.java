@@ -2,8 +2,6 @@ package dev.sdembed.cli;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
-import dev.sdembed.metadata.GenerationMetadata;
-import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
@@ -60,11 +58,11 @@ public final class SimilarCommand implements Callable<Integer> {
             String shown = StoreSession.printable(image.toString());
             if (s.modality() == Modality.IMAGE) {
                 query = stored ? SearchQuery.storedImage(s.name(), key)
-                        : SearchQuery.imageFile(s.name(), image, session.slots.imageEncoders().get(s.name()));
+                        : session.querySlots.likeFile(s, image, image.toString());
                 heading = "Top " + k + " like " + shown + " by pixels, slot " + StoreSession.describe(s);
             } else {
-                query = stored ? SearchQuery.storedImage(s.name(), key) : SearchQuery.vector(s.name(),
-                        session.slots.textEncoders().get(s.name()).embed(prompt(image)));
+                query = stored ? SearchQuery.storedImage(s.name(), key)
+                        : session.querySlots.likeFile(s, image, image.toString());
                 heading = "Top " + k + " like " + shown + " by its prompt, slot " + StoreSession.describe(s)
                         + (slot == null ? " (no image slot configured: pixels are not compared)" : "");
             }
@@ -72,16 +70,5 @@ public final class SimilarCommand implements Callable<Integer> {
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, heading);
         }
         return ExitCodes.OK;
-    }
-
-    /** The prompt of a file that is not in the store, to compare with the stored prompts. */
-    private static String prompt(Path image) {
-        GenerationMetadata m = MetadataReaders.standard().read(image);
-        if (!m.hasPrompt() || m.prompt().isBlank()) {
-            throw new InvalidInputException("Image " + image + " has no prompt in its metadata (generator: "
-                    + m.generator().id() + "), and similar by pixels needs an image slot (a CLIP vision model in"
-                    + " --config)");
-        }
-        return m.prompt();
     }
 }

@@ -1,11 +1,7 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.store.SlotStats;
-import dev.sdembed.store.StoreStats;
+import dev.sdembed.runtime.JsonViews;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,31 +23,7 @@ public final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            StoreStats stats = session.store.stats();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("images", stats.images());
-            m.put("failedImages", stats.failedImages());
-            m.put("textContents", stats.textContents());
-            m.put("imageContents", stats.imageContents());
-            List<Map<String, Object>> slots = new ArrayList<>();
-            long stored = 0;
-            long without = 0;
-            for (SlotStats s : stats.slots()) {
-                Map<String, Object> slot = new LinkedHashMap<>();
-                slot.put("slot", s.slot());
-                slot.put("embeddings", s.embeddings());
-                slot.put("stale", s.stale());
-                slot.put("references", s.references());
-                slot.put("vectorBytes", s.vectorBytes());
-                slot.put("vectorBytesWithoutDedup", s.vectorBytesWithoutDedup());
-                slots.add(slot);
-                stored += s.vectorBytes();
-                without += s.vectorBytesWithoutDedup();
-            }
-            m.put("slots", slots);
-            m.put("vectorBytes", stored);
-            m.put("vectorBytesWithoutDedup", without);
-            m.put("storageSavedPercent", without == 0 ? 0.0 : Math.round(1000.0 * (without - stored) / without) / 10.0);
+            Map<String, Object> m = JsonViews.stats(session.store.stats());
             PrintWriter out = spec.commandLine().getOut();
             out.println(Json.line(m));
             out.flush();

@@ -1,7 +1,8 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.InvalidInputException;
+import dev.sdembed.runtime.JsonViews;
 import dev.sdembed.runtime.LoadedSlots;
+import dev.sdembed.runtime.QuerySlots;
 import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.EmbeddingStore;
@@ -9,10 +10,8 @@ import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** The configured encoders and the store they fill, opened for the query commands; closes both. */
@@ -20,11 +19,13 @@ final class StoreSession implements AutoCloseable {
     private final Sdembed sdembed;
     final LoadedSlots slots;
     final EmbeddingStore store;
+    final QuerySlots querySlots;
 
     private StoreSession(Sdembed sdembed) {
         this.sdembed = sdembed;
         this.slots = sdembed.slots();
         this.store = sdembed.store();
+        this.querySlots = new QuerySlots(slots);
     }
 
     static StoreSession open(StoreOptions options) {
@@ -33,15 +34,7 @@ final class StoreSession implements AutoCloseable {
 
     /** {@code requested} if given (it must exist and have {@code modality}), else the first slot of the modality. */
     Optional<SlotSpec> slot(String requested, Modality modality) {
-        if (requested != null) {
-            SlotSpec s = store.slot(requested);
-            if (modality != null && s.modality() != modality) {
-                throw new InvalidInputException("Slot '" + requested + "' is a " + s.modality().name().toLowerCase()
-                        + " slot; this needs a " + modality.name().toLowerCase() + " slot");
-            }
-            return Optional.of(s);
-        }
-        return slots.specs().stream().filter(s -> modality == null || s.modality() == modality).findFirst();
+        return querySlots.slot(requested, modality);
     }
 
     /**
@@ -49,12 +42,7 @@ final class StoreSession implements AutoCloseable {
      * configured ones), else the first image slot (pixels), else the first text slot (prompts).
      */
     SlotSpec comparedSlot(String requested, String command) {
-        if (requested != null) {
-            return store.slot(requested);
-        }
-        return slot(null, Modality.IMAGE).or(() -> slot(null, Modality.TEXT))
-                .orElseThrow(() -> new InvalidInputException("No slot configured; " + command + " needs an image"
-                        + " slot (a CLIP vision model in --config) or a text slot"));
+        return querySlots.comparedSlot(requested, command);
     }
 
     List<SlotSpec> specs() {
@@ -68,7 +56,7 @@ final class StoreSession implements AutoCloseable {
     static void printHits(PrintWriter out, List<SearchHit> hits, boolean json, String heading) {
         if (json) {
             for (int i = 0; i < hits.size(); i++) {
-                out.println(Json.line(hitJson(i + 1, hits.get(i))));
+                out.println(Json.line(JsonViews.hit(i + 1, hits.get(i))));
             }
         } else {
             out.println(heading + (hits.isEmpty() ? ": no indexed image matches" : ":"));
@@ -130,20 +118,7 @@ final class StoreSession implements AutoCloseable {
 
     /** How a slot is named in headings: name, modality, dimension and encoder. */
     static String describe(SlotSpec s) {
-        return s.name() + " (" + s.modality().name().toLowerCase(Locale.ROOT) + ", " + s.dimension() + "-d, "
-                + s.encoderName() + ")";
-    }
-
-    private static Map<String, Object> hitJson(int rank, SearchHit h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rank", rank);
-        m.put("score", Math.round(h.score() * 1e6) / 1e6);
-        m.put("path", h.path());
-        m.put("imageId", h.imageId());
-        m.put("generator", h.generator());
-        m.put("model", h.modelName());
-        m.put("prompt", h.prompt());
-        return m;
+        return QuerySlots.describe(s);
     }
 
     @Override

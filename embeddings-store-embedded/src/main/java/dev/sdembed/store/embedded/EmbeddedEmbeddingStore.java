@@ -139,6 +139,12 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
+    public Map<ContentHash, String> texts(Collection<ContentHash> hashes) {
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
+        return db.locked("reading texts", () -> queries.texts(keys));
+    }
+
+    @Override
     public Map<String, StoredImage> findImages(Collection<String> paths) {
         if (paths == null || paths.stream().anyMatch(p -> p == null)) {
             throw new InvalidInputException("Paths to find are null or contain null");

@@ -198,6 +198,12 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
+    public Map<ContentHash, String> texts(Collection<ContentHash> hashes) {
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
+        return read("reading texts", h -> queries.texts(h, keys));
+    }
+
+    @Override
     public Map<String, StoredImage> findImages(Collection<String> paths) {
         if (paths == null || paths.stream().anyMatch(p -> p == null)) {
             throw new InvalidInputException("Paths to find are null or contain null");

@@ -53,6 +53,14 @@ public final class SqliteQueries {
         return counts;
     }
 
+    /** The stored texts of {@code hashes}, keyed by hash. */
+    public Map<ContentHash, String> texts(List<ContentHash> hashes) throws SQLException {
+        Map<ContentHash, String> texts = new LinkedHashMap<>();
+        InLists.forHashes(connection, hashes, "SELECT hash, text FROM text_contents WHERE hash IN ", ps -> { },
+                rs -> texts.put(ContentHash.of(rs.getBytes(1)), rs.getString(2)));
+        return texts;
+    }
+
     /** The stored records at {@code paths}, keyed by path. */
     public Map<String, StoredImage> findImages(List<String> paths) throws SQLException {
         Map<String, StoredImage> found = new LinkedHashMap<>();

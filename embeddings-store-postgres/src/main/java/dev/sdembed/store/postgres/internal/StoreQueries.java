@@ -65,6 +65,15 @@ public final class StoreQueries {
         return counts;
     }
 
+    public Map<ContentHash, String> texts(Handle h, Collection<ContentHash> hashes) {
+        Map<ContentHash, String> texts = new LinkedHashMap<>();
+        h.createQuery("SELECT hash, text FROM text_contents WHERE hash = ANY (:hashes)")
+                .bind("hashes", hashArray(hashes))
+                .map((rs, ctx) -> Map.entry(ContentHash.of(rs.getBytes(1)), rs.getString(2)))
+                .forEach(e -> texts.put(e.getKey(), e.getValue()));
+        return texts;
+    }
+
     /** Which of {@code hashes} the slot's content table does not hold, in their order, in one round trip. */
     public static List<ContentHash> missingContents(Handle h, SlotTable t, Collection<ContentHash> hashes) {
         Set<ContentHash> stored = storedContents(h, t.contentTable(), hashes);
