@@ -9,12 +9,15 @@ import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.image.ImageDecoder;
+import dev.sdembed.internal.RegularFiles;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.internal.DeviceWorker;
 import dev.sdembed.pipeline.internal.SlotWorker;
 import dev.sdembed.store.EmbeddingStore;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -109,14 +112,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
      * the batches in flight have ended.
      */
     public PipelineSummary run(List<Path> roots) {
-        if (roots == null || roots.isEmpty()) {
-            throw new InvalidInputException("No folders to index; name at least one");
-        }
-        for (Path root : roots) {
-            if (root == null || !Files.exists(root)) {
-                throw new InvalidInputException("Folder to index " + root + " does not exist");
-            }
-        }
+        checkRoots(roots);
         if (!running.tryLock()) {
             throw new IllegalStateException("This pipeline is already running; one run at a time");
         }
@@ -130,6 +126,44 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             if (closed.get()) {
                 releaseThreads();
             }
+        }
+    }
+
+    /**
+     * Checks {@code roots} as {@link #run} does: each is a folder or a regular file. Anything else is refused naming
+     * what it is (a FIFO given as a root would otherwise be walked as an empty folder: "Indexed 0 of 0 files").
+     * Front ends call it before they load encoders and open a store, so a mistyped root fails at once.
+     */
+    public static void checkRoots(List<Path> roots) {
+        if (roots == null || roots.isEmpty()) {
+            throw new InvalidInputException("No folders to index; name at least one");
+        }
+        roots.forEach(BulkEmbeddingPipeline::checkRoot);
+    }
+
+    private static void checkRoot(Path root) {
+        if (root == null) {
+            throw new InvalidInputException("A folder to index is null");
+        }
+        if (Files.isDirectory(root) || Files.isRegularFile(root)) {
+            return;
+        }
+        if (Files.isSymbolicLink(root)) {
+            throw new InvalidInputException("Folder to index " + root + " is a symbolic link to "
+                    + linkTarget(root) + ", which does not exist or is a link loop");
+        }
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("Folder to index " + root + " does not exist");
+        }
+        throw new InvalidInputException("Cannot index " + root + ": it is " + RegularFiles.kind(root)
+                + "; give folders or regular image files");
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "an unreadable target";
         }
     }
 

@@ -55,6 +55,62 @@ class HardeningTest {
                 + " seconds");
     }
 
+    /**
+     * Issue 17, item 2: a FIFO given as the root was walked as an empty folder ("Indexed 0 of 0 files", exit 0). It
+     * is refused before anything is loaded or opened, saying what it is; a mistyped root creates no store.
+     */
+    @Test
+    void aFifoGivenAsTheRootIsRefusedSayingWhatItIs() throws Exception {
+        Path dir = TestPaths.emptyDir(TestPaths.targetDir("hardening-fifo"));
+        sh(dir, "mkfifo x.png");
+        Path store = dir.resolve("store");
+
+        CliRun run = CliRun.of("index", "--config", bgeConfig("hardening-fifo").toString(), "--store",
+                store.toString(), dir.resolve("x.png").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.errLines()).containsExactly("sdembed: Cannot index " + dir.resolve("x.png")
+                + ": it is a FIFO (named pipe); give folders or regular image files");
+        assertThat(run.out()).isEmpty();
+        assertThat(store).doesNotExist();
+    }
+
+    /**
+     * {@code --batch-size} at and past its limits: 0 and 100001 are refused before any model loads or store opens
+     * (before, the store was created first); 1 and 100000 index the library whole.
+     */
+    @Test
+    void batchSizesAtTheirLimitsIndexAndPastThemFailAtOnce() throws IOException {
+        Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-batch-size"));
+        for (int i = 0; i < 3; i++) {
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 16, i, "a quiet street " + i, null);
+        }
+        Path config = bgeConfig("hardening-batch-size");
+        for (String size : new String[] {"0", "100001"}) {
+            Path store = TestPaths.targetDir("hardening-batch-size-store").resolve("refused-" + size);
+            TestPaths.deleteTree(store);
+            CliRun run = CliRun.of("index", "--batch-size", size, "--config", config.toString(), "--store",
+                    store.toString(), library.toString());
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.errLines()).containsExactly("sdembed: --batch-size is " + size + "; expected 1 to 100000");
+            assertThat(store).doesNotExist();
+        }
+        for (String size : new String[] {"1", "100000"}) {
+            Path store = TestPaths.emptyDir(TestPaths.targetDir("hardening-batch-size-store").resolve("ok-" + size));
+            CliRun run = CliRun.of("index", "--batch-size", size, "--json-summary", "--config", config.toString(),
+                    "--store", store.toString(), library.toString());
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(Json.MAPPER.readTree(run.outLines().get(0)).get("indexed").asLong()).isEqualTo(3);
+        }
+    }
+
+    /** Runs {@code sh -c script} in {@code dir}. */
+    private static void sh(Path dir, String script) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
     @Test
     void aFileNameWithANewlineStaysOnOneLineInReadableOutput() throws IOException {
         Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-newline"));
