@@ -14,6 +14,7 @@ import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.internal.DeviceWorker;
 import dev.sdembed.pipeline.internal.SlotWorker;
+import dev.sdembed.pipeline.internal.StoredPaths;
 import dev.sdembed.store.EmbeddingStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -153,7 +154,10 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
                     + linkTarget(root) + ", which does not exist or is a link loop");
         }
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidInputException("Folder to index " + root + " does not exist");
+            String hint = root.toString().indexOf('\uFFFD') >= 0 ? " (U+FFFD in a name stands for bytes this"
+                    + " system's file name encoding cannot decode, and such a name cannot be given as text; give its"
+                    + " folder instead)" : "";
+            throw new InvalidInputException("Folder to index " + root + " does not exist" + hint);
         }
         throw new InvalidInputException("Cannot index " + root + ": it is " + RegularFiles.kind(root)
                 + "; give folders or regular image files");
@@ -165,6 +169,16 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             return "an unreadable target";
         }
+    }
+
+    /**
+     * The text a run stores {@code file}'s record under (what {@link EmbeddingStore#findImages} takes): the
+     * absolute, normalised path; where the file name has bytes the platform's file name encoding cannot decode
+     * (a Latin-1 name on a UTF-8 Linux system), each such byte is written {@code \xHH}, so the text is displayable
+     * and tells such names apart. Files are always read through their {@link Path}, never through this text.
+     */
+    public static String storedPath(Path file) {
+        return StoredPaths.of(file);
     }
 
     /**

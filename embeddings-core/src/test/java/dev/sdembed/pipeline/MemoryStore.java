@@ -167,6 +167,13 @@ final class MemoryStore implements EmbeddingStore {
         }
     }
 
+    /** The record stored at {@code path}, if any. */
+    Optional<ImageRecord> record(String path) {
+        synchronized (contents) {
+            return Optional.ofNullable(contents.records.get(path)).map(StoredImage::record);
+        }
+    }
+
     /** The fingerprints of the models that made {@code slot}'s embeddings, one per embedding. */
     List<String> fingerprints(String slot) {
         synchronized (contents) {

@@ -199,7 +199,9 @@ public final class IndexCommand implements Callable<Integer> {
         @Override
         public void onFileFailed(Path file, String reason) {
             Map<String, Object> line = new LinkedHashMap<>();
-            line.put("failed", file.toString());
+            // A name the JVM cannot decode reads with U+FFFD; the stored path keeps it apart and tells the bytes.
+            String name = file.toString();
+            line.put("failed", name.indexOf('\uFFFD') < 0 ? name : BulkEmbeddingPipeline.storedPath(file));
             line.put("error", reason);
             out.println(Json.line(line));
             out.flush();

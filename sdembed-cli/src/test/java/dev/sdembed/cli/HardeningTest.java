@@ -76,6 +76,35 @@ class HardeningTest {
     }
 
     /**
+     * Issue 17, item 9: a Latin-1 file name ({@code caf\xE9.png}: the byte E9 alone, not valid UTF-8) was reported
+     * as "No such file or directory" although it exists, and never indexed. It is indexed, and search shows it
+     * under its stored path, the byte written {@code \xE9}.
+     */
+    @Test
+    void aFileNameThatIsNotValidUtf8IsIndexedAndFound() throws Exception {
+        Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-latin1"));
+        SdTestImages.a1111(library.resolve("src.png"), 32, 7, "a lighthouse on a latin-1 coast", "blurry");
+        SdTestImages.a1111(library.resolve("plain.png"), 32, 8, "a bowl of fruit", "blurry");
+        sh(library, "mv src.png \"$(printf 'caf\\351.png')\"");
+        Path store = TestPaths.emptyDir(TestPaths.targetDir("hardening-latin1-store"));
+        Path config = bgeConfig("hardening-latin1");
+
+        CliRun index = CliRun.of("index", "--config", config.toString(), "--store", store.toString(),
+                "--json-summary", library.toString());
+
+        assertThat(index.exitCode()).as(index.out() + index.err()).isZero();
+        assertThat(Json.MAPPER.readTree(index.outLines().get(0)).get("indexed").asLong()).isEqualTo(2);
+        String stored = library.toAbsolutePath() + "/caf\\xE9.png";
+        CliRun search = CliRun.of("search", "--text", "lighthouse", "-k", "1", "--json", "--config",
+                config.toString(), "--store", store.toString());
+        assertThat(search.exitCode()).as(search.err()).isZero();
+        assertThat(Json.MAPPER.readTree(search.outLines().get(0)).get("path").asText()).isEqualTo(stored);
+        CliRun readable = CliRun.of("search", "--text", "lighthouse", "-k", "1", "--config", config.toString(),
+                "--store", store.toString());
+        assertThat(readable.outLines().get(1)).contains("caf\\xE9.png").contains("a lighthouse on a latin-1 coast");
+    }
+
+    /**
      * {@code --batch-size} at and past its limits: 0 and 100001 are refused before any model loads or store opens
      * (before, the store was created first); 1 and 100000 index the library whole.
      */

@@ -56,7 +56,7 @@ public final class BatchJob {
 
     private record FileState(Path file, String key, long size, Instant modifiedAt, String error) {
         static FileState of(Path file) {
-            String key = file.toAbsolutePath().normalize().toString();
+            String key = StoredPaths.of(file);
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
                 return new FileState(file, key, a.size(), a.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.MICROS),
