@@ -46,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * it one at a time, taking turns between them, so encoders sharing a GPU (or a CPU partition) never contend while
  * encoders on different devices run concurrently. Each encoder cuts its calls into its own batch sizes. A batch is
  * written in one transaction.
- * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run; encoder
- * and store failures do.
+ * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run, whatever
+ * its reader or decoder throws; the header, hash and metadata of a file come from one read (a file that changes
+ * meanwhile is read again once, then fails unrecorded). Encoder and store failures stop the run, and so do errors
+ * that say the JVM or the installation is broken (out of memory, a missing class).
  *
  * <pre>{@code
  * try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
