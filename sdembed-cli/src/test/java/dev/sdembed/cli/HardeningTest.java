@@ -140,6 +140,36 @@ class HardeningTest {
         assertThat(p.waitFor()).as(out).isZero();
     }
 
+    /**
+     * Every error is one line without --verbose (issue 17, item 15): a store driver's exception that escaped
+     * translation is the store's (exit 2), anything else a bug that says so (exit 70); the stack trace only with
+     * --verbose.
+     */
+    @Test
+    void everyErrorIsOneLineAndOnlyVerbosePrintsTheStackTrace() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cli = SdembedCommand.newCommandLine();
+        cli.setErr(new java.io.PrintWriter(err, true));
+
+        int store = SdembedCommand.handleException(new IllegalStateException("pool closed",
+                new java.sql.SQLException("Connection refused", "08001")), cli, cli.parseArgs("stats"));
+        int bug = SdembedCommand.handleException(new IllegalStateException("slot list\nempty"), cli,
+                cli.parseArgs("stats"));
+
+        assertThat(store).isEqualTo(ExitCodes.USAGE);
+        assertThat(bug).isEqualTo(ExitCodes.SOFTWARE);
+        assertThat(err.toString().lines()).containsExactly("sdembed: pool closed",
+                "sdembed: internal error: java.lang.IllegalStateException: slot list empty (run again with --verbose"
+                        + " for the stack trace)");
+
+        java.io.StringWriter verbose = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(verbose, true));
+        SdembedCommand.handleException(new IllegalStateException("x"), cli, cli.parseArgs("stats", "--verbose"));
+        assertThat(verbose.toString().lines().toList()).first()
+                .isEqualTo("sdembed: internal error: java.lang.IllegalStateException: x");
+        assertThat(verbose.toString()).contains("\tat dev.sdembed.cli.HardeningTest");
+    }
+
     @Test
     void aFileNameWithANewlineStaysOnOneLineInReadableOutput() throws IOException {
         Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-newline"));
