@@ -1,6 +1,5 @@
 package dev.sdembed.image;
 
-import com.twelvemonkeys.imageio.stream.BufferedFileImageInputStream;
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import dev.sdembed.Checks;
 import dev.sdembed.ImageDecodeException;
@@ -8,6 +7,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.internal.RegularFiles;
 import dev.sdembed.image.internal.Container;
 import dev.sdembed.image.internal.Container.JpegColorSpace;
+import dev.sdembed.image.internal.PathImageInputStream;
 import dev.sdembed.image.internal.PillowRgb;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -127,7 +127,7 @@ public final class ImageDecoder {
         if (Files.exists(file) && Files.size(file) == 0) {
             throw new ImageDecodeException(file, "empty file (0 bytes)");
         }
-        return new BufferedFileImageInputStream(file.toFile());
+        return PathImageInputStream.open(file);
     }
 
     private static Container container(Path file, ImageInputStream in) {

@@ -2,6 +2,7 @@ package dev.sdembed.image;
 
 import dev.sdembed.Checks;
 import dev.sdembed.ImageDecodeException;
+import dev.sdembed.internal.PerFileErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,8 +85,13 @@ public final class ImagePreprocessingPool implements AutoCloseable {
             return PreprocessedImage.success(file, decoded.header(), preprocessor.preprocess(decoded.image()));
         } catch (ImageDecodeException e) {
             return PreprocessedImage.failure(file, e);
-        } catch (RuntimeException e) {
-            // A decoder bug on one odd file must not take down the batch; it is reported against that file.
+        } catch (RuntimeException | Error e) {
+            // A decoder bug on one odd file (a parser's NullPointerException, a StackOverflowError from a deep
+            // structure) must not take down the batch; it is reported against that file. Errors of the JVM or the
+            // installation are not the file's and fail the call.
+            if (!PerFileErrors.isTheFilesFault(e)) {
+                throw e;
+            }
             return PreprocessedImage.failure(file, new ImageDecodeException(file, "unexpected " + e, e));
         }
     }

@@ -41,7 +41,8 @@ public final class RegularFiles {
         return "is " + kind(file) + ", not a regular file; only regular image files are read";
     }
 
-    private static String kind(Path file) {
+    /** What a path that is neither a regular file nor a folder is: "a FIFO (named pipe)", "a device", ... */
+    public static String kind(Path file) {
         try {
             int mode = (Integer) Files.getAttribute(file, "unix:mode");
             return switch (mode & TYPE_MASK) {

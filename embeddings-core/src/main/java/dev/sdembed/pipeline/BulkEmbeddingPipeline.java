@@ -9,12 +9,16 @@ import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.image.ImageDecoder;
+import dev.sdembed.internal.RegularFiles;
 import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.internal.DeviceWorker;
 import dev.sdembed.pipeline.internal.SlotWorker;
+import dev.sdembed.pipeline.internal.StoredPaths;
 import dev.sdembed.store.EmbeddingStore;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * it one at a time, taking turns between them, so encoders sharing a GPU (or a CPU partition) never contend while
  * encoders on different devices run concurrently. Each encoder cuts its calls into its own batch sizes. A batch is
  * written in one transaction.
- * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run; encoder
- * and store failures do.
+ * A file that cannot be read or decoded becomes a failed record with the reason and never stops the run, whatever
+ * its reader or decoder throws; the header, hash and metadata of a file come from one read (a file that changes
+ * meanwhile is read again once, then fails unrecorded). Encoder and store failures stop the run, and so do errors
+ * that say the JVM or the installation is broken (out of memory, a missing class).
  *
  * <pre>{@code
  * try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store)
@@ -109,14 +115,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
      * the batches in flight have ended.
      */
     public PipelineSummary run(List<Path> roots) {
-        if (roots == null || roots.isEmpty()) {
-            throw new InvalidInputException("No folders to index; name at least one");
-        }
-        for (Path root : roots) {
-            if (root == null || !Files.exists(root)) {
-                throw new InvalidInputException("Folder to index " + root + " does not exist");
-            }
-        }
+        checkRoots(roots);
         if (!running.tryLock()) {
             throw new IllegalStateException("This pipeline is already running; one run at a time");
         }
@@ -131,6 +130,57 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
                 releaseThreads();
             }
         }
+    }
+
+    /**
+     * Checks {@code roots} as {@link #run} does: each is a folder or a regular file. Anything else is refused naming
+     * what it is (a FIFO given as a root would otherwise be walked as an empty folder: "Indexed 0 of 0 files").
+     * Front ends call it before they load encoders and open a store, so a mistyped root fails at once.
+     */
+    public static void checkRoots(List<Path> roots) {
+        if (roots == null || roots.isEmpty()) {
+            throw new InvalidInputException("No folders to index; name at least one");
+        }
+        roots.forEach(BulkEmbeddingPipeline::checkRoot);
+    }
+
+    private static void checkRoot(Path root) {
+        if (root == null) {
+            throw new InvalidInputException("A folder to index is null");
+        }
+        if (Files.isDirectory(root) || Files.isRegularFile(root)) {
+            return;
+        }
+        if (Files.isSymbolicLink(root)) {
+            throw new InvalidInputException("Folder to index " + root + " is a symbolic link to "
+                    + linkTarget(root) + ", which does not exist or is a link loop");
+        }
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            String hint = root.toString().indexOf('\uFFFD') >= 0 ? " (U+FFFD in a name stands for bytes this"
+                    + " system's file name encoding cannot decode, and such a name cannot be given as text; give its"
+                    + " folder instead)" : "";
+            throw new InvalidInputException("Folder to index " + root + " does not exist" + hint);
+        }
+        throw new InvalidInputException("Cannot index " + root + ": it is " + RegularFiles.kind(root)
+                + "; give folders or regular image files");
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "an unreadable target";
+        }
+    }
+
+    /**
+     * The text a run stores {@code file}'s record under (what {@link EmbeddingStore#findImages} takes): the
+     * absolute, normalised path; where the file name has bytes the platform's file name encoding cannot decode
+     * (a Latin-1 name on a UTF-8 Linux system), each such byte is written {@code \xHH}, so the text is displayable
+     * and tells such names apart. Files are always read through their {@link Path}, never through this text.
+     */
+    public static String storedPath(Path file) {
+        return StoredPaths.of(file);
     }
 
     /**

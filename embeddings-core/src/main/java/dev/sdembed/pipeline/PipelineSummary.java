@@ -1,5 +1,6 @@
 package dev.sdembed.pipeline;
 
+import dev.sdembed.store.StoreStats;
 import java.time.Duration;
 import java.util.List;
 
@@ -9,9 +10,10 @@ import java.util.List;
  * @param files                  files found under the roots
  * @param indexed                files indexed (new or changed) in this run
  * @param skipped                files already indexed with every slot current, left untouched
- * @param failed                 files recorded as failed in this run (each reported to the listener)
+ * @param failed                 files that failed in this run, each reported to the listener; recorded as failed,
+ *                               but for those that changed or went away while read (the next run reads them)
  * @param imagesEmbedded         image contents embedded in this run, summed over the image slots
- * @param uniqueTexts            distinct prompt and negative texts read in this run
+ * @param uniqueTexts            distinct prompt and negative texts the store holds after the run
  * @param slots                  per slot, what its encoder did
  * @param vectorBytesStored      bytes of vectors the store holds after the run, over all slots
  * @param vectorBytesWithoutDedup bytes the same vectors would take stored once per image reference
@@ -44,10 +46,9 @@ public record PipelineSummary(long files, long indexed, long skipped, long faile
                 .orElseThrow(() -> new IllegalArgumentException("No slot '" + name + "' in this run"));
     }
 
-    /** Share of vector storage deduplication saved, 0 to 100. */
+    /** Share of vector storage deduplication saved, 0 to 100, never negative ({@link StoreStats#savedPercent}). */
     public double storageSavedPercent() {
-        return vectorBytesWithoutDedup == 0 ? 0
-                : 100.0 * (vectorBytesWithoutDedup - vectorBytesStored) / vectorBytesWithoutDedup;
+        return StoreStats.savedPercent(vectorBytesStored, vectorBytesWithoutDedup);
     }
 
     /** Files indexed per second of wall time. */

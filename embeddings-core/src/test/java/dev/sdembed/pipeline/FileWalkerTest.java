@@ -42,6 +42,32 @@ class FileWalkerTest {
         assertThat(found).allSatisfy(p -> assertThat(p).startsWith(root));
     }
 
+    /**
+     * One walker serves a run: a root given twice, a root inside another (in either order) and a file root inside a
+     * folder root each hand their files out once. Before, each root was walked on its own and the files were
+     * counted, and indexed, twice.
+     */
+    @Test
+    void rootsGivenTwiceOrInsideEachOtherHandOutEachFileOnce() throws IOException {
+        Path root = tree("nested");
+        List<Path> found = new ArrayList<>();
+        FileWalker walker = new FileWalker(BulkEmbeddingPipeline.DEFAULT_EXTENSIONS, () -> false);
+        for (Path r : List.of(root.resolve("a/b"), root, root.resolve("a"), root, root.resolve("a/one.PNG"),
+                root.resolve("a/b/notes.txt"))) {
+            assertThat(walker.walk(r, found::add)).isTrue();
+        }
+        assertThat(found).extracting(p -> root.relativize(p).toString())
+                .containsExactlyInAnyOrder("a/b/two.jpeg", "a/one.PNG", "three.webp", "a/b/notes.txt");
+
+        List<Path> filesFirst = new ArrayList<>();
+        FileWalker other = new FileWalker(BulkEmbeddingPipeline.DEFAULT_EXTENSIONS, () -> false);
+        for (Path r : List.of(root.resolve("a/one.PNG"), root.resolve("./a/one.PNG"), root)) {
+            other.walk(r, filesFirst::add);
+        }
+        assertThat(filesFirst).extracting(p -> p.getFileName().toString())
+                .containsExactlyInAnyOrder("one.PNG", "two.jpeg", "three.webp");
+    }
+
     @Test
     void stopsWhenCancelled() throws IOException {
         Path root = tree("cancel");

@@ -20,6 +20,7 @@ import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
+import dev.sdembed.store.spi.StoreChecks;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -87,6 +88,15 @@ final class MemoryStore implements EmbeddingStore {
     @Override
     public WriteResult write(WriteBatch batch) {
         synchronized (contents) {
+            // As the real stores: an embedding comes with its content or after it, never alone.
+            for (SlotSpec s : slots) {
+                Set<ContentHash> stored = s.modality() == Modality.TEXT ? contents.texts : contents.images;
+                List<ContentHash> missing = StoreChecks.contentsOutsideBatch(batch, s).stream()
+                        .filter(h -> !stored.contains(h)).toList();
+                if (!missing.isEmpty()) {
+                    throw StoreChecks.missingContent(s, missing.get(0), missing.size());
+                }
+            }
             Map<String, Integer> written = new LinkedHashMap<>();
             for (ContentEmbedding e : batch.embeddings()) {
                 String fingerprint = slot(e.slot()).fingerprint();
@@ -164,6 +174,52 @@ final class MemoryStore implements EmbeddingStore {
     List<ImageRecord> records() {
         synchronized (contents) {
             return contents.records.values().stream().map(StoredImage::record).toList();
+        }
+    }
+
+    /** The record stored at {@code path}, if any. */
+    Optional<ImageRecord> record(String path) {
+        synchronized (contents) {
+            return Optional.ofNullable(contents.records.get(path)).map(StoredImage::record);
+        }
+    }
+
+    /** Every text content stored. */
+    Set<ContentHash> texts() {
+        synchronized (contents) {
+            return Set.copyOf(contents.texts);
+        }
+    }
+
+    /** The contents {@code slot} holds an embedding for. */
+    Set<ContentHash> embedded(String slot) {
+        synchronized (contents) {
+            return Set.copyOf(contents.embeddings.getOrDefault(slot, Map.of()).keySet());
+        }
+    }
+
+    /**
+     * What a real store's invariant check and reference counts would show wrong: text and image contents no record
+     * references, and embeddings of contents the store does not hold. After a run from an empty store, none.
+     */
+    List<String> unreferenced() {
+        synchronized (contents) {
+            Set<ContentHash> used = new HashSet<>();
+            for (StoredImage s : contents.records.values()) {
+                ImageRecord r = s.record();
+                for (ContentHash h : new ContentHash[] {r.imageHash(), r.promptHash(), r.negativeHash()}) {
+                    if (h != null) {
+                        used.add(h);
+                    }
+                }
+            }
+            List<String> out = new ArrayList<>();
+            contents.texts.stream().filter(h -> !used.contains(h)).forEach(h -> out.add("text " + h.shortHex()));
+            contents.images.stream().filter(h -> !used.contains(h)).forEach(h -> out.add("image " + h.shortHex()));
+            contents.embeddings.forEach((slot, made) -> made.keySet().stream()
+                    .filter(h -> !contents.texts.contains(h) && !contents.images.contains(h))
+                    .forEach(h -> out.add("orphan embedding " + slot + " " + h.shortHex())));
+            return out;
         }
     }
 

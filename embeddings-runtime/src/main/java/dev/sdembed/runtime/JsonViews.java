@@ -50,8 +50,6 @@ public final class JsonViews {
         m.put("textContents", stats.textContents());
         m.put("imageContents", stats.imageContents());
         List<Map<String, Object>> slots = new ArrayList<>();
-        long stored = 0;
-        long without = 0;
         for (SlotStats s : stats.slots()) {
             Map<String, Object> slot = new LinkedHashMap<>();
             slot.put("slot", s.slot());
@@ -61,13 +59,11 @@ public final class JsonViews {
             slot.put("vectorBytes", s.vectorBytes());
             slot.put("vectorBytesWithoutDedup", s.vectorBytesWithoutDedup());
             slots.add(slot);
-            stored += s.vectorBytes();
-            without += s.vectorBytesWithoutDedup();
         }
         m.put("slots", slots);
-        m.put("vectorBytes", stored);
-        m.put("vectorBytesWithoutDedup", without);
-        m.put("storageSavedPercent", without == 0 ? 0.0 : Math.round(1000.0 * (without - stored) / without) / 10.0);
+        m.put("vectorBytes", stats.vectorBytes());
+        m.put("vectorBytesWithoutDedup", stats.vectorBytesWithoutDedup());
+        m.put("storageSavedPercent", Math.round(stats.storageSavedPercent() * 10) / 10.0);
         return m;
     }
 

@@ -2,6 +2,7 @@ package dev.sdembed.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,37 +13,65 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Another JVM running a main class of the test classpath, to test what several processes do to one store. Its
- * output lines are collected as they come, so a test can wait for a line and then act (e.g. kill it).
+ * output lines are collected as they come, so a test can wait for a line and then act (e.g. kill it). Standard
+ * error is merged into the output, or kept apart ({@link #startWithSeparateErrors}) when a test checks exactly what
+ * a command prints there.
  */
 public final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> all = new ArrayList<>();
+    private final List<String> errors = new ArrayList<>();
+    private final Thread outputReader;
+    private final Thread errorReader;
 
-    private ChildJvm(Process process) {
+    private ChildJvm(Process process, boolean separateErrors) {
         this.process = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    synchronized (all) {
-                        all.add(line);
+        outputReader = read(process.getInputStream(), "child-jvm-output-" + process.pid(), line -> {
+            synchronized (all) {
+                all.add(line);
+            }
+            lines.add(line);
+        }, "<output closed: ");
+        errorReader = !separateErrors ? null : read(process.getErrorStream(), "child-jvm-errors-" + process.pid(),
+                line -> {
+                    synchronized (errors) {
+                        errors.add(line);
                     }
-                    lines.add(line);
+                }, "<error output closed: ");
+    }
+
+    /** A daemon thread handing each line of {@code in} to {@code sink}, and a note if reading fails. */
+    private static Thread read(InputStream in, String name, Consumer<String> sink, String closedNote) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    sink.accept(line);
                 }
             } catch (IOException e) {
-                lines.add("<output closed: " + e.getMessage() + ">");
+                sink.accept(closedNote + e.getMessage() + ">");
             }
-        }, "child-jvm-output-" + process.pid());
+        }, name);
         reader.setDaemon(true);
         reader.start();
+        return reader;
     }
 
     /** Starts {@code main} with this JVM's classpath (surefire's manifest jar included) and {@code args}. */
     public static ChildJvm start(Class<?> main, String... args) {
+        return start(main, false, args);
+    }
+
+    /** As {@link #start}, but standard error is kept apart from the output lines: {@link #errorLines()}. */
+    public static ChildJvm startWithSeparateErrors(Class<?> main, String... args) {
+        return start(main, true, args);
+    }
+
+    private static ChildJvm start(Class<?> main, boolean separateErrors, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
@@ -51,7 +80,8 @@ public final class ChildJvm implements AutoCloseable {
         command.add(main.getName());
         command.addAll(List.of(args));
         try {
-            return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
+            return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(!separateErrors).start(),
+                    separateErrors);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start a child JVM for " + main.getName(), e);
         }
@@ -97,6 +127,23 @@ public final class ChildJvm implements AutoCloseable {
     public List<String> lines() {
         synchronized (all) {
             return List.copyOf(all);
+        }
+    }
+
+    /**
+     * What a child started by {@link #startWithSeparateErrors} printed on standard error; once it has exited, all
+     * of it, and all of its output is in {@link #lines()} too (waits up to ten seconds each for the last lines).
+     */
+    public List<String> errorLines() throws InterruptedException {
+        if (errorReader == null) {
+            throw new IllegalStateException("Standard error is merged into the output; use startWithSeparateErrors");
+        }
+        if (!process.isAlive()) {
+            errorReader.join(10_000);
+            outputReader.join(10_000);
+        }
+        synchronized (errors) {
+            return List.copyOf(errors);
         }
     }
 

@@ -31,9 +31,11 @@ import java.util.stream.Stream;
  * stopped and removed by the next start.
  *
  * <p>Each test takes its own schema ({@link #newSchema(String)}), so tests never see each other's rows.
+ * A test that stops the server (a server going away mid-run) takes a cluster of its own instead:
+ * {@link #startPrivate()}, then {@link #stop()}, {@link #start()} and {@link #close()}.
  * No JUnit here: benchmarks use this class too. Missing binaries fail with what to run.
  */
-public final class PostgresTestServer {
+public final class PostgresTestServer implements AutoCloseable {
     /** An existing server to use instead of a throwaway cluster, e.g. {@code postgresql://postgres@localhost/test}. */
     public static final String URL_VARIABLE = "SDEMBED_TEST_PG_URL";
     private static final String DATABASE = "sdembed_test";
@@ -46,19 +48,79 @@ public final class PostgresTestServer {
     private final String url;
     private final Path clusterDir;
     private final List<String> namedSchemas = new ArrayList<>();
+    /** How to stop and start a private cluster; null for the shared server. */
+    private final Control control;
+
+    /** A cluster's binaries, directory and port: what stopping and starting it again takes. */
+    private record Control(Path bin, boolean root, Path dir, int port, boolean durableCommits) {
+        Path data() {
+            return dir.resolve("data");
+        }
+    }
 
     private PostgresTestServer(String url, Path clusterDir) {
+        this(url, clusterDir, null);
+    }
+
+    private PostgresTestServer(String url, Path clusterDir, Control control) {
         this.url = url;
         this.clusterDir = clusterDir;
+        this.control = control;
     }
 
     /** The JVM-wide server, started on first use. */
     public static synchronized PostgresTestServer shared() {
         if (shared == null) {
             String external = System.getenv(URL_VARIABLE);
-            shared = external != null && !external.isBlank() ? useExisting(external.trim()) : startCluster();
+            shared = external != null && !external.isBlank() ? useExisting(external.trim()) : startCluster(false);
         }
         return shared;
+    }
+
+    /**
+     * A cluster of its own, never shared, that the caller may {@link #stop()} and {@link #start()} again on the same
+     * port, and must {@link #close()} (which stops and deletes it; so does the JVM's exit). Always a throwaway
+     * cluster, even when {@value #URL_VARIABLE} names a server: a test must not stop a server others use.
+     */
+    public static PostgresTestServer startPrivate() {
+        return startCluster(true);
+    }
+
+    /** Stops a private cluster at once ({@code pg_ctl -m immediate}), as a crash of the server would. */
+    public void stop() {
+        Control c = requireControl();
+        try {
+            run(c.bin(), c.root(), c.dir(), List.of("pg_ctl", "-D", c.data().toString(), "-m", "immediate", "-w",
+                    "stop"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot stop the test PostgreSQL cluster in " + c.dir(), e);
+        }
+    }
+
+    /** Starts a stopped private cluster again on its port; returns once it accepts connections. */
+    public void start() {
+        Control c = requireControl();
+        try {
+            pgCtlStart(c.bin(), c.root(), c.dir(), c.data(), socketDir(c.dir().resolve("sock")), c.port(),
+                    c.durableCommits());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start the test PostgreSQL cluster in " + c.dir() + " again", e);
+        }
+    }
+
+    /** Stops and deletes a private cluster; the shared server is left alone (it ends with the JVM). */
+    @Override
+    public void close() {
+        if (control != null) {
+            stop(control.bin(), control.root(), control.dir());
+        }
+    }
+
+    private Control requireControl() {
+        if (control == null) {
+            throw new IllegalStateException("Only a private cluster (startPrivate()) is stopped and started by a test");
+        }
+        return control;
     }
 
     /** {@code postgresql://postgres@127.0.0.1:PORT/sdembed_test} (or the external URL). */
@@ -132,7 +194,13 @@ public final class PostgresTestServer {
         return server;
     }
 
-    private static PostgresTestServer startCluster() {
+    /**
+     * Starts a cluster. The shared one runs without durability (nothing in it must survive); a private one commits
+     * durably, since its test stops it at once and expects every commit it saw to be there after the restart (the
+     * WAL reaches the operating system before a commit returns; fsync stays off, the machine does not crash).
+     */
+    private static PostgresTestServer startCluster(boolean isPrivate) {
+        boolean durableCommits = isPrivate;
         Path bin = findBinaries();
         checkPgvector(bin);
         Path base = Path.of(System.getProperty("sdembed.test.pg.dir", "target/pg-test")).toAbsolutePath();
@@ -161,15 +229,16 @@ public final class PostgresTestServer {
             }
             run(bin, root, dir, List.of("initdb", "-D", data.toString(), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                     "--locale=C", "--no-sync"));
-            int port = start(bin, root, dir, data, sockets);
+            int port = start(bin, root, dir, data, sockets, durableCommits);
             Path cluster = dir;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(bin, root, cluster), "sdembed-pg-test-stop"));
+            Control control = isPrivate ? new Control(bin, root, dir, port, durableCommits) : null;
             String adminUrl = "postgresql://" + SUPERUSER + "@127.0.0.1:" + port + "/postgres";
             try (Connection c = new PostgresTestServer(adminUrl, dir).connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + DATABASE);
             }
             PostgresTestServer server = new PostgresTestServer("postgresql://" + SUPERUSER + "@127.0.0.1:" + port + "/"
-                    + DATABASE, dir);
+                    + DATABASE, dir, control);
             try (Connection c = server.connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE EXTENSION vector");
             }
@@ -182,18 +251,14 @@ public final class PostgresTestServer {
         }
     }
 
-    private static int start(Path bin, boolean root, Path dir, Path data, Path sockets) throws IOException {
-        // The socket path ("<dir>/.s.PGSQL.<port>") must fit sun_path (107 bytes); tests connect over TCP anyway,
-        // so a directory too deep for it just means no Unix socket.
-        String socketDir = sockets.toString().length() + 15 <= 107 ? sockets.toString() : "";
+    private static int start(Path bin, boolean root, Path dir, Path data, Path sockets, boolean durableCommits)
+            throws IOException {
+        String socketDir = socketDir(sockets);
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
             try {
-                run(bin, root, dir, List.of("pg_ctl", "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
-                        "-w", "-t", "120", "-o", "-p " + port + " -k '" + socketDir + "' -c listen_addresses=127.0.0.1"
-                                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                + " -c max_connections=200 -c shared_buffers=256MB", "start"));
+                pgCtlStart(bin, root, dir, data, socketDir, port, durableCommits);
                 return port;
             } catch (IOException e) {
                 // Another process may have taken the port between probing and binding.
@@ -203,10 +268,34 @@ public final class PostgresTestServer {
         throw last;
     }
 
+    /**
+     * The socket path ("<dir>/.s.PGSQL.<port>") must fit sun_path (107 bytes); tests connect over TCP anyway, so a
+     * directory too deep for it just means no Unix socket.
+     */
+    private static String socketDir(Path sockets) {
+        return sockets.toString().length() + 15 <= 107 ? sockets.toString() : "";
+    }
+
+    private static void pgCtlStart(Path bin, boolean root, Path dir, Path data, String socketDir, int port,
+                                   boolean durableCommits) throws IOException {
+        run(bin, root, dir, List.of("pg_ctl", "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
+                "-w", "-t", "120", "-o", "-p " + port + " -k '" + socketDir + "' -c listen_addresses=127.0.0.1"
+                        + " -c fsync=off -c synchronous_commit=" + (durableCommits ? "on" : "off")
+                        + " -c full_page_writes=off"
+                        + " -c max_connections=200 -c shared_buffers=256MB", "start"));
+    }
+
     private static void stop(Path bin, boolean root, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            // A private cluster closed before the JVM's exit.
+            return;
+        }
         try {
-            run(bin, root, dir, List.of("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w",
-                    "stop"));
+            if (Files.exists(dir.resolve("data/postmaster.pid"))) {
+                // Not when a test left its private cluster stopped.
+                run(bin, root, dir, List.of("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w",
+                        "stop"));
+            }
         } catch (IOException | RuntimeException e) {
             System.err.println("Could not stop the test PostgreSQL cluster in " + dir + ": " + e.getMessage());
         }

@@ -69,6 +69,11 @@ public final class IndexCommand implements Callable<Integer> {
             throw new InvalidInputException("--progress-interval is " + progressInterval + "; expected 0 to "
                     + (long) MAX_PROGRESS_INTERVAL + " seconds");
         }
+        // Before the models load and the store opens: a mistyped root or option fails at once and creates nothing.
+        if (batchSize != null) {
+            Checks.inRange("--batch-size", batchSize, 1, BulkEmbeddingPipeline.Builder.MAX_BATCH_SIZE);
+        }
+        BulkEmbeddingPipeline.checkRoots(roots);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.BULK).open()) {
@@ -77,7 +82,7 @@ public final class IndexCommand implements Callable<Integer> {
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
             if (batchSize != null) {
-                b.batchSize(Checks.inRange("--batch-size", batchSize, 1, BulkEmbeddingPipeline.Builder.MAX_BATCH_SIZE));
+                b.batchSize(batchSize);
             }
             CountDownLatch summaryPrinted = new CountDownLatch(1);
             try (BulkEmbeddingPipeline pipeline = b.build()) {
@@ -194,7 +199,9 @@ public final class IndexCommand implements Callable<Integer> {
         @Override
         public void onFileFailed(Path file, String reason) {
             Map<String, Object> line = new LinkedHashMap<>();
-            line.put("failed", file.toString());
+            // A name the JVM cannot decode reads with U+FFFD; the stored path keeps it apart and tells the bytes.
+            String name = file.toString();
+            line.put("failed", name.indexOf('\uFFFD') < 0 ? name : BulkEmbeddingPipeline.storedPath(file));
             line.put("error", reason);
             out.println(Json.line(line));
             out.flush();

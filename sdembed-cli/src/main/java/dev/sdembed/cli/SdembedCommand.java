@@ -2,16 +2,19 @@ package dev.sdembed.cli;
 
 import dev.sdembed.SdembedException;
 import dev.sdembed.runtime.SdembedVersion;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code sdembed} command line. Each subcommand is its own class; errors that are the user's (bad input,
- * missing files, unavailable device) print one line on stderr and exit {@link ExitCodes#USAGE}, with the stack
- * trace only under {@code --verbose}.
+ * The {@code sdembed} command line. Each subcommand is its own class; every error prints one line on stderr, with
+ * the stack trace only under {@code --verbose}: those that are the user's (bad input, missing files, unavailable
+ * device) or of what sdembed works with (a store that went away) exit {@link ExitCodes#USAGE}, bugs
+ * {@link ExitCodes#SOFTWARE}.
  */
 @Command(name = "sdembed",
         mixinStandardHelpOptions = true,
@@ -67,23 +70,50 @@ public final class SdembedCommand {
         return cli;
     }
 
-    private static int handleException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+    /**
+     * Every error is one line on stderr, the stack trace only under {@code --verbose}: a user's error or a failure
+     * of what sdembed works with (files, the store and its connection) exits {@link ExitCodes#USAGE}; anything else
+     * is a bug, said so, and exits {@link ExitCodes#SOFTWARE}.
+     */
+    static int handleException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
         boolean verbose = parseResult.hasMatchedOption("--verbose")
                 || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
         PrintWriter err = cli.getErr();
-        boolean expected = e instanceof SdembedException || e instanceof UncheckedIOException
-                || e instanceof java.io.IOException || e instanceof IllegalArgumentException;
-        err.println("sdembed: " + oneLine(e));
-        if (verbose || !expected) {
+        boolean expected = isExpected(e);
+        err.println("sdembed: " + (expected ? oneLine(e) : "internal error: " + oneLine(e.toString())
+                + (verbose ? "" : " (run again with --verbose for the stack trace)")));
+        if (verbose) {
             e.printStackTrace(err);
         }
         err.flush();
         return expected ? ExitCodes.USAGE : ExitCodes.SOFTWARE;
     }
 
+    /**
+     * Whether {@code e} is a user's error or a failure of what sdembed works with, rather than a bug: an sdembed
+     * exception, or an I/O or database error anywhere in its causes (a store driver's exception that escaped
+     * translation is still the store's, not a bug to show a stack trace for).
+     */
+    private static boolean isExpected(Throwable e) {
+        if (e instanceof IllegalArgumentException) {
+            return true;
+        }
+        Throwable c = e;
+        for (int depth = 0; c != null && depth < 32; depth++, c = c.getCause()) {
+            if (c instanceof SdembedException || c instanceof UncheckedIOException || c instanceof IOException
+                    || c instanceof SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String oneLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replace('\n', ' ');
+        return oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
+    private static String oneLine(String message) {
+        return message.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -2,6 +2,9 @@ package dev.sdembed.cli;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.metadata.GenerationMetadata;
+import dev.sdembed.metadata.MetadataReaders;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
@@ -51,7 +54,7 @@ public final class SimilarCommand implements Callable<Integer> {
         }
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec s = session.comparedSlot(slot, "similar");
-            String key = image.toAbsolutePath().normalize().toString();
+            String key = BulkEmbeddingPipeline.storedPath(image);
             boolean stored = session.store.findImages(List.of(key)).containsKey(key);
             SearchQuery query;
             String heading;

@@ -55,6 +55,121 @@ class HardeningTest {
                 + " seconds");
     }
 
+    /**
+     * Issue 17, item 2: a FIFO given as the root was walked as an empty folder ("Indexed 0 of 0 files", exit 0). It
+     * is refused before anything is loaded or opened, saying what it is; a mistyped root creates no store.
+     */
+    @Test
+    void aFifoGivenAsTheRootIsRefusedSayingWhatItIs() throws Exception {
+        Path dir = TestPaths.emptyDir(TestPaths.targetDir("hardening-fifo"));
+        sh(dir, "mkfifo x.png");
+        Path store = dir.resolve("store");
+
+        CliRun run = CliRun.of("index", "--config", bgeConfig("hardening-fifo").toString(), "--store",
+                store.toString(), dir.resolve("x.png").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.errLines()).containsExactly("sdembed: Cannot index " + dir.resolve("x.png")
+                + ": it is a FIFO (named pipe); give folders or regular image files");
+        assertThat(run.out()).isEmpty();
+        assertThat(store).doesNotExist();
+    }
+
+    /**
+     * Issue 17, item 9: a Latin-1 file name ({@code caf\xE9.png}: the byte E9 alone, not valid UTF-8) was reported
+     * as "No such file or directory" although it exists, and never indexed. It is indexed, and search shows it
+     * under its stored path, the byte written {@code \xE9}.
+     */
+    @Test
+    void aFileNameThatIsNotValidUtf8IsIndexedAndFound() throws Exception {
+        Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-latin1"));
+        SdTestImages.a1111(library.resolve("src.png"), 32, 7, "a lighthouse on a latin-1 coast", "blurry");
+        SdTestImages.a1111(library.resolve("plain.png"), 32, 8, "a bowl of fruit", "blurry");
+        sh(library, "mv src.png \"$(printf 'caf\\351.png')\"");
+        Path store = TestPaths.emptyDir(TestPaths.targetDir("hardening-latin1-store"));
+        Path config = bgeConfig("hardening-latin1");
+
+        CliRun index = CliRun.of("index", "--config", config.toString(), "--store", store.toString(),
+                "--json-summary", library.toString());
+
+        assertThat(index.exitCode()).as(index.out() + index.err()).isZero();
+        assertThat(Json.MAPPER.readTree(index.outLines().get(0)).get("indexed").asLong()).isEqualTo(2);
+        String stored = library.toAbsolutePath() + "/caf\\xE9.png";
+        CliRun search = CliRun.of("search", "--text", "lighthouse", "-k", "1", "--json", "--config",
+                config.toString(), "--store", store.toString());
+        assertThat(search.exitCode()).as(search.err()).isZero();
+        assertThat(Json.MAPPER.readTree(search.outLines().get(0)).get("path").asText()).isEqualTo(stored);
+        CliRun readable = CliRun.of("search", "--text", "lighthouse", "-k", "1", "--config", config.toString(),
+                "--store", store.toString());
+        assertThat(readable.outLines().get(1)).contains("caf\\xE9.png").contains("a lighthouse on a latin-1 coast");
+    }
+
+    /**
+     * {@code --batch-size} at and past its limits: 0 and 100001 are refused before any model loads or store opens
+     * (before, the store was created first); 1 and 100000 index the library whole.
+     */
+    @Test
+    void batchSizesAtTheirLimitsIndexAndPastThemFailAtOnce() throws IOException {
+        Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-batch-size"));
+        for (int i = 0; i < 3; i++) {
+            SdTestImages.a1111(library.resolve("img-" + i + ".png"), 16, i, "a quiet street " + i, null);
+        }
+        Path config = bgeConfig("hardening-batch-size");
+        for (String size : new String[] {"0", "100001"}) {
+            Path store = TestPaths.targetDir("hardening-batch-size-store").resolve("refused-" + size);
+            TestPaths.deleteTree(store);
+            CliRun run = CliRun.of("index", "--batch-size", size, "--config", config.toString(), "--store",
+                    store.toString(), library.toString());
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.errLines()).containsExactly("sdembed: --batch-size is " + size + "; expected 1 to 100000");
+            assertThat(store).doesNotExist();
+        }
+        for (String size : new String[] {"1", "100000"}) {
+            Path store = TestPaths.emptyDir(TestPaths.targetDir("hardening-batch-size-store").resolve("ok-" + size));
+            CliRun run = CliRun.of("index", "--batch-size", size, "--json-summary", "--config", config.toString(),
+                    "--store", store.toString(), library.toString());
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(Json.MAPPER.readTree(run.outLines().get(0)).get("indexed").asLong()).isEqualTo(3);
+        }
+    }
+
+    /** Runs {@code sh -c script} in {@code dir}. */
+    private static void sh(Path dir, String script) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    /**
+     * Every error is one line without --verbose (issue 17, item 15): a store driver's exception that escaped
+     * translation is the store's (exit 2), anything else a bug that says so (exit 70); the stack trace only with
+     * --verbose.
+     */
+    @Test
+    void everyErrorIsOneLineAndOnlyVerbosePrintsTheStackTrace() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cli = SdembedCommand.newCommandLine();
+        cli.setErr(new java.io.PrintWriter(err, true));
+
+        int store = SdembedCommand.handleException(new IllegalStateException("pool closed",
+                new java.sql.SQLException("Connection refused", "08001")), cli, cli.parseArgs("stats"));
+        int bug = SdembedCommand.handleException(new IllegalStateException("slot list\nempty"), cli,
+                cli.parseArgs("stats"));
+
+        assertThat(store).isEqualTo(ExitCodes.USAGE);
+        assertThat(bug).isEqualTo(ExitCodes.SOFTWARE);
+        assertThat(err.toString().lines()).containsExactly("sdembed: pool closed",
+                "sdembed: internal error: java.lang.IllegalStateException: slot list empty (run again with --verbose"
+                        + " for the stack trace)");
+
+        java.io.StringWriter verbose = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(verbose, true));
+        SdembedCommand.handleException(new IllegalStateException("x"), cli, cli.parseArgs("stats", "--verbose"));
+        assertThat(verbose.toString().lines().toList()).first()
+                .isEqualTo("sdembed: internal error: java.lang.IllegalStateException: x");
+        assertThat(verbose.toString()).contains("\tat dev.sdembed.cli.HardeningTest");
+    }
+
     @Test
     void aFileNameWithANewlineStaysOnOneLineInReadableOutput() throws IOException {
         Path library = TestPaths.emptyDir(TestPaths.targetDir("hardening-newline"));

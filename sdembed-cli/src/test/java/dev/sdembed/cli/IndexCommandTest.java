@@ -138,6 +138,66 @@ class IndexCommandTest {
         }
     }
 
+    /**
+     * Issue 17, item 14: the pixels of a file are found undecodable only by the image encoder, after its prompts went
+     * to the text encoder. Those prompts were stored with no record referring to them, and the summary said
+     * "-99.0 % saved". Only contents an indexed record references are stored now.
+     */
+    @Test
+    void aFileWhosePixelsCannotBeDecodedLeavesNoTextWithoutAReference() throws IOException {
+        Path library = fresh("undecodable");
+        for (int i = 0; i < 2; i++) {
+            SdTestImages.a1111(library.resolve("good-" + i + ".png"), 32, 40 + i, "a harbour at dawn", "lowres");
+        }
+        Path broken = corruptPixels(SdTestImages.a1111(library.resolve("broken.png"), 32, 49,
+                "a prompt only the broken file has", "lowres"));
+        Path config = IndexFixtures.config("undecodable", visionDir, null);
+        String schema = IndexFixtures.newSchema("index_undecodable");
+
+        CliRun run = IndexFixtures.index(config, schema, library);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.COMPLETED_WITH_FAILURES);
+        JsonNode failure = Json.MAPPER.readTree(run.outLines().get(0));
+        assertThat(failure.get("failed").asText()).isEqualTo(broken.toString());
+        assertThat(failure.get("error").asText()).startsWith("Cannot decode image " + broken + ": corrupt PNG data");
+        JsonNode summary = IndexFixtures.summary(run);
+        assertThat(summary.get("indexed").asLong()).isEqualTo(2);
+        assertThat(summary.get("uniqueTexts").asLong()).isEqualTo(2);
+        assertThat(summary.get("storageSavedPercent").asDouble()).isBetween(0.0, 100.0);
+        try (IndexFixtures.Opened o = IndexFixtures.open(config, schema)) {
+            assertThat(o.store().checkInvariants().isConsistent()).isTrue();
+            StoreStats stats = o.store().stats();
+            assertThat(stats.textContents()).isEqualTo(2);
+            assertThat(stats.slot(TEXT_SLOT).embeddings()).isEqualTo(2);
+            assertThat(stats.slot(TEXT_SLOT).references()).isEqualTo(4);
+            assertThat(o.store().referenceCounts(dev.sdembed.encoder.Modality.TEXT, List.of(
+                    ContentHash.ofText("a harbour at dawn"), ContentHash.ofText("lowres"),
+                    ContentHash.ofText("a prompt only the broken file has")))).containsOnly(
+                    Map.entry(ContentHash.ofText("a harbour at dawn"), 2L), Map.entry(ContentHash.ofText("lowres"), 2L));
+            assertThat(stats.imageContents()).isEqualTo(2);
+            assertThat(stats.storageSavedPercent()).isBetween(0.0, 100.0);
+        }
+    }
+
+    /** The PNG with its pixel data (the IDAT chunk) overwritten but its checksum right: headers and text still read. */
+    private static Path corruptPixels(Path png) throws IOException {
+        byte[] bytes = Files.readAllBytes(png);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        for (int at = 8; at + 12 <= bytes.length; ) {
+            int length = b.getInt(at);
+            String type = new String(bytes, at + 4, 4, java.nio.charset.StandardCharsets.US_ASCII);
+            if (type.equals("IDAT")) {
+                java.util.Arrays.fill(bytes, at + 8, at + 8 + length, (byte) 0x5a);
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(bytes, at + 4, 4 + length);
+                b.putInt(at + 8 + length, (int) crc.getValue());
+                return Files.write(png, bytes);
+            }
+            at += 12 + length;
+        }
+        throw new IllegalArgumentException(png + " has no IDAT chunk");
+    }
+
     @Test
     void badFilesAreRecordedAsFailedTheGoodOnesIndexedAndTheExitCodeSaysSo() throws IOException {
         Path library = fresh("failures");

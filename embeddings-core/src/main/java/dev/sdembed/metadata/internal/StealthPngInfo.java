@@ -1,5 +1,6 @@
 package dev.sdembed.metadata.internal;
 
+import dev.sdembed.image.internal.PathImageInputStream;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -42,7 +43,7 @@ final class StealthPngInfo {
             return null;
         }
         ImageReader reader = readers.next();
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = PathImageInputStream.open(file)) {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);

@@ -4,10 +4,11 @@ import dev.sdembed.ImageDecodeException;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
 import dev.sdembed.encoder.Embedding;
-import dev.sdembed.encoder.ImageEmbeddingResult;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.ImageHeader;
+import dev.sdembed.internal.PerFileErrors;
+import dev.sdembed.io.FileErrors;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.Generator;
 import dev.sdembed.metadata.MetadataReader;
@@ -21,8 +22,10 @@ import dev.sdembed.store.WriteBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,16 +35,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 
 /**
- * Indexes one batch of files in one store transaction: skips what is already done, hashes and reads the rest,
- * embeds only contents that neither the store nor another batch in flight has, and writes records, contents and
- * embeddings together. A file that cannot be read becomes a failed record; only encoder and store failures end the
- * run.
+ * Indexes one batch of files in one store transaction: skips what is already done, reads the rest, embeds only
+ * contents that neither the store nor another batch in flight has, and writes records, contents and embeddings
+ * together.
+ *
+ * <p>Whatever one file does is that file's failure, never the run's: any exception or error a reader, the hash or
+ * the decoder throws for it (but those {@link PerFileErrors} names as the JVM's or the installation's), metadata
+ * the store cannot hold, pixels that cannot be decoded. The header, hash, size and metadata of a file come from one
+ * read: the file is looked at (size, time, identity) before and after, and read again once if it changed; a file
+ * still changing, or gone, fails without a record, so the next run reads it again. A failed file's contents are not
+ * written: the batch writes only the texts, images and embeddings its indexed records reference. Only encoder and
+ * store failures end the run.
  */
 public final class BatchJob {
 
@@ -54,38 +65,79 @@ public final class BatchJob {
     public record Outcome(int indexed, int skipped, int failed) {
     }
 
-    private record FileState(Path file, String key, long size, Instant modifiedAt, String error) {
-        static FileState of(Path file) {
-            String key = file.toAbsolutePath().normalize().toString();
+    /**
+     * A file as one look at it saw it: size, modification time and identity (device and inode where the file system
+     * has them), which together tell whether it changed; or why it could not be looked at.
+     */
+    private record FileState(Path file, String key, long size, FileTime modified, Object identity, String error,
+                             boolean gone) {
+        static FileState of(Path file, String key) {
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                return new FileState(file, key, a.size(), a.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.MICROS),
-                        null);
+                return new FileState(file, key, a.size(), a.lastModifiedTime(), a.fileKey(), null, false);
+            } catch (NoSuchFileException e) {
+                return new FileState(file, key, 0, FileTime.from(Instant.EPOCH), null, null, true);
             } catch (IOException e) {
-                return new FileState(file, key, 0, Instant.EPOCH, "Cannot read " + file + ": " + e);
+                return new FileState(file, key, 0, FileTime.from(Instant.EPOCH), null,
+                        "Cannot read " + file + ": " + FileErrors.reason(e), false);
             }
+        }
+
+        boolean readable() {
+            return error == null && !gone;
+        }
+
+        /** The time as records keep it: to the microsecond. */
+        Instant modifiedAt() {
+            return modified.toInstant().truncatedTo(ChronoUnit.MICROS);
+        }
+
+        boolean sameAs(FileState other) {
+            return readable() && other.readable() && size == other.size && modified.equals(other.modified)
+                    && Objects.equals(identity, other.identity);
         }
     }
 
-    /** A file read for indexing: its hashes and metadata, or why it failed. */
+    /** A file read for indexing: its record to write, or why it failed and whether that is recorded. */
     private static final class Prepared {
         final FileState state;
-        ContentHash imageHash;
         ImageHeader header;
-        GenerationMetadata metadata;
-        ContentHash promptHash;
-        ContentHash negativeHash;
+        ContentHash imageHash;
+        String prompt;
+        String negative;
+        ImageRecord record;
         String error;
+        /** False for a failure that passes (the file changed or went away while read): no record is written. */
+        boolean recorded = true;
 
         Prepared(FileState state) {
             this.state = state;
-            this.error = state.error;
+        }
+
+        boolean ok() {
+            return error == null;
+        }
+
+        Prepared fail(String reason, boolean recordIt) {
+            this.error = reason;
+            this.recorded = recordIt;
+            this.record = null;
+            return this;
         }
     }
 
     /** One slot's contents for this batch: those it computes and those it waits for. */
     private record SlotRequest(SlotWorker worker, Map<ContentHash, CompletableFuture<Embedding>> own,
                                Map<ContentHash, CompletableFuture<Embedding>> waitFor) {
+    }
+
+    /** The image encoder read a file that is no longer what the batch hashed. */
+    private static final class ChangedWhileRead extends SdembedException {
+        private static final long serialVersionUID = 1L;
+
+        ChangedWhileRead(Path file) {
+            super(changedReason(file, "the image encoder read other bytes than were hashed"));
+        }
     }
 
     private final Context ctx;
@@ -97,8 +149,8 @@ public final class BatchJob {
     public Outcome run(List<Path> files) {
         Map<String, FileState> states = new LinkedHashMap<>();
         for (Path f : files) {
-            FileState s = FileState.of(f);
-            states.putIfAbsent(s.key(), s);
+            String key = StoredPaths.of(f);
+            states.computeIfAbsent(key, k -> FileState.of(f, k));
         }
         Map<String, StoredImage> stored = ctx.store().findImages(states.keySet());
         List<FileState> work = new ArrayList<>();
@@ -106,7 +158,7 @@ public final class BatchJob {
         int skipped = 0;
         for (FileState s : states.values()) {
             StoredImage known = stored.get(s.key());
-            boolean same = s.error() == null && known != null && known.record().fileSize() == s.size()
+            boolean same = s.readable() && known != null && known.record().fileSize() == s.size()
                     && known.record().modifiedAt().equals(s.modifiedAt());
             if (!same) {
                 work.add(s);
@@ -180,14 +232,14 @@ public final class BatchJob {
     private Outcome index(List<FileState> work) {
         List<Prepared> prepared = new ArrayList<>(work.size());
         Map<ContentHash, String> texts = new LinkedHashMap<>();
-        Map<ContentHash, Path> images = new LinkedHashMap<>();
+        Map<ContentHash, Prepared> images = new LinkedHashMap<>();
         for (FileState s : work) {
             Prepared p = prepare(s);
             prepared.add(p);
-            if (p.error == null) {
-                putText(texts, p.metadata.prompt(), h -> p.promptHash = h);
-                putText(texts, p.metadata.negativePrompt(), h -> p.negativeHash = h);
-                images.putIfAbsent(p.imageHash, s.file());
+            if (p.ok()) {
+                putText(texts, p.record.promptHash(), p.prompt);
+                putText(texts, p.record.negativeHash(), p.negative);
+                images.putIfAbsent(p.imageHash, p);
             }
         }
         List<SlotRequest> requests = new ArrayList<>();
@@ -195,39 +247,22 @@ public final class BatchJob {
             for (SlotWorker w : ctx.slots()) {
                 requests.add(w.isImage() ? requestImages(w, images, prepared) : requestTexts(w, texts, prepared));
             }
-            WriteBatch.Builder batch = WriteBatch.builder();
-            Map<ContentHash, String> imageFailures = new HashMap<>();
+            Map<String, Map<ContentHash, float[]>> embeddings = new LinkedHashMap<>();
+            Map<ContentHash, SdembedException> imageFailures = new HashMap<>();
             for (SlotRequest r : requests) {
-                collect(r, batch, imageFailures);
+                embeddings.put(r.worker().slot(), collect(r, imageFailures));
             }
-            texts.forEach((h, text) -> batch.text(new TextContent(h, text)));
-            int indexed = 0;
-            int failed = 0;
             for (Prepared p : prepared) {
-                String error = p.error != null ? p.error : reasonFor(imageFailures.get(p.imageHash), images.get(p.imageHash),
-                        p.state.file());
-                ImageRecord ok = null;
-                if (error == null) {
-                    try {
-                        ok = record(p);
-                    } catch (InvalidInputException e) {
-                        // Metadata the store cannot hold (e.g. a NUL in a parameter) fails this file only.
-                        error = "Cannot index " + p.state.file() + ": " + e.getMessage();
-                    }
-                }
-                if (ok == null) {
-                    batch.record(ImageRecord.failed(p.state.key(), p.state.size(), p.state.modifiedAt(), error));
-                    ctx.onFailure().accept(p.state.file(), error);
-                    failed++;
-                } else {
-                    batch.image(new ImageContent(p.imageHash, p.header.width(), p.header.height(),
-                            p.header.format().name().toLowerCase(Locale.ROOT), p.state.size()));
-                    batch.record(ok);
-                    indexed++;
+                SdembedException failure = p.ok() ? imageFailures.get(p.imageHash) : null;
+                if (failure != null) {
+                    p.fail(reasonFor(failure.getMessage(), images.get(p.imageHash).state.file(), p.state.file()),
+                            !(failure instanceof ChangedWhileRead));
                 }
             }
-            ctx.store().write(batch.build());
-            return new Outcome(indexed, 0, failed);
+            Outcome outcome = write(prepared, texts, embeddings);
+            // Told once the batch is committed: a failure the listener saw is one the store holds.
+            prepared.stream().filter(p -> !p.ok()).forEach(p -> ctx.onFailure().accept(p.state.file(), p.error));
+            return outcome;
         } finally {
             // After the commit the store answers for these contents; on failure borrowers must stop waiting.
             SdembedException abandoned = new SdembedException("The batch computing this embedding failed");
@@ -237,35 +272,131 @@ public final class BatchJob {
         }
     }
 
-    private static void putText(Map<ContentHash, String> texts, String raw, java.util.function.Consumer<ContentHash> to) {
-        // Stores cannot hold NUL characters in text, and a blank prompt says nothing to embed (no text is kept).
-        String text = raw == null ? null : raw.replace("\0", "");
-        if (text == null || text.isBlank()) {
-            return;
+    /**
+     * Writes the batch: the indexed records with the contents and embeddings they reference (and nothing else, so
+     * no content is stored without a reference), and the failed records.
+     */
+    private Outcome write(List<Prepared> prepared, Map<ContentHash, String> texts,
+                          Map<String, Map<ContentHash, float[]>> embeddings) {
+        WriteBatch.Builder batch = WriteBatch.builder();
+        Set<ContentHash> usedTexts = new HashSet<>();
+        Set<ContentHash> usedImages = new HashSet<>();
+        int indexed = 0;
+        int failed = 0;
+        for (Prepared p : prepared) {
+            if (p.ok()) {
+                ImageRecord r = p.record;
+                batch.image(new ImageContent(p.imageHash, p.header.width(), p.header.height(),
+                        p.header.format().name().toLowerCase(Locale.ROOT), p.state.size()));
+                batch.record(r);
+                usedImages.add(r.imageHash());
+                if (r.promptHash() != null) {
+                    usedTexts.add(r.promptHash());
+                }
+                if (r.negativeHash() != null) {
+                    usedTexts.add(r.negativeHash());
+                }
+                indexed++;
+            } else {
+                if (p.recorded) {
+                    batch.record(ImageRecord.failed(p.state.key(), p.state.size(), p.state.modifiedAt(), p.error));
+                }
+                failed++;
+            }
         }
-        ContentHash h = ContentHash.ofText(text);
-        texts.putIfAbsent(h, text);
-        to.accept(h);
+        usedTexts.forEach(h -> batch.text(new TextContent(h, texts.get(h))));
+        for (SlotWorker w : ctx.slots()) {
+            Set<ContentHash> used = w.isImage() ? usedImages : usedTexts;
+            embeddings.get(w.slot()).forEach((h, vector) -> {
+                if (used.contains(h)) {
+                    batch.embedding(w.slot(), h, vector);
+                }
+            });
+        }
+        WriteBatch built = batch.build();
+        if (!built.isEmpty()) {
+            // Empty when every file went away or kept changing: nothing to record.
+            ctx.store().write(built);
+        }
+        return new Outcome(indexed, 0, failed);
     }
 
-    private Prepared prepare(FileState s) {
-        Prepared p = new Prepared(s);
-        if (p.error != null) {
-            return p;
+    private static void putText(Map<ContentHash, String> texts, ContentHash hash, String text) {
+        if (hash != null) {
+            texts.putIfAbsent(hash, text);
         }
+    }
+
+    /** Stores cannot hold NUL characters in text, and a blank prompt says nothing to embed (no text is kept). */
+    private static String cleanText(String raw) {
+        String text = raw == null ? null : raw.replace("\0", "");
+        return text == null || text.isBlank() ? null : text;
+    }
+
+    /**
+     * Reads {@code first}'s file so that its header, hash, size and metadata describe the same bytes: looked at
+     * again after the read, and read once more if it changed meanwhile.
+     */
+    private Prepared prepare(FileState first) {
+        FileState state = first;
+        for (int attempt = 1; ; attempt++) {
+            if (state.gone()) {
+                return new Prepared(state).fail("Cannot index " + state.file() + ": it no longer exists (deleted"
+                        + " during the run); it is not recorded", false);
+            }
+            if (state.error() != null) {
+                return new Prepared(state).fail(state.error(), true);
+            }
+            Prepared p = read(state);
+            FileState after = FileState.of(state.file(), state.key());
+            if (after.sameAs(state)) {
+                return p;
+            }
+            if (attempt == 2) {
+                return p.fail(changedReason(state.file(), "twice"), false);
+            }
+            state = after;
+        }
+    }
+
+    private static String changedReason(Path file, String how) {
+        return "Cannot index " + file + ": it changed while it was read (" + how + "); it is not recorded, so the"
+                + " next run reads it again";
+    }
+
+    /** One read of the file: header, hash, metadata and the record they make, or why the file fails. */
+    private Prepared read(FileState s) {
+        Prepared p = new Prepared(s);
+        Path file = s.file();
+        GenerationMetadata metadata;
         try {
-            p.header = ctx.decoder().readHeader(s.file());
-            p.imageHash = ContentHash.ofFile(s.file());
-            p.metadata = ctx.reader().read(s.file());
+            p.header = ctx.decoder().readHeader(file);
+            p.imageHash = ContentHash.ofFile(file);
+            metadata = ctx.reader().read(file);
         } catch (SdembedException | UncheckedIOException e) {
-            p.error = e.getMessage();
+            return p.fail(e.getMessage(), true);
+        } catch (RuntimeException | Error e) {
+            if (!PerFileErrors.isTheFilesFault(e)) {
+                throw new SdembedException("Reading " + file + " failed with " + e + "; the run stopped, since this"
+                        + " error is not the file's own. Batches already written are kept; run again to continue.", e);
+            }
+            return p.fail("Cannot read " + file + ": " + e, true);
+        }
+        p.prompt = cleanText(metadata.prompt());
+        p.negative = cleanText(metadata.negativePrompt());
+        try {
+            p.record = record(p, metadata);
+        } catch (InvalidInputException e) {
+            // Metadata the store cannot hold (e.g. a NUL in a parameter name) fails this file only.
+            return p.fail("Cannot index " + file + ": " + e.getMessage(), true);
         }
         return p;
     }
 
     private SlotRequest requestTexts(SlotWorker w, Map<ContentHash, String> texts, List<Prepared> prepared) {
-        long references = prepared.stream().filter(p -> p.error == null)
-                .mapToLong(p -> (p.promptHash != null ? 1 : 0) + (p.negativeHash != null ? 1 : 0)).sum();
+        long references = prepared.stream().filter(Prepared::ok)
+                .mapToLong(p -> (p.record.promptHash() != null ? 1 : 0) + (p.record.negativeHash() != null ? 1 : 0))
+                .sum();
         SlotRequest r = resolve(w, texts.keySet(), references);
         if (!r.own().isEmpty()) {
             List<ContentHash> order = new ArrayList<>(r.own().keySet());
@@ -278,20 +409,25 @@ public final class BatchJob {
         return r;
     }
 
-    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Path> images, List<Prepared> prepared) {
-        long references = prepared.stream().filter(p -> p.error == null).count();
+    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Prepared> images, List<Prepared> prepared) {
+        long references = prepared.stream().filter(Prepared::ok).count();
         SlotRequest r = resolve(w, images.keySet(), references);
         if (!r.own().isEmpty()) {
             List<ContentHash> order = new ArrayList<>(r.own().keySet());
-            w.embedImages(order.stream().map(images::get).toList()).whenComplete((out, e) -> {
+            w.embedImages(order.stream().map(h -> images.get(h).state.file()).toList()).whenComplete((out, e) -> {
                 for (int i = 0; i < order.size(); i++) {
                     CompletableFuture<Embedding> f = r.own().get(order.get(i));
+                    FileState hashed = images.get(order.get(i)).state;
                     if (e != null) {
                         f.completeExceptionally(e);
-                    } else if (out.get(i).succeeded()) {
-                        f.complete(out.get(i).embedding());
-                    } else {
+                    } else if (!out.get(i).succeeded()) {
                         f.completeExceptionally(out.get(i).error());
+                    } else if (!FileState.of(hashed.file(), hashed.key()).sameAs(hashed)) {
+                        // Pixels of other bytes than the hash names: stored, they would serve every copy of the
+                        // hashed bytes the wrong vector.
+                        f.completeExceptionally(new ChangedWhileRead(hashed.file()));
+                    } else {
+                        f.complete(out.get(i).embedding());
                     }
                 }
             });
@@ -333,19 +469,24 @@ public final class BatchJob {
         return new SlotRequest(w, own, waitFor);
     }
 
-    /** Waits for the slot's embeddings and adds them; image contents that cannot be decoded are noted. */
-    private static void collect(SlotRequest r, WriteBatch.Builder batch, Map<ContentHash, String> imageFailures) {
+    /**
+     * Waits for the slot's embeddings. Image contents that cannot be decoded, or changed before the encoder read
+     * them, are noted in {@code imageFailures}; their files fail.
+     */
+    private static Map<ContentHash, float[]> collect(SlotRequest r, Map<ContentHash, SdembedException> imageFailures) {
+        Map<ContentHash, float[]> vectors = new LinkedHashMap<>();
         for (Map.Entry<ContentHash, CompletableFuture<Embedding>> e : r.waitFor().entrySet()) {
             try {
                 Embedding embedding = e.getValue().join();
                 if (embedding != null) {
                     // null: the batch that claimed it found it stored, so this batch's write needs no copy.
-                    batch.embedding(r.worker().slot(), e.getKey(), embedding.vector());
+                    vectors.put(e.getKey(), embedding.vector());
                 }
             } catch (CompletionException failure) {
                 Throwable cause = failure.getCause();
-                if (r.worker().isImage() && cause instanceof ImageDecodeException decode) {
-                    imageFailures.put(e.getKey(), decode.getMessage());
+                if (r.worker().isImage() && (cause instanceof ImageDecodeException
+                        || cause instanceof ChangedWhileRead)) {
+                    imageFailures.put(e.getKey(), (SdembedException) cause);
                 } else if (cause instanceof SdembedException s) {
                     throw s;
                 } else {
@@ -353,6 +494,7 @@ public final class BatchJob {
                 }
             }
         }
+        return vectors;
     }
 
     /** The decode failure of a content, told about this file (another file with the same bytes may have been read). */
@@ -363,8 +505,7 @@ public final class BatchJob {
         return decoded == null || decoded.equals(file) ? failure : failure.replace(decoded.toString(), file.toString());
     }
 
-    private static ImageRecord record(Prepared p) {
-        GenerationMetadata m = p.metadata;
+    private static ImageRecord record(Prepared p, GenerationMetadata m) {
         Map<String, String> parameters = new LinkedHashMap<>();
         putIfSet(parameters, "seed", m.seed());
         putIfSet(parameters, "steps", m.steps());
@@ -374,8 +515,8 @@ public final class BatchJob {
         m.parameters().forEach(parameters::putIfAbsent);
         return ImageRecord.builder(p.state.key())
                 .imageHash(p.imageHash)
-                .promptHash(p.promptHash)
-                .negativeHash(p.negativeHash)
+                .promptHash(p.prompt == null ? null : ContentHash.ofText(p.prompt))
+                .negativeHash(p.negative == null ? null : ContentHash.ofText(p.negative))
                 .generator(m.generator() == Generator.NONE ? null : m.generator().id())
                 .modelName(m.model())
                 .parameters(parameters)
