@@ -43,7 +43,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with this JVM's classpath (surefire's manifest jar included) and {@code args}. */
     public static ChildJvm start(Class<?> main, String... args) {
-        List<String> command = new ArrayList<>();
+        return start(List.of(), main, args);
+    }
+
+    /**
+     * Starts {@code main} as {@link #start(Class, String...)} does, through {@code launcher} (a command that runs
+     * the rest of its command line, e.g. {@link PermissionBoundLauncher#command()}); an empty launcher runs java
+     * directly.
+     */
+    public static ChildJvm start(List<String> launcher, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-cp");

@@ -43,6 +43,30 @@ class StoreSpiTest {
     }
 
     @Test
+    void aReadOnlyOpenRefusesASlotTheStoreLacksAndWritesNothingForAnother() {
+        SlotSpec slot = new SlotSpec("image_clip", Modality.IMAGE, 768, "clip-vision", "0123456789abcdef", "clip-l");
+        String where = "embedded store /data/sdembed.db";
+        assertThatThrownBy(() -> SlotReconciliation.decideForReading(slot, null, null, List.of("prompt_bge"), where))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("Slot 'image_clip' is not in embedded store /data/sdembed.db, which has slots "
+                        + "[prompt_bge]; index with this configuration first (that adds the slot), or read with a "
+                        + "configuration of the store's slots");
+        SlotReconciliation.StoredSlot same = new SlotReconciliation.StoredSlot(Modality.IMAGE, 768, null,
+                "clip-vision", "0123456789abcdef", "clip-l");
+        assertThat(SlotReconciliation.decideForReading(slot, null, same, List.of("image_clip"), where))
+                .isEqualTo(SlotReconciliation.KEEP);
+        SlotReconciliation.StoredSlot otherModel = new SlotReconciliation.StoredSlot(Modality.IMAGE, 768, null,
+                "clip-vision", "fedcba", "clip-l");
+        assertThat(SlotReconciliation.decideForReading(slot, null, otherModel, List.of("image_clip"), where))
+                .isEqualTo(SlotReconciliation.UPDATE);
+        SlotReconciliation.StoredSlot text = new SlotReconciliation.StoredSlot(Modality.TEXT, 768, null, "clip-text",
+                "0123456789abcdef", "clip-l");
+        assertThatThrownBy(() -> SlotReconciliation.decideForReading(slot, null, text, List.of("image_clip"), where))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("Slot 'image_clip' in embedded store /data/sdembed.db holds text 768-d");
+    }
+
+    @Test
     void parametersAreWrittenAsJsonStrings() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("prompt \"x\"", "a\\b\nc\td\u0001");
