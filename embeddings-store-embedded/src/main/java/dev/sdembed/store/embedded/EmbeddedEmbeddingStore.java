@@ -62,11 +62,14 @@ import org.slf4j.LoggerFactory;
  *       loaded again after the writer committed. For several writers use PostgreSQL.</li>
  *   <li>Crash consistency: every write is one SQLite transaction (write-ahead log); a killed process leaves the
  *       last committed state, which the next open reads.</li>
+ *   <li>The file is watched: a store file deleted or replaced while a writer has it open (which SQLite does not
+ *       notice in WAL mode, committing into the orphaned file) fails the next write, naming the last batch saved,
+ *       instead of reporting success.</li>
  * </ul>
  *
  * <p>This class checks arguments and runs each operation under the connection's lock; the work is done by its
- * {@code internal} package: {@code SqliteConnection} (the file, its PRAGMAs, the writer lock, transactions),
- * {@code SqliteErrors} (messages), {@code SqliteSchema} (tables and slot registry),
+ * {@code internal} package: {@code SqliteConnection} (the file, its PRAGMAs, the writer lock, transactions, the
+ * file-identity check), {@code SqliteErrors} (messages), {@code SqliteSchema} (tables and slot registry),
  * {@code SqliteBatchWriter} (writes), {@code SqliteQueries} (lookups, stats, maintenance, invariants),
  * {@code SqliteSearch} (search, near-duplicates) and {@code VectorCache}.
  */

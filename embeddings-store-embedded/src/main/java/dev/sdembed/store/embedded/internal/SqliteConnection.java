@@ -24,7 +24,8 @@ import org.sqlite.SQLiteException;
  * ({@link SqliteErrors}).
  *
  * <p>One writer, any number of readers. A connection opened {@linkplain #openForWriting for writing} holds the
- * store's {@link WriterLock}, so a second writer is refused at once. A connection opened
+ * store's {@link WriterLock}, so a second writer is refused at once; it checks before each transaction and each
+ * commit that the file it writes is still the store's ({@link StoreFileWatch}). A connection opened
  * {@linkplain #openForReading for reading} takes no lock and changes nothing: SQLite's write-ahead log gives each of
  * its operations a snapshot of the last commit, while the writer goes on.
  */
@@ -34,13 +35,17 @@ public final class SqliteConnection {
     private final Path file;
     private final Connection connection;
     private final WriterLock writerLock;
+    private final StoreFileWatch watch;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
+    private int commits;
+    private String lost;
 
-    private SqliteConnection(Path file, Connection connection, WriterLock writerLock) {
+    private SqliteConnection(Path file, Connection connection, WriterLock writerLock, StoreFileWatch watch) {
         this.file = file;
         this.connection = connection;
         this.writerLock = writerLock;
+        this.watch = watch;
     }
 
     /** Work on the connection that may fail in SQL. */
@@ -77,7 +82,9 @@ public final class SqliteConnection {
             SqliteSchema.setUp(c, slots, file.toString());
             c.commit();
             c.setAutoCommit(true);
-            return new SqliteConnection(file, c, writer);
+            StoreFileWatch watch = new StoreFileWatch(file);
+            watch.record();
+            return new SqliteConnection(file, c, writer, watch);
         } catch (SQLException | RuntimeException e) {
             closeAfterFailure(c, e);
             writer.close();
@@ -121,7 +128,7 @@ public final class SqliteConnection {
             c.setAutoCommit(false);
             SqliteSchema.check(c, slots, file);
             c.setAutoCommit(true);
-            return new SqliteConnection(file, c, null);
+            return new SqliteConnection(file, c, null, null);
         } catch (SQLException | RuntimeException | IOException e) {
             closeAfterFailure(c, e);
             if (e instanceof RuntimeException r) {
@@ -234,16 +241,25 @@ public final class SqliteConnection {
         }
     }
 
-    /** Runs {@code work} in one transaction, rolled back entirely on any failure. Call it inside {@link #locked}. */
+    /**
+     * Runs {@code work} in one write transaction, rolled back entirely on any failure; call it inside
+     * {@link #locked}. Before it starts and again before it commits, the file must still be the one this writer
+     * opened: a store file deleted or replaced meanwhile fails this and every later transaction, naming the last
+     * batch that was saved.
+     */
     public <R> R transaction(Work<R> work) throws SQLException {
         if (readOnly()) {
             throw new StoreException("Embedded store " + file + " was opened read-only; open it for writing to "
                     + "change it");
         }
+        requireSameFile();
         connection.setAutoCommit(false);
         try {
             R result = work.run();
+            requireSameFile();
             connection.commit();
+            commits++;
+            watch.record();
             return result;
         } catch (SQLException | RuntimeException e) {
             try {
@@ -255,6 +271,21 @@ public final class SqliteConnection {
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    private void requireSameFile() {
+        if (lost == null) {
+            String change = watch.change();
+            if (change == null) {
+                return;
+            }
+            lost = "The embedded store file " + file + " was deleted or replaced while this process had it open ("
+                    + change + "); " + (commits == 0 ? "nothing this process wrote was saved"
+                    : "nothing after batch " + commits + " was saved (" + (commits == 1 ? "batch 1" : "batches 1 to "
+                    + commits) + " went to the file as it was when opened)") + ". Leave the store folder alone while "
+                    + "sdembed writes to it, then run index again: it writes what is missing";
+        }
+        throw new StoreException(lost);
     }
 
     /**

@@ -17,6 +17,10 @@ public final class SqliteErrors {
         SQLiteErrorCode code = e instanceof SQLiteException s ? s.getResultCode() : null;
         String detail = message(e);
         int primary = code == null ? -1 : code.code & 0xff;
+        if (code == SQLiteErrorCode.SQLITE_READONLY_DBMOVED) {
+            return new StoreException("The embedded store file " + file + " was deleted or replaced while this "
+                    + "process had it open (" + detail + ", while " + action + "); nothing of this call was saved", e);
+        }
         if (primary == SQLiteErrorCode.SQLITE_BUSY.code || primary == SQLiteErrorCode.SQLITE_LOCKED.code) {
             return new StoreException(inUse(file, "while " + action), e);
         }
