@@ -272,6 +272,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         private Path directory;
         private final List<SlotSpec> slots = new ArrayList<>();
         private boolean readOnly;
+        private long maxPageCount;
 
         private Builder() {
         }
@@ -316,6 +317,19 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         }
 
         /**
+         * For tests of a full disk: the most pages (16 KB each) SQLite may grow the file to; past it every write fails
+         * with SQLITE_FULL exactly as when the disk is full, and SQLite rolls the transaction back by itself. Default
+         * 0: no limit.
+         */
+        Builder maxPageCount(long pages) {
+            if (pages < 0) {
+                throw new InvalidInputException("maxPageCount is " + pages + "; expected 0 (no limit) or more");
+            }
+            this.maxPageCount = pages;
+            return this;
+        }
+
+        /**
          * Opens the store: for writing, creates the folder and file if needed, takes the writer lock, creates
          * tables and slots; {@link #readOnly(boolean) read-only}, opens the existing file and checks its slots.
          */
@@ -335,7 +349,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file))) {
                     throw new StoreException(SqliteErrors.notWritable(file));
                 }
-                db = SqliteConnection.openForWriting(file, byName.values());
+                db = SqliteConnection.openForWriting(file, byName.values(), maxPageCount);
             }
             LOG.info("Opened embedded store {}{} with slots {}", file, readOnly ? " read-only" : "", byName.keySet());
             return new EmbeddedEmbeddingStore(dir, file, byName, db);

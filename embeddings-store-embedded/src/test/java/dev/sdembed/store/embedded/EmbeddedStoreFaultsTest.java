@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults under an embedded store that is open for writing (issue 17): its file deleted, replaced or truncated by
- * something else. Each fails the write with a message naming the file and what was saved, never a success.
+ * something else, and a full disk. Each fails the write with a message naming the file and what was saved, never a
+ * success and never SQLite's secondary errors.
  */
 class EmbeddedStoreFaultsTest {
     private static final List<SlotSpec> SLOTS = List.of(EmbeddingStoreContract.PROMPT, EmbeddingStoreContract.IMAGE);
@@ -81,5 +82,69 @@ class EmbeddedStoreFaultsTest {
                     .hasMessageContaining("(sdembed.db shrank from " + size + " to 0 bytes); nothing after batch 1 "
                             + "was saved (batch 1 went");
         }
+    }
+
+    /**
+     * A full disk, made with SQLite's own limit: {@code PRAGMA max_page_count} on the store's connection makes SQLite
+     * fail exactly as on a full disk (SQLITE_FULL; for a statement without a statement journal, as here, SQLite
+     * rolls the whole transaction back itself, so the rollback and commit that follow fail with "no transaction is
+     * active", which is what a full disk at commit time gives too). It is used instead of a small tmpfs, which needs
+     * root and a mount this CI cannot do; it runs everywhere, as any user.
+     */
+    @Test
+    void aFullDiskSaysSoNamingTheFileAndKeepsEveryCommittedBatch() {
+        Path dir = temp.resolve("full");
+        long committed;
+        EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slots(SLOTS).maxPageCount(40)
+                .build();
+        try (store) {
+            int n = 0;
+            StoreException full = null;
+            while (full == null && n < 200) {
+                try {
+                    store.write(longPrompts(++n));
+                } catch (StoreException e) {
+                    full = e;
+                }
+            }
+            assertThat(full).as("the store reached its 40 pages").isNotNull();
+            assertThat(full.getMessage()).startsWith("No space left on device writing " + store.file() + ": "
+                    + "[SQLITE_FULL]").contains("nothing of this call was saved. Free space on the disk that holds "
+                            + dir + " or move the store (--store), then run again")
+                    .doesNotContain("no transaction is active");
+            committed = store.stats().textContents();
+            assertThat(committed).as("the texts of the batches before the full one").isEqualTo(40L * (n - 1));
+        }
+        // Space again: the store goes on from its last commit.
+        try (EmbeddedEmbeddingStore again = EmbeddedEmbeddingStore.builder().directory(dir).slots(SLOTS).build()) {
+            assertThat(again.stats().textContents()).isEqualTo(committed);
+            assertThat(again.write(batch(500)).imagesInserted()).isPositive();
+            assertThat(again.checkInvariants().isConsistent()).isTrue();
+        }
+    }
+
+    @Test
+    void aFileThatIsNotADatabaseIsCalledSoByWritersAndReaders() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve("not-a-database"));
+        Path file = Files.writeString(dir.resolve("sdembed.db"), "these are my notes, not a database\n".repeat(300));
+
+        assertThatThrownBy(() -> EmbeddedEmbeddingStore.builder().directory(dir).slots(SLOTS).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("Embedded store " + file + " is damaged or not an sdembed store ([SQLITE_NOTADB]")
+                .hasMessageEndingWith(", while opening the store); move it aside and index again into a new store");
+        assertThatThrownBy(() -> EmbeddedEmbeddingStore.builder().directory(dir).slots(SLOTS).readOnly(true).build())
+                .isInstanceOf(StoreException.class)
+                .hasMessageEndingWith(", while opening the store for reading); move it aside and index again into a "
+                        + "new store");
+        assertThat(file).content().startsWith("these are my notes");
+    }
+
+    /** 40 new prompts of about 1 KB, as long SD prompts are. */
+    private static WriteBatch longPrompts(int n) {
+        WriteBatch.Builder b = WriteBatch.builder();
+        for (int i = 0; i < 40; i++) {
+            b.addText("prompt " + n + "-" + i + ", " + "masterpiece, best quality, highly detailed, ".repeat(24));
+        }
+        return b.build();
     }
 }

@@ -58,8 +58,12 @@ public final class SqliteConnection {
      * Opens (or creates) {@code file} as the store's one writer: takes the writer lock, sets the PRAGMAs and brings
      * the tables and {@code slots} up to date in one transaction. On any failure the connection and the lock are
      * released again, so the file is free for the next attempt.
+     *
+     * @param maxPageCount the most pages SQLite may grow the file to ({@code PRAGMA max_page_count}), past which
+     *                     writes fail with SQLITE_FULL as on a full disk; 0 for SQLite's default (no limit short of
+     *                     4 billion pages)
      */
-    public static SqliteConnection openForWriting(Path file, Collection<SlotSpec> slots) {
+    public static SqliteConnection openForWriting(Path file, Collection<SlotSpec> slots, long maxPageCount) {
         WriterLock writer = WriterLock.acquire(file);
         Connection c = null;
         try {
@@ -77,6 +81,9 @@ public final class SqliteConnection {
                 s.execute("PRAGMA synchronous = NORMAL");
                 s.execute("PRAGMA foreign_keys = ON");
                 cacheAndMapping(s);
+                if (maxPageCount > 0) {
+                    s.execute("PRAGMA max_page_count = " + maxPageCount);
+                }
             }
             c.setAutoCommit(false);
             SqliteSchema.setUp(c, slots, file.toString());
@@ -245,7 +252,8 @@ public final class SqliteConnection {
      * Runs {@code work} in one write transaction, rolled back entirely on any failure; call it inside
      * {@link #locked}. Before it starts and again before it commits, the file must still be the one this writer
      * opened: a store file deleted or replaced meanwhile fails this and every later transaction, naming the last
-     * batch that was saved.
+     * batch that was saved. The first failure is the one thrown; a rollback or commit failing after it (SQLite
+     * rolls back by itself after a full disk or an I/O error) is attached to it as suppressed.
      */
     public <R> R transaction(Work<R> work) throws SQLException {
         if (readOnly()) {
@@ -254,6 +262,7 @@ public final class SqliteConnection {
         }
         requireSameFile();
         connection.setAutoCommit(false);
+        Throwable failure = null;
         try {
             R result = work.run();
             requireSameFile();
@@ -262,6 +271,7 @@ public final class SqliteConnection {
             watch.record();
             return result;
         } catch (SQLException | RuntimeException e) {
+            failure = e;
             try {
                 connection.rollback();
             } catch (SQLException rollback) {
@@ -269,7 +279,14 @@ public final class SqliteConnection {
             }
             throw e;
         } finally {
-            connection.setAutoCommit(true);
+            try {
+                connection.setAutoCommit(true);
+            } catch (SQLException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
         }
     }
 

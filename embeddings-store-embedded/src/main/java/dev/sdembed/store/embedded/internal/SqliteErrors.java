@@ -4,18 +4,32 @@ import dev.sdembed.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
-/** The embedded store's failures as messages that name the file or folder and say what to do. */
+/**
+ * The embedded store's failures as messages that name the file or folder and say what to do. SQLite's result code
+ * decides, taken from the first real failure: after a full disk or an I/O error SQLite rolls the transaction back by
+ * itself, so the rollback and the commit that follow fail too ("cannot commit - no transaction is active"), and those
+ * secondary errors must not hide the first.
+ */
 public final class SqliteErrors {
+    /** What SQLite says when a transaction it already rolled back is committed or rolled back again. */
+    private static final String NO_TRANSACTION = "no transaction is active";
+
     private SqliteErrors() {
     }
 
     /** {@code e}, raised while {@code action} ran on the store file {@code file}, as a {@link StoreException}. */
     public static StoreException translate(SQLException e, String action, Path file) {
-        SQLiteErrorCode code = e instanceof SQLiteException s ? s.getResultCode() : null;
-        String detail = message(e);
+        SQLException first = firstRealFailure(e);
+        SQLiteErrorCode code = first instanceof SQLiteException s ? s.getResultCode() : null;
+        String detail = message(first);
         int primary = code == null ? -1 : code.code & 0xff;
         if (code == SQLiteErrorCode.SQLITE_READONLY_DBMOVED) {
             return new StoreException("The embedded store file " + file + " was deleted or replaced while this "
@@ -24,11 +38,24 @@ public final class SqliteErrors {
         if (primary == SQLiteErrorCode.SQLITE_BUSY.code || primary == SQLiteErrorCode.SQLITE_LOCKED.code) {
             return new StoreException(inUse(file, "while " + action), e);
         }
+        if (primary == SQLiteErrorCode.SQLITE_FULL.code) {
+            return new StoreException("No space left on device writing " + file + ": " + detail + " (while " + action
+                    + "); nothing of this call was saved. Free space on the disk that holds " + file.getParent()
+                    + " or move the store (--store), then run again: index continues where it stopped", e);
+        }
         boolean writable = Files.isWritable(file.getParent())
                 && (!Files.exists(file) || Files.isWritable(file));
         if (!writable && (primary == SQLiteErrorCode.SQLITE_READONLY.code
                 || primary == SQLiteErrorCode.SQLITE_IOERR.code || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code)) {
             return new StoreException(notWritable(file) + " (" + detail + ", while " + action + ")", e);
+        }
+        if (primary == SQLiteErrorCode.SQLITE_IOERR.code) {
+            return new StoreException("I/O error on embedded store " + file + " while " + action + ": " + detail
+                    + ". The disk or file system failed; check it (e.g. dmesg), then run again", e);
+        }
+        if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code) {
+            return new StoreException("Embedded store " + file + " is damaged or not an sdembed store (" + detail
+                    + ", while " + action + "); move it aside and index again into a new store", e);
         }
         return new StoreException("Embedded store " + file + " failed while " + action + ": " + detail, e);
     }
@@ -54,6 +81,40 @@ public final class SqliteErrors {
     public static StoreException noStore(Path directory, String why) {
         return new StoreException("No sdembed store at " + directory + " (" + why + "); index a folder first, or "
                 + "give --store");
+    }
+
+    /**
+     * The failure to report: {@code e}, unless it is SQLite's "no transaction is active" following a failure that
+     * already rolled the transaction back, in which case that failure (found among the suppressed exceptions and
+     * causes).
+     */
+    static SQLException firstRealFailure(SQLException e) {
+        if (!message(e).contains(NO_TRANSACTION)) {
+            return e;
+        }
+        for (SQLException other : sqlExceptions(e)) {
+            if (!message(other).contains(NO_TRANSACTION)) {
+                return other;
+            }
+        }
+        return e;
+    }
+
+    private static List<SQLException> sqlExceptions(Throwable t) {
+        List<SQLException> found = new ArrayList<>();
+        collect(t, found, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return found;
+    }
+
+    private static void collect(Throwable t, List<SQLException> found, Set<Throwable> seen) {
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (c instanceof SQLException e) {
+                found.add(e);
+            }
+            for (Throwable s : c.getSuppressed()) {
+                collect(s, found, seen);
+            }
+        }
     }
 
     private static String message(SQLException e) {
