@@ -9,6 +9,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.SlotSpec;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,20 @@ class StoreSpiTest {
         assertThatThrownBy(() -> SlotReconciliation.decideForReading(slot, null, text, List.of("image_clip"), where))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("Slot 'image_clip' in embedded store /data/sdembed.db holds text 768-d");
+    }
+
+    @Test
+    void theSqlFailuresInsideAFailureComeOwnFirstThenCausesAndSuppressedOnce() {
+        SQLException full = new SQLException("database or disk is full");
+        SQLException rollback = new SQLException("cannot rollback - no transaction is active");
+        full.addSuppressed(rollback);
+        SQLException commit = new SQLException("cannot commit - no transaction is active");
+        commit.addSuppressed(full);
+        commit.addSuppressed(full);
+        RuntimeException wrapper = new RuntimeException("writing a batch", commit);
+
+        assertThat(SqlFailures.all(wrapper)).containsExactly(commit, full, rollback);
+        assertThat(SqlFailures.all(new RuntimeException("no SQL"))).isEmpty();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.sdembed.store.postgres;
 
+import static dev.sdembed.store.postgres.TestSql.execute;
+import static dev.sdembed.store.postgres.TestSql.single;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,10 +15,6 @@ import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
 import dev.sdembed.testing.PostgresTestServer;
 import dev.sdembed.testing.TestVectors;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -120,18 +118,5 @@ class PostgresReadOnlyTest {
                         + "this sdembed, which opening it for writing applies; run index once (or any command that "
                         + "writes), then read it");
         assertThat(single("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo("0");
-    }
-
-    private static String single(String sql) throws SQLException {
-        try (Connection c = SERVER.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertThat(rs.next()).isTrue();
-            return rs.getString(1);
-        }
-    }
-
-    private static void execute(String sql) throws SQLException {
-        try (Connection c = SERVER.connect(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

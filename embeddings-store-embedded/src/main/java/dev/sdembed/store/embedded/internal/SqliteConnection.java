@@ -236,15 +236,7 @@ public final class SqliteConnection {
             failure = e;
             throw e;
         } finally {
-            try {
-                // Ends the read transaction; nothing was written.
-                connection.setAutoCommit(true);
-            } catch (SQLException e) {
-                if (failure == null) {
-                    throw e;
-                }
-                failure.addSuppressed(e);
-            }
+            endTransaction(failure);
         }
     }
 
@@ -279,14 +271,22 @@ public final class SqliteConnection {
             }
             throw e;
         } finally {
-            try {
-                connection.setAutoCommit(true);
-            } catch (SQLException e) {
-                if (failure == null) {
-                    throw e;
-                }
-                failure.addSuppressed(e);
+            endTransaction(failure);
+        }
+    }
+
+    /**
+     * Back to autocommit, which ends the transaction (sqlite-jdbc commits what is left: nothing after a rollback or
+     * a read). When that fails after {@code failure}, it is attached to it instead of replacing it.
+     */
+    private void endTransaction(Throwable failure) throws SQLException {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (failure == null) {
+                throw e;
             }
+            failure.addSuppressed(e);
         }
     }
 

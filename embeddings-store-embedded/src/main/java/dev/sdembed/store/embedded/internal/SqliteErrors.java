@@ -1,14 +1,10 @@
 package dev.sdembed.store.embedded.internal;
 
 import dev.sdembed.StoreException;
+import dev.sdembed.store.spi.SqlFailures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Set;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -92,29 +88,12 @@ public final class SqliteErrors {
         if (!message(e).contains(NO_TRANSACTION)) {
             return e;
         }
-        for (SQLException other : sqlExceptions(e)) {
+        for (SQLException other : SqlFailures.all(e)) {
             if (!message(other).contains(NO_TRANSACTION)) {
                 return other;
             }
         }
         return e;
-    }
-
-    private static List<SQLException> sqlExceptions(Throwable t) {
-        List<SQLException> found = new ArrayList<>();
-        collect(t, found, Collections.newSetFromMap(new IdentityHashMap<>()));
-        return found;
-    }
-
-    private static void collect(Throwable t, List<SQLException> found, Set<Throwable> seen) {
-        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
-            if (c instanceof SQLException e) {
-                found.add(e);
-            }
-            for (Throwable s : c.getSuppressed()) {
-                collect(s, found, seen);
-            }
-        }
     }
 
     private static String message(SQLException e) {
