@@ -22,11 +22,17 @@ public final class Sdembed implements AutoCloseable {
     /** Environment variable holding the PostgreSQL store password, so it need not be in a URL or a file. */
     public static final String PASSWORD_VARIABLE = "SDEMBED_STORE_PASSWORD";
 
-    /** What the encoders are loaded for. */
+    /** What the encoders are loaded for, and by default how the store is opened. */
     public enum Usage {
-        /** Indexing: every load-time optimisation that pays off over many batches (BGE's attention fusion). */
+        /**
+         * Indexing: every load-time optimisation that pays off over many batches (BGE's attention fusion); the store
+         * is opened for writing and created if missing.
+         */
         BULK,
-        /** A few queries: no load-time rewrite that only many batches repay. */
+        /**
+         * A few queries: no load-time rewrite that only many batches repay; the store is opened read-only, so a
+         * query never creates a store where there is none, and reads while an index run writes.
+         */
         QUERIES
     }
 
@@ -34,12 +40,15 @@ public final class Sdembed implements AutoCloseable {
     private final StoreLocation location;
     private final LoadedSlots slots;
     private final EmbeddingStore store;
+    private final boolean readOnly;
 
-    private Sdembed(SdembedConfig config, StoreLocation location, LoadedSlots slots, EmbeddingStore store) {
+    private Sdembed(SdembedConfig config, StoreLocation location, LoadedSlots slots, EmbeddingStore store,
+                    boolean readOnly) {
         this.config = config;
         this.location = location;
         this.slots = slots;
         this.store = store;
+        this.readOnly = readOnly;
     }
 
     /** Opens {@code config} for bulk work, with its store (the embedded store in ./sdembed-data when it names none). */
@@ -68,11 +77,22 @@ public final class Sdembed implements AutoCloseable {
         return store;
     }
 
+    /** Whether the store was opened read-only ({@link Builder#readOnly(boolean)}). */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
     /**
      * A pipeline builder over this store, with every slot's encoder and the configuration's pipeline settings
      * (batch size, batches in flight, most pixels); add a listener or other settings, then build it.
+     *
+     * @throws IllegalStateException when the store was opened read-only
      */
     public BulkEmbeddingPipeline.Builder pipeline() {
+        if (readOnly) {
+            throw new IllegalStateException("The store " + location + " was opened read-only (Usage.QUERIES or "
+                    + "readOnly(true)); open it with Usage.BULK or readOnly(false) to index");
+        }
         BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(store);
         slots.textEncoders().forEach(b::textSlot);
         slots.imageEncoders().forEach(b::imageSlot);
@@ -105,6 +125,7 @@ public final class Sdembed implements AutoCloseable {
         private String schema;
         private String password = System.getenv(PASSWORD_VARIABLE);
         private Usage usage = Usage.BULK;
+        private Boolean readOnly;
 
         private Builder(SdembedConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -137,6 +158,17 @@ public final class Sdembed implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the store is opened read-only: it must exist (the error names where it looked: "No sdembed store
+         * at ..."), nothing in it is created, migrated or changed, and the embedded store is read while another
+         * process writes it. Default: read-only for {@link Usage#QUERIES}, for writing (created if missing) for
+         * {@link Usage#BULK}.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
         /** Where the store is, checked without loading anything. */
         public StoreLocation storeLocation() {
             StoreLocation location = StoreLocation.parse(store != null ? store : config.storeUrl());
@@ -145,14 +177,20 @@ public final class Sdembed implements AutoCloseable {
         }
 
         /**
-         * Checks the store location, loads every slot's encoder, then opens the store with their slot specs; what
-         * was opened is closed again when a later step fails.
+         * Checks the store location (for a read-only open of the embedded store, that a store is there), loads every
+         * slot's encoder, then opens the store with their slot specs; what was opened is closed again when a later
+         * step fails.
          */
         public Sdembed open() {
             StoreLocation location = storeLocation();
+            boolean readOnly = this.readOnly != null ? this.readOnly : usage == Usage.QUERIES;
+            if (readOnly) {
+                location.requireExistingStore();
+            }
             LoadedSlots slots = LoadedSlots.load(config, usage);
             try {
-                return new Sdembed(config, location, slots, location.open(slots.specs(), schema(), password));
+                return new Sdembed(config, location, slots, location.open(slots.specs(), schema(), password, readOnly),
+                        readOnly);
             } catch (RuntimeException e) {
                 slots.close();
                 throw e;

@@ -82,12 +82,17 @@ public record StoreLocation(String postgresUrl, Path embeddedDirectory) {
      *
      * @param schema   the PostgreSQL schema, or null for the store's default; an error for the embedded store
      * @param password the PostgreSQL password when the URL has none, or null
+     * @param readOnly open an existing store for reading only: nothing is created or changed, and where there is no
+     *                 store the error names where it looked (the stores' {@code readOnly(true)}); else open it for
+     *                 writing, created if missing
      */
-    public EmbeddingStore open(List<SlotSpec> slots, String schema, String password) {
+    public EmbeddingStore open(List<SlotSpec> slots, String schema, String password, boolean readOnly) {
         if (isEmbedded()) {
-            return EmbeddedEmbeddingStore.builder().directory(embeddedDirectory).slots(slots).build();
+            return EmbeddedEmbeddingStore.builder().directory(embeddedDirectory).slots(slots).readOnly(readOnly)
+                    .build();
         }
-        PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder().url(postgresUrl).slots(slots);
+        PostgresEmbeddingStore.Builder b = PostgresEmbeddingStore.builder().url(postgresUrl).slots(slots)
+                .readOnly(readOnly);
         if (schema != null) {
             b.schema(schema);
         }
@@ -95,6 +100,16 @@ public record StoreLocation(String postgresUrl, Path embeddedDirectory) {
             b.password(password);
         }
         return b.build();
+    }
+
+    /**
+     * For a read-only open: fails at once, before any model loads, when the embedded store's folder holds no store
+     * ("No sdembed store at ..."). A PostgreSQL store is checked when it is opened.
+     */
+    void requireExistingStore() {
+        if (isEmbedded()) {
+            EmbeddedEmbeddingStore.requireStoreAt(embeddedDirectory);
+        }
     }
 
     /** Refuses a schema for the embedded store, which has none, naming where it is. */

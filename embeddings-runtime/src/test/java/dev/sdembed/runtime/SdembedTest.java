@@ -68,6 +68,37 @@ class SdembedTest {
     }
 
     @Test
+    void queriesOpenTheStoreReadOnlyAndWhereThereIsNoneSaySoBeforeAnyModelLoads() throws IOException {
+        Path typo = TestPaths.targetDir("sdembed-root-queries").resolve("sdembedd-data");
+        // A model folder that does not load: the store's absence must be what is reported.
+        SdembedConfig unloadable = SdembedConfig.defaults(TestPaths.targetDir("sdembed-root-no-model"));
+        assertThatThrownBy(() -> Sdembed.builder(unloadable).store(typo.toString()).usage(Sdembed.Usage.QUERIES)
+                .open()).isInstanceOf(StoreException.class)
+                .hasMessage("No sdembed store at " + typo + " (no sdembed.db there); index a folder first, or give "
+                        + "--store");
+        assertThat(typo).doesNotExist();
+
+        Path store = TestPaths.emptyDir(TestPaths.targetDir("sdembed-root-queries-store"));
+        SdembedConfig config = SdembedConfig.defaults(TestModels.bgeSmall());
+        Sdembed.builder(config).store(store.toString()).open().close();
+        try (Sdembed queries = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES).open();
+             Sdembed alsoQueries = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES)
+                     .open()) {
+            assertThat(queries.readOnly()).isTrue();
+            assertThat(alsoQueries.store().stats()).isEqualTo(queries.store().stats());
+            assertThatThrownBy(queries::pipeline).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("The store " + store + " was opened read-only (Usage.QUERIES or readOnly(true)); open"
+                            + " it with Usage.BULK or readOnly(false) to index");
+            // Indexing beside the readers: one writer.
+            try (Sdembed writer = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES)
+                    .readOnly(false).open()) {
+                assertThat(writer.readOnly()).isFalse();
+                writer.pipeline().build().close();
+            }
+        }
+    }
+
+    @Test
     void theVersionIsTheProjectsAndNamesTheCommitItWasBuiltFrom() throws Exception {
         SdembedVersion version = SdembedVersion.current();
 

@@ -63,16 +63,25 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with this JVM's classpath (surefire's manifest jar included) and {@code args}. */
     public static ChildJvm start(Class<?> main, String... args) {
-        return start(main, false, args);
+        return start(List.of(), main, false, args);
     }
 
     /** As {@link #start}, but standard error is kept apart from the output lines: {@link #errorLines()}. */
     public static ChildJvm startWithSeparateErrors(Class<?> main, String... args) {
-        return start(main, true, args);
+        return start(List.of(), main, true, args);
     }
 
-    private static ChildJvm start(Class<?> main, boolean separateErrors, String... args) {
-        List<String> command = new ArrayList<>();
+    /**
+     * Starts {@code main} as {@link #start(Class, String...)} does, through {@code launcher} (a command that runs
+     * the rest of its command line, e.g. {@link PermissionBoundLauncher#command()}); an empty launcher runs java
+     * directly.
+     */
+    public static ChildJvm start(List<String> launcher, Class<?> main, String... args) {
+        return start(launcher, main, false, args);
+    }
+
+    private static ChildJvm start(List<String> launcher, Class<?> main, boolean separateErrors, String... args) {
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-cp");

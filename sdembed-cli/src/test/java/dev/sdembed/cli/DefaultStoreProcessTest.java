@@ -32,6 +32,13 @@ class DefaultStoreProcessTest {
         SdTestImages.a1111(library.resolve("castle.png"), 48, 2, "a castle on a hill at sunset", "blurry");
         Path config = IndexFixtures.config("default-store", null, null);
 
+        // A query before anything was indexed here (the wrong working folder): said, and nothing created.
+        Result early = run(work, "search", "--config", config.toString(), "--text", "a fox in winter");
+        assertThat(early.exitCode).as(early.output).isEqualTo(ExitCodes.USAGE);
+        assertThat(early.output).contains("sdembed: No sdembed store at " + work.resolve("sdembed-data")
+                + " (no sdembed.db there); index a folder first, or give --store");
+        assertThat(work.resolve("sdembed-data")).doesNotExist();
+
         Result index = run(work, "index", "--config", config.toString(), "--json-summary", "library");
         assertThat(index.exitCode).as(index.output).isZero();
         assertThat(work.resolve("sdembed-data").resolve("sdembed.db")).isRegularFile();

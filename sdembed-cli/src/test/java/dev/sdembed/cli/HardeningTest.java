@@ -2,12 +2,19 @@ package dev.sdembed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sdembed.store.postgres.PostgresUrl;
+import dev.sdembed.testing.PostgresTestServer;
 import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Hostile input and faults at the command line (issue 17): one clear line each, nothing else lost or shown. */
@@ -45,6 +52,47 @@ class HardeningTest {
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.errLines()).containsExactly("sdembed: Cannot read configuration " + missing
                 + ": no such file or directory");
+    }
+
+    @Test
+    void queryCommandsWhereThereIsNoStoreSaySoAndCreateNothing() throws IOException {
+        Path typo = TestPaths.targetDir("hardening").resolve("sdembedd-data");
+        TestPaths.deleteTree(typo);
+        Path image = SdTestImages.a1111(TestPaths.targetDir("hardening").resolve("query.png"), 32, 7, "a red fox",
+                null);
+        String config = bgeConfig("hardening-no-store").toString();
+        for (String[] command : new String[][] {{"search", "--text", "fox"}, {"stats"}, {"duplicates"},
+            {"similar", image.toString()}}) {
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(List.of("--config", config, "--store", typo.toString()));
+
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+
+            assertThat(run.exitCode()).as(command[0]).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.errLines()).as(command[0]).containsExactly("sdembed: No sdembed store at " + typo
+                    + " (no sdembed.db there); index a folder first, or give --store");
+            assertThat(run.out()).isEmpty();
+            assertThat(typo).as("after " + command[0]).doesNotExist();
+        }
+    }
+
+    @Test
+    void queryCommandsOnAPostgresSchemaWithoutAStoreSaySoAndCreateNothing() throws Exception {
+        PostgresTestServer server = PostgresTestServer.shared();
+        String schema = server.newSchema("hardening_typo");
+
+        CliRun run = CliRun.of("stats", "--config", bgeConfig("hardening-pg").toString(), "--store", server.url(),
+                "--schema", schema);
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.errLines()).containsExactly("sdembed: No sdembed store in schema " + schema + " of "
+                + PostgresUrl.parse(server.url()) + " (no such schema); index a folder first, or give --store and"
+                + " --schema");
+        try (Connection c = server.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).as("schemas named " + schema).isZero();
+        }
     }
 
     @Test

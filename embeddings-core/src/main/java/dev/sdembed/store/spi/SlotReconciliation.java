@@ -5,6 +5,7 @@ import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.SlotSpec;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -110,6 +111,27 @@ public enum SlotReconciliation {
                     configured.encoderName());
         }
         return UPDATE;
+    }
+
+    /**
+     * What a read-only open does with {@code configured}: it checks the slot as {@link #decide} does but never
+     * creates or changes one. A slot the registry lacks is refused, naming the slots it has: a read could only answer
+     * "nothing" for it, which looks like a result. {@link #UPDATE} means the registry names another encoder or model
+     * than the configuration (a new model is logged at WARN as by {@link #decide}); nothing is written, and a search
+     * finds only the embeddings the configured model made.
+     *
+     * @param storedNames the names of every slot the registry holds, for the message
+     * @throws StoreException        when the store has no slot of that name
+     * @throws InvalidInputException when the stored slot has another shape (as {@link #decide})
+     */
+    public static SlotReconciliation decideForReading(SlotSpec configured, String storage, StoredSlot stored,
+                                                      Collection<String> storedNames, String where) {
+        if (stored == null) {
+            throw new StoreException("Slot '" + configured.name() + "' is not in " + where + ", which has slots "
+                    + List.copyOf(storedNames) + "; index with this configuration first (that adds the slot), or "
+                    + "read with a configuration of the store's slots");
+        }
+        return decide(configured, storage, stored, where);
     }
 
     /** {@code text 384-d}, or {@code text 384-d halfvec} for a store with several ways to keep vectors. */

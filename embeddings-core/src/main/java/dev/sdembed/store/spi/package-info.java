@@ -12,6 +12,8 @@
  *   <li>{@link dev.sdembed.store.spi.ResolvedSearch}: a search request checked and its query embedded.</li>
  *   <li>{@link dev.sdembed.store.spi.DuplicateGrouper}: near-duplicate groups from nearest-neighbour links.</li>
  *   <li>{@link dev.sdembed.store.spi.ParametersJson}: generation parameters in the JSON form stores keep.</li>
+ *   <li>{@link dev.sdembed.store.spi.SqlFailures}: the SQL failures inside a failure, for reporting the first real
+ *       cause.</li>
  * </ul>
  *
  * <p>Stable and documented like {@link dev.sdembed.store}, unlike the {@code internal} packages: a store outside this

@@ -9,6 +9,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.SlotSpec;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,44 @@ class StoreSpiTest {
         assertThat(groups.get(1).lowestLink()).isEqualTo(1.0);
         assertThat(grouper.isLinked(a)).isTrue();
         assertThat(grouper.isLinked(e)).isFalse();
+    }
+
+    @Test
+    void aReadOnlyOpenRefusesASlotTheStoreLacksAndWritesNothingForAnother() {
+        SlotSpec slot = new SlotSpec("image_clip", Modality.IMAGE, 768, "clip-vision", "0123456789abcdef", "clip-l");
+        String where = "embedded store /data/sdembed.db";
+        assertThatThrownBy(() -> SlotReconciliation.decideForReading(slot, null, null, List.of("prompt_bge"), where))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("Slot 'image_clip' is not in embedded store /data/sdembed.db, which has slots "
+                        + "[prompt_bge]; index with this configuration first (that adds the slot), or read with a "
+                        + "configuration of the store's slots");
+        SlotReconciliation.StoredSlot same = new SlotReconciliation.StoredSlot(Modality.IMAGE, 768, null,
+                "clip-vision", "0123456789abcdef", "clip-l");
+        assertThat(SlotReconciliation.decideForReading(slot, null, same, List.of("image_clip"), where))
+                .isEqualTo(SlotReconciliation.KEEP);
+        SlotReconciliation.StoredSlot otherModel = new SlotReconciliation.StoredSlot(Modality.IMAGE, 768, null,
+                "clip-vision", "fedcba", "clip-l");
+        assertThat(SlotReconciliation.decideForReading(slot, null, otherModel, List.of("image_clip"), where))
+                .isEqualTo(SlotReconciliation.UPDATE);
+        SlotReconciliation.StoredSlot text = new SlotReconciliation.StoredSlot(Modality.TEXT, 768, null, "clip-text",
+                "0123456789abcdef", "clip-l");
+        assertThatThrownBy(() -> SlotReconciliation.decideForReading(slot, null, text, List.of("image_clip"), where))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("Slot 'image_clip' in embedded store /data/sdembed.db holds text 768-d");
+    }
+
+    @Test
+    void theSqlFailuresInsideAFailureComeOwnFirstThenCausesAndSuppressedOnce() {
+        SQLException full = new SQLException("database or disk is full");
+        SQLException rollback = new SQLException("cannot rollback - no transaction is active");
+        full.addSuppressed(rollback);
+        SQLException commit = new SQLException("cannot commit - no transaction is active");
+        commit.addSuppressed(full);
+        commit.addSuppressed(full);
+        RuntimeException wrapper = new RuntimeException("writing a batch", commit);
+
+        assertThat(SqlFailures.all(wrapper)).containsExactly(commit, full, rollback);
+        assertThat(SqlFailures.all(new RuntimeException("no SQL"))).isEmpty();
     }
 
     @Test

@@ -20,14 +20,17 @@ import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.embedded.internal.SqliteBatchWriter;
 import dev.sdembed.store.embedded.internal.SqliteConnection;
+import dev.sdembed.store.embedded.internal.SqliteErrors;
 import dev.sdembed.store.embedded.internal.SqliteQueries;
 import dev.sdembed.store.embedded.internal.SqliteSearch;
 import dev.sdembed.store.embedded.internal.VectorCache;
 import dev.sdembed.store.spi.ResolvedSearch;
 import dev.sdembed.store.spi.StoreChecks;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -51,16 +54,24 @@ import org.slf4j.LoggerFactory;
  *       first search and kept current by this instance's writes.</li>
  *   <li>Near-duplicate search compares each member content with every vector of the slot: exact, but quadratic in
  *       the slot's size (use the PostgreSQL store's index for very large libraries).</li>
- *   <li>Thread-safe: operations run one at a time on one connection. One process at a time: the file is locked
- *       exclusively while open, and a second process gets a clear error. For several processes use PostgreSQL.</li>
+ *   <li>Thread-safe: operations run one at a time on one connection.</li>
+ *   <li>One writer, any number of readers. A store opened for writing (the default) holds the folder's writer lock
+ *       ({@code sdembed.db-lock}); a second writer, in this process or another, gets a clear error. A store opened
+ *       {@linkplain Builder#readOnly(boolean) read-only} takes no lock, creates and changes nothing, and reads while
+ *       the writer writes: each of its operations sees the last commit (SQLite's write-ahead log), its vectors are
+ *       loaded again after the writer committed. For several writers use PostgreSQL.</li>
  *   <li>Crash consistency: every write is one SQLite transaction (write-ahead log); a killed process leaves the
  *       last committed state, which the next open reads.</li>
+ *   <li>The file is watched: a store file deleted or replaced while a writer has it open (which SQLite does not
+ *       notice in WAL mode, committing into the orphaned file) fails the next write, naming the last batch saved,
+ *       instead of reporting success.</li>
  * </ul>
  *
  * <p>This class checks arguments and runs each operation under the connection's lock; the work is done by its
- * {@code internal} package: {@code SqliteConnection} (the file, its PRAGMAs, the lock, transactions),
- * {@code SqliteSchema} (tables and slot registry), {@code SqliteBatchWriter} (writes), {@code SqliteQueries}
- * (lookups, stats, maintenance, invariants), {@code SqliteSearch} (search, near-duplicates) and {@code VectorCache}.
+ * {@code internal} package: {@code SqliteConnection} (the file, its PRAGMAs, the writer lock, transactions, the
+ * file-identity check), {@code SqliteErrors} (messages), {@code SqliteSchema} (tables and slot registry),
+ * {@code SqliteBatchWriter} (writes), {@code SqliteQueries} (lookups, stats, maintenance, invariants),
+ * {@code SqliteSearch} (search, near-duplicates) and {@code VectorCache}.
  */
 public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedEmbeddingStore.class);
@@ -77,6 +88,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     private final SqliteQueries queries;
     private final SqliteBatchWriter writer;
     private final SqliteSearch searcher;
+    private final boolean readOnly;
 
     private EmbeddedEmbeddingStore(Path directory, Path file, Map<String, SlotSpec> slotsByName, SqliteConnection db) {
         this.directory = directory;
@@ -84,6 +96,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         this.slotsByName = slotsByName;
         this.slots = List.copyOf(slotsByName.values());
         this.db = db;
+        this.readOnly = db.readOnly();
         this.queries = new SqliteQueries(db.connection(), slots);
         this.writer = new SqliteBatchWriter(db.connection(), slotsByName, queries);
         this.searcher = new SqliteSearch(db.connection(), vectors, queries);
@@ -91,6 +104,37 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Fails as a {@linkplain Builder#readOnly(boolean) read-only} open of {@code directory} would when there is no
+     * store there ("No sdembed store at ..."), opening nothing: a front end can say so before it loads any model.
+     */
+    public static void requireStoreAt(Path directory) {
+        Path dir = requireFolder(directory);
+        Path file = dir.resolve(FILE_NAME);
+        try {
+            if (Files.readAttributes(file, BasicFileAttributes.class).isRegularFile()) {
+                return;
+            }
+            throw new StoreException("Cannot read embedded store " + file + ": it is not a regular file");
+        } catch (AccessDeniedException e) {
+            throw new StoreException("Cannot read embedded store " + file + ": this process may not look into " + dir
+                    + " (permission denied)", e);
+        } catch (IOException e) {
+            // No such file, or a path through something that is not a folder.
+            throw SqliteErrors.noStore(dir, "no " + FILE_NAME + " there");
+        }
+    }
+
+    /** {@code directory} made absolute; refused when it is a file. */
+    private static Path requireFolder(Path directory) {
+        Path dir = directory.toAbsolutePath().normalize();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InvalidInputException("Embedded store location " + dir + " is a file; expected a folder "
+                    + "(the store keeps " + FILE_NAME + " inside it)");
+        }
+        return dir;
     }
 
     /** The store's folder. */
@@ -103,6 +147,11 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         return file;
     }
 
+    /** Whether this store was opened read-only (see {@link Builder#readOnly(boolean)}). */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
     @Override
     public List<SlotSpec> slots() {
         return slots;
@@ -110,6 +159,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     @Override
     public WriteResult write(WriteBatch batch) {
+        requireWritable("write a batch");
         StoreChecks.checkBatch(batch, slotsByName);
         if (batch.isEmpty()) {
             return WriteResult.builder().build();
@@ -188,6 +238,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     @Override
     public MaintenanceResult removeUnreferenced() {
+        requireWritable("remove unreferenced contents");
         MaintenanceResult result = db.locked("removing unreferenced contents", () -> {
             MaintenanceResult removed = db.transaction(queries::removeUnreferenced);
             // Reloaded on the next search rather than patched: removal is rare and touches many rows.
@@ -211,18 +262,31 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     @Override
     public String toString() {
-        return "EmbeddedEmbeddingStore[" + file + ", slots=" + slots.stream().map(SlotSpec::name).toList() + "]";
+        return "EmbeddedEmbeddingStore[" + file + (readOnly ? ", read-only" : "") + ", slots="
+                + slots.stream().map(SlotSpec::name).toList() + "]";
+    }
+
+    private void requireWritable(String what) {
+        if (readOnly) {
+            throw new StoreException("Embedded store " + file + " was opened read-only and cannot " + what
+                    + "; open it without readOnly(true) to write (one writer at a time)");
+        }
     }
 
     /** Configures an {@link EmbeddedEmbeddingStore}; {@link #build()} opens (or creates) the file. */
     public static final class Builder {
         private Path directory;
         private final List<SlotSpec> slots = new ArrayList<>();
+        private boolean readOnly;
+        private long maxPageCount;
 
         private Builder() {
         }
 
-        /** The store's folder, created if missing; the database is {@code sdembed.db} inside it. Required. */
+        /**
+         * The store's folder, created if missing (unless {@link #readOnly(boolean) read-only}); the database is
+         * {@code sdembed.db} inside it. Required.
+         */
         public Builder directory(Path directory) {
             if (directory == null) {
                 throw new InvalidInputException("Embedded store directory is null");
@@ -245,26 +309,67 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
             return this;
         }
 
-        /** Creates the folder and file if needed, locks the file for this process, creates tables and slots. */
+        /**
+         * Opens an existing store for reading only: the folder and file must exist ("No sdembed store at ..."
+         * otherwise), nothing is created, upgraded or changed, and no lock is taken, so any number of read-only
+         * stores, in any processes, read while one writer writes. Every configured slot must be in the store.
+         * {@link #write} and {@link #removeUnreferenced} are refused. In a folder this process cannot write, a store
+         * whose last writer closed it is read as it is. Default false: the store is opened for writing, created if
+         * missing, and is the folder's one writer while open.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * For tests of a full disk: the most pages (16 KB each) SQLite may grow the file to; past it every write fails
+         * with SQLITE_FULL exactly as when the disk is full, and SQLite rolls the transaction back by itself. Default
+         * 0: no limit.
+         */
+        Builder maxPageCount(long pages) {
+            if (pages < 0) {
+                throw new InvalidInputException("maxPageCount is " + pages + "; expected 0 (no limit) or more");
+            }
+            this.maxPageCount = pages;
+            return this;
+        }
+
+        /**
+         * Opens the store: for writing, creates the folder and file if needed, takes the writer lock, creates
+         * tables and slots; {@link #readOnly(boolean) read-only}, opens the existing file and checks its slots.
+         */
         public EmbeddedEmbeddingStore build() {
             if (directory == null) {
                 throw new InvalidInputException("Embedded store directory is required, e.g. ./sdembed-data");
             }
             Map<String, SlotSpec> byName = StoreChecks.slotsByName(slots);
-            Path dir = directory.toAbsolutePath().normalize();
-            if (Files.exists(dir) && !Files.isDirectory(dir)) {
-                throw new InvalidInputException("Embedded store location " + dir + " is a file; expected a folder "
-                        + "(the store keeps " + FILE_NAME + " inside it)");
+            Path dir = requireFolder(directory);
+            Path file = dir.resolve(FILE_NAME);
+            SqliteConnection db;
+            if (readOnly) {
+                requireStoreAt(dir);
+                db = SqliteConnection.openForReading(file, byName.values());
+            } else {
+                createFolder(dir);
+                if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file))) {
+                    throw new StoreException(SqliteErrors.notWritable(file));
+                }
+                db = SqliteConnection.openForWriting(file, byName.values(), maxPageCount);
             }
+            LOG.info("Opened embedded store {}{} with slots {}", file, readOnly ? " read-only" : "", byName.keySet());
+            return new EmbeddedEmbeddingStore(dir, file, byName, db);
+        }
+
+        private static void createFolder(Path dir) {
             try {
                 Files.createDirectories(dir);
+            } catch (AccessDeniedException e) {
+                throw new StoreException("Cannot create embedded store folder " + dir + ": permission denied creating "
+                        + e.getFile() + " (its parent folder is not writable by this process)", e);
             } catch (IOException e) {
                 throw new StoreException("Cannot create embedded store folder " + dir + ": " + e.getMessage(), e);
             }
-            Path file = dir.resolve(FILE_NAME);
-            SqliteConnection db = SqliteConnection.open(file, byName.values());
-            LOG.info("Opened embedded store {} with slots {}", file, byName.keySet());
-            return new EmbeddedEmbeddingStore(dir, file, byName, db);
         }
     }
 }

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * ({@code vector_ip_ops}: inner product, which is cosine for the L2-normalised vectors the store accepts); a
  * {@code slots} registry; versioned migrations in {@code schema_version}. {@link #builder()}{@code .build()}
  * applies missing migrations and creates missing slot tables under an advisory lock, so several processes may start
- * at once.
+ * at once; a {@linkplain Builder#readOnly(boolean) read-only} store creates and migrates nothing.
  *
  * <pre>{@code
  * try (PostgresEmbeddingStore store = PostgresEmbeddingStore.builder()
@@ -88,6 +88,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     private final int writeAttempts;
     private final List<Integer> appliedMigrations;
     private final String pgvectorVersion;
+    private final boolean readOnly;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private PostgresEmbeddingStore(Builder b, PostgresUrl url, Map<String, SlotSpec> slotsByName,
@@ -111,6 +112,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         this.writeAttempts = b.writeAttempts;
         this.appliedMigrations = List.copyOf(setup.applied());
         this.pgvectorVersion = setup.pgvectorVersion();
+        this.readOnly = b.readOnly;
     }
 
     public static Builder builder() {
@@ -137,6 +139,11 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         return appliedMigrations;
     }
 
+    /** Whether this store was opened read-only (see {@link Builder#readOnly(boolean)}). */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
     /** The installed pgvector version. */
     public String pgvectorVersion() {
         return pgvectorVersion;
@@ -159,7 +166,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
 
     @Override
     public WriteResult write(WriteBatch batch) {
-        ensureOpen();
+        ensureWritable("write a batch");
         StoreChecks.checkBatch(batch, slotsByName);
         if (batch.isEmpty()) {
             return WriteResult.builder().build();
@@ -252,7 +259,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
 
     @Override
     public MaintenanceResult removeUnreferenced() {
-        ensureOpen();
+        ensureWritable("remove unreferenced contents");
         MaintenanceResult result = inTransaction(false, "removing unreferenced contents", queries::removeUnreferenced);
         LOG.info("Removed {} unreferenced texts, {} image contents and their embeddings {} from schema {}",
                 result.textContents(), result.imageContents(), result.embeddings(), schema);
@@ -271,7 +278,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
      * the index is missing, and the next {@link Builder#build()} recreates it if this process stops first.
      */
     public void dropVectorIndex(String slot) {
-        ensureOpen();
+        ensureWritable("drop an index");
         SlotTable table = table(slot);
         inTransaction(false, "dropping the index of slot '" + slot + "'",
                 h -> h.execute("DROP INDEX IF EXISTS " + table.indexName()));
@@ -284,7 +291,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
      * and scan them exactly instead of using the index.
      */
     public Duration createVectorIndex(String slot) {
-        ensureOpen();
+        ensureWritable("build an index");
         SlotTable table = table(slot);
         long start = System.nanoTime();
         inTransaction(false, "building the index of slot '" + slot + "'", h -> {
@@ -308,7 +315,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
 
     @Override
     public String toString() {
-        return "PostgresEmbeddingStore[" + url + ", schema=" + schema + ", slots="
+        return "PostgresEmbeddingStore[" + url + ", schema=" + schema + (readOnly ? ", read-only" : "") + ", slots="
                 + slots.stream().map(SlotSpec::name).toList() + "]";
     }
 
@@ -372,6 +379,14 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         }
     }
 
+    private void ensureWritable(String what) {
+        ensureOpen();
+        if (readOnly) {
+            throw new StoreException("Store " + url + " (schema " + schema + ") was opened read-only and cannot "
+                    + what + "; open it without readOnly(true) to write");
+        }
+    }
+
     private static void pause(int attempt) {
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L << attempt));
@@ -403,6 +418,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         private String indexBuildMemory = "1GB";
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int writeAttempts = 5;
+        private boolean readOnly;
 
         private Builder() {
         }
@@ -558,7 +574,22 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             return this;
         }
 
-        /** Connects, applies missing migrations, creates missing slot tables and opens the pool. */
+        /**
+         * Opens an existing store for reading only: nothing is created, migrated or registered (no extension, schema,
+         * table, slot or index), the pool's sessions are read-only ({@code default_transaction_read_only}), and
+         * {@link #write}, {@link #removeUnreferenced} and the index methods are refused. A schema without a store
+         * ("No sdembed store in schema ..."), a migration of this build not yet applied, or a configured slot the
+         * store lacks is an error naming it. Default false: {@link #build()} creates and migrates what is missing.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * Connects, applies missing migrations, creates missing slot tables and opens the pool; {@link #readOnly
+         * read-only}, checks the store instead and changes nothing.
+         */
         public PostgresEmbeddingStore build() {
             if (url == null) {
                 throw new InvalidInputException("url is required, e.g. postgresql://user@localhost:5432/sdembed");
@@ -576,7 +607,9 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             }
             SchemaSetup.Result setup;
             try (Connection c = DriverManager.getConnection(location.jdbcUrl(), driverProperties(location))) {
-                setup = SchemaSetup.run(c, schema, List.copyOf(byName.values()), halfPrecision, hnswM,
+                setup = readOnly
+                        ? SchemaSetup.check(c, schema, List.copyOf(byName.values()), halfPrecision, location.toString())
+                        : SchemaSetup.run(c, schema, List.copyOf(byName.values()), halfPrecision, hnswM,
                         hnswEfConstruction);
             } catch (SQLException | RuntimeException e) {
                 throw SqlErrors.translate(e, "opening the store", location + " (schema " + schema + ")");
@@ -592,7 +625,7 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             // Staging tables live in temp buffers, which can only be sized before a session's first temporary
             // table: large enough that a batch of vectors never goes to disk on its way through.
             config.setConnectionInitSql("SET search_path TO " + SchemaSetup.searchPath(schema, setup.vectorSchema())
-                    + "; SET temp_buffers = '256MB'");
+                    + "; SET temp_buffers = '256MB'" + (readOnly ? "; SET default_transaction_read_only = on" : ""));
             driverProperties(location).forEach((k, v) -> {
                 if (!k.equals("user") && !k.equals("password")) {
                     config.addDataSourceProperty((String) k, v);
@@ -605,8 +638,8 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
                 throw SqlErrors.translate(e, "opening the connection pool", location + " (schema " + schema + ")");
             }
             PostgresEmbeddingStore store = new PostgresEmbeddingStore(this, location, byName, setup, dataSource);
-            LOG.info("Opened PostgreSQL store {} schema {} (pgvector {}) with slots {}{}", location, schema,
-                    setup.pgvectorVersion(), byName.keySet(),
+            LOG.info("Opened PostgreSQL store {} schema {}{} (pgvector {}) with slots {}{}", location, schema,
+                    readOnly ? " read-only" : "", setup.pgvectorVersion(), byName.keySet(),
                     setup.applied().isEmpty() ? "" : ", applied migrations " + setup.applied());
             return store;
         }

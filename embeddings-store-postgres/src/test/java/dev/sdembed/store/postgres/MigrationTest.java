@@ -1,5 +1,7 @@
 package dev.sdembed.store.postgres;
 
+import static dev.sdembed.store.postgres.TestSql.execute;
+import static dev.sdembed.store.postgres.TestSql.single;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,10 +16,6 @@ import dev.sdembed.store.WriteBatch;
 import dev.sdembed.store.postgres.internal.SchemaSetup;
 import dev.sdembed.testing.PostgresTestServer;
 import dev.sdembed.testing.TestVectors;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -123,18 +121,5 @@ class MigrationTest {
                 .build())
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("Slot 'huge' has 4001 dimensions; pgvector's HNSW index takes at most 4000 (as halfvec)");
-    }
-
-    private static String single(String sql) throws SQLException {
-        try (Connection c = SERVER.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertThat(rs.next()).isTrue();
-            return rs.getString(1);
-        }
-    }
-
-    private static void execute(String sql) throws SQLException {
-        try (Connection c = SERVER.connect(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

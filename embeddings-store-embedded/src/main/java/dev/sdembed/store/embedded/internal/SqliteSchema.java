@@ -1,10 +1,12 @@
 package dev.sdembed.store.embedded.internal;
 
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.TextRole;
 import dev.sdembed.store.spi.SlotReconciliation;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,8 +14,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +96,47 @@ public final class SqliteSchema {
         }
         for (SlotSpec slot : slots) {
             register(c, slot, where);
+        }
+    }
+
+    /**
+     * Checks, changing nothing, that {@code file} (open read-only) is an sdembed store of this version holding every
+     * configured slot in its configured shape; run it in one read transaction.
+     *
+     * @throws StoreException        when the file holds no store, an older version (upgraded only by a writer)
+     *                                    or lacks a slot
+     * @throws InvalidInputException      when it is newer than this sdembed, or a slot has another shape
+     */
+    public static void check(Connection c, Collection<SlotSpec> slots, Path file) throws SQLException {
+        int version;
+        Map<String, SlotReconciliation.StoredSlot> stored = new LinkedHashMap<>();
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version == 0) {
+                throw SqliteErrors.noStore(file.getParent(), file.getFileName() + " there holds no sdembed tables");
+            }
+            if (version > VERSION) {
+                throw new InvalidInputException("Embedded store " + file + " has schema version " + version
+                        + " but this sdembed knows at most " + VERSION + "; open it with a newer sdembed");
+            }
+            if (version < VERSION) {
+                throw new StoreException("Embedded store " + file + " has schema version " + version
+                        + ", which this sdembed reads once it is upgraded to " + VERSION + "; opening it for writing "
+                        + "upgrades it (e.g. run index once), then read it");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT name, modality, dimension, encoder_name, fingerprint, "
+                    + "embedding_space FROM slots ORDER BY name")) {
+                while (rs.next()) {
+                    stored.put(rs.getString(1), SlotReconciliation.StoredSlot.of(rs.getString(2), rs.getInt(3), null,
+                            rs.getString(4), rs.getString(5), rs.getString(6)));
+                }
+            }
+        }
+        for (SlotSpec slot : slots) {
+            SlotReconciliation.decideForReading(slot, null, stored.get(slot.name()), stored.keySet(),
+                    "embedded store " + file);
         }
     }
 

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +16,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Each slot's current vectors in memory ({@link SlotVectors}), which exact search scores by brute force. A slot is
- * loaded from the file on its first search and kept current by this process's commits; the file is locked to this
- * process, so nothing else can change it. Not thread-safe: used under the store's lock.
+ * loaded from the file on its first search and kept current by this connection's commits. Another connection's
+ * commits (the writer's, seen by a read-only open in another process) change SQLite's {@code PRAGMA data_version};
+ * the cache is then dropped and each slot loaded again on its next search. Not thread-safe: used under the store's
+ * lock.
  */
 public final class VectorCache {
     private static final Logger LOG = LoggerFactory.getLogger(VectorCache.class);
 
     private final Map<String, SlotVectors> slots = new HashMap<>();
+    private long dataVersion = -1;
 
-    /** The slot's current vectors, loaded from the file on first use. */
+    /** The slot's current vectors, loaded from the file on first use and after another connection committed. */
     public SlotVectors get(Connection c, SlotSpec slot) throws SQLException {
+        long version = dataVersion(c);
+        if (version != dataVersion) {
+            if (!slots.isEmpty()) {
+                LOG.debug("Another connection committed to the store: its vectors are loaded again");
+            }
+            slots.clear();
+            dataVersion = version;
+        }
         SlotVectors cache = slots.get(slot.name());
         if (cache != null) {
             return cache;
@@ -57,6 +69,13 @@ public final class VectorCache {
                 list.forEach(e -> cache.put(e.content(), e.embedding().vector()));
             }
         });
+    }
+
+    /** Changes exactly when another connection commits to the file (this connection's own commits leave it). */
+    private static long dataVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     /** Forgets every slot; each is loaded again on its next search. */

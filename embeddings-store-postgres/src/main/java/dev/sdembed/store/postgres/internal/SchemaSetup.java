@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Brings a schema up to date at start: pgvector present and recent enough, versioned migrations applied once
  * (recorded with their checksum in {@code schema_version}), one embedding table per configured slot, the slot
  * registry updated. All of it runs under a session advisory lock per schema, so processes starting together apply
- * each step exactly once and the others wait, then find nothing to do.
+ * each step exactly once and the others wait, then find nothing to do. A read-only open {@linkplain #check checks}
+ * the same things instead and changes nothing.
  */
 public final class SchemaSetup {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaSetup.class);
@@ -112,6 +113,111 @@ public final class SchemaSetup {
         }
     }
 
+    /**
+     * Checks, changing nothing, that {@code schema} holds an sdembed store this build reads: its tables, every
+     * migration of this build applied (with the same checksums), pgvector present, and every configured slot
+     * registered in its configured shape with its table. Runs in one read-only transaction; takes no lock.
+     *
+     * @param where the store as messages name it, password masked, e.g. {@code postgresql://me:***@host/db}
+     * @throws StoreException        when there is no store in the schema, a migration is missing or was changed, or
+     *                               a slot is missing
+     * @throws InvalidInputException when a slot has another shape
+     */
+    public static Result check(Connection connection, String schema, List<SlotSpec> slots, boolean halfPrecision,
+                               String where) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            requireStore(connection, schema, where);
+            String[] vector = findPgvector(connection);
+            if (vector == null) {
+                throw new StoreException("The pgvector extension is missing from database '"
+                        + connection.getCatalog() + "' that holds the sdembed store in schema " + schema + " of "
+                        + where + ". Run CREATE EXTENSION vector as a superuser (scripts/install-prerequisites.sh "
+                        + "installs pgvector on the server)");
+            }
+            requireVersion(connection, vector[1]);
+            Map<Integer, String> done = appliedMigrations(connection, schema);
+            List<Integer> pending = migrations().stream().map(Migration::version).filter(v -> !done.containsKey(v))
+                    .toList();
+            if (!pending.isEmpty()) {
+                throw new StoreException("The sdembed store in schema " + schema + " of " + where + " lacks "
+                        + "migrations " + pending + " of this sdembed, which opening it for writing applies; run "
+                        + "index once (or any command that writes), then read it");
+            }
+            Map<String, SlotTable> tables = checkSlots(connection, schema, slots, halfPrecision);
+            connection.commit();
+            return new Result(List.of(), vector[0], vector[1], tables);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** A read-only open where there is no store: the message a front end shows for a mistyped schema or URL. */
+    private static void requireStore(Connection c, String schema, String where) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?), "
+                + "to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, schema);
+            ps.setString(2, Identifiers.quote(schema) + ".schema_version");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String why = !rs.getBoolean(1) ? "no such schema" : !rs.getBoolean(2)
+                        ? "the schema has no sdembed tables" : null;
+                if (why != null) {
+                    throw new StoreException("No sdembed store in schema " + schema + " of " + where + " (" + why
+                            + "); index a folder first, or give --store and --schema");
+                }
+            }
+        }
+    }
+
+    private static Map<String, SlotTable> checkSlots(Connection c, String schema, List<SlotSpec> slots,
+                                                     boolean halfPrecision) throws SQLException {
+        Map<String, SlotReconciliation.StoredSlot> stored = new LinkedHashMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, modality, dimension, vector_type, encoder_name, fingerprint, "
+                     + "embedding_space FROM " + Identifiers.quote(schema) + ".slots ORDER BY name")) {
+            while (rs.next()) {
+                stored.put(rs.getString(1), SlotReconciliation.StoredSlot.of(rs.getString(2), rs.getInt(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)));
+            }
+        }
+        Map<String, SlotTable> tables = new LinkedHashMap<>();
+        for (SlotSpec slot : slots) {
+            SlotTable table = new SlotTable(slot, vectorType(slot, halfPrecision));
+            SlotReconciliation.decideForReading(slot, table.vectorType(), stored.get(slot.name()), stored.keySet(),
+                    "schema '" + schema + "'");
+            try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT "
+                    + "NULL")) {
+                ps.setString(1, Identifiers.quote(schema) + "." + table.table());
+                ps.setString(2, Identifiers.quote(schema) + "." + table.indexName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new StoreException("Slot '" + slot.name() + "' is registered in schema '" + schema
+                                + "' but its table " + table.table() + " is missing; the store was changed by "
+                                + "something other than sdembed. Opening it for writing creates the table again "
+                                + "(empty)");
+                    }
+                    if (!rs.getBoolean(2)) {
+                        LOG.warn("Slot {} in schema {} has no HNSW index (dropped for a bulk load that did not "
+                                + "finish?): its searches are exact and slow until the store is opened for writing, "
+                                + "which builds it", slot.name(), schema);
+                    }
+                }
+            }
+            tables.put(slot.name(), table);
+        }
+        return tables;
+    }
+
     /** {@code "schema", "vector schema"}: tables resolve in the store's schema, types in pgvector's. */
     public static String searchPath(String schema, String vectorSchema) {
         return vectorSchema.equals(schema) ? Identifiers.quote(schema)
@@ -144,12 +250,16 @@ public final class SchemaSetup {
             found = findPgvector(c);
             LOG.info("Created extension vector {} in schema {}", found[1], found[0]);
         }
-        if (compareVersions(found[1], MIN_PGVECTOR) < 0) {
-            throw new StoreException("pgvector " + found[1] + " is installed in database '" + c.getCatalog()
+        requireVersion(c, found[1]);
+        return found;
+    }
+
+    private static void requireVersion(Connection c, String installed) throws SQLException {
+        if (compareVersions(installed, MIN_PGVECTOR) < 0) {
+            throw new StoreException("pgvector " + installed + " is installed in database '" + c.getCatalog()
                     + "'; sdembed needs " + MIN_PGVECTOR + " or later for iterative index scans. Install it "
                     + "(scripts/install-prerequisites.sh) and run ALTER EXTENSION vector UPDATE.");
         }
-        return found;
     }
 
     private static String[] findPgvector(Connection c) throws SQLException {
@@ -182,6 +292,37 @@ public final class SchemaSetup {
     }
 
     private static List<Integer> migrate(Connection c, String schema, String searchPath) throws SQLException {
+        Map<Integer, String> done = appliedMigrations(c, schema);
+        List<Migration> migrations = migrations();
+        List<Integer> applied = new ArrayList<>();
+        for (Migration m : migrations) {
+            if (done.containsKey(m.version())) {
+                continue;
+            }
+            inTransaction(c, () -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL search_path TO " + searchPath);
+                    st.execute(m.sql());
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
+                        + ".schema_version (version, description, checksum) VALUES (?, ?, ?)")) {
+                    ps.setInt(1, m.version());
+                    ps.setString(2, m.description());
+                    ps.setString(3, m.checksum());
+                    ps.executeUpdate();
+                }
+            });
+            LOG.info("Applied migration V{} ({}) to schema {}", m.version(), m.description(), schema);
+            applied.add(m.version());
+        }
+        return applied;
+    }
+
+    /**
+     * The migrations {@code schema} records as applied (version to checksum), each checked against this build's:
+     * a version this build lacks or a checksum that differs is refused.
+     */
+    private static Map<Integer, String> appliedMigrations(Connection c, String schema) throws SQLException {
         Map<Integer, String> done = new TreeMap<>();
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT version, checksum FROM " + Identifiers.quote(schema)
@@ -205,28 +346,7 @@ public final class SchemaSetup {
                         + " in this build); add a new migration instead of editing an applied one");
             }
         }
-        List<Integer> applied = new ArrayList<>();
-        for (Migration m : migrations) {
-            if (done.containsKey(m.version())) {
-                continue;
-            }
-            inTransaction(c, () -> {
-                try (Statement st = c.createStatement()) {
-                    st.execute("SET LOCAL search_path TO " + searchPath);
-                    st.execute(m.sql());
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
-                        + ".schema_version (version, description, checksum) VALUES (?, ?, ?)")) {
-                    ps.setInt(1, m.version());
-                    ps.setString(2, m.description());
-                    ps.setString(3, m.checksum());
-                    ps.executeUpdate();
-                }
-            });
-            LOG.info("Applied migration V{} ({}) to schema {}", m.version(), m.description(), schema);
-            applied.add(m.version());
-        }
-        return applied;
+        return done;
     }
 
     private static Map<String, SlotTable> registerSlots(Connection c, String schema, String searchPath,

@@ -3,12 +3,8 @@ package dev.sdembed.store.postgres.internal;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.SdembedException;
 import dev.sdembed.StoreException;
+import dev.sdembed.store.spi.SqlFailures;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -18,34 +14,13 @@ public final class SqlErrors {
     private SqlErrors() {
     }
 
-    /**
-     * The {@link SQLException}s in {@code t}'s causes and suppressed exceptions, the first cause first. A failed
-     * rollback after a lost connection can become the thrown exception, with the real cause suppressed in it.
-     */
-    static List<SQLException> sqlExceptions(Throwable t) {
-        List<SQLException> found = new ArrayList<>();
-        collect(t, found, Collections.newSetFromMap(new IdentityHashMap<>()));
-        return found;
-    }
-
-    private static void collect(Throwable t, List<SQLException> found, Set<Throwable> seen) {
-        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
-            if (c instanceof SQLException e) {
-                found.add(e);
-            }
-            for (Throwable s : c.getSuppressed()) {
-                collect(s, found, seen);
-            }
-        }
-    }
-
     /** The first SQLSTATE in {@code t}'s causes and suppressed exceptions, or null. */
     public static String sqlState(Throwable t) {
-        return sqlExceptions(t).stream().map(SQLException::getSQLState).filter(s -> s != null).findFirst().orElse(null);
+        return SqlFailures.all(t).stream().map(SQLException::getSQLState).filter(s -> s != null).findFirst().orElse(null);
     }
 
     private static SQLException withState(Throwable t, Predicate<String> state) {
-        return sqlExceptions(t).stream().filter(e -> e.getSQLState() != null && state.test(e.getSQLState()))
+        return SqlFailures.all(t).stream().filter(e -> e.getSQLState() != null && state.test(e.getSQLState()))
                 .findFirst().orElse(null);
     }
 
@@ -88,7 +63,7 @@ public final class SqlErrors {
         }
         SQLException sql = withState(t, s -> true);
         if (sql == null) {
-            sql = sqlExceptions(t).stream().findFirst().orElse(null);
+            sql = SqlFailures.all(t).stream().findFirst().orElse(null);
         }
         String state = sql == null ? null : sql.getSQLState();
         return new StoreException("PostgreSQL at " + where + " failed while " + action + ": "
