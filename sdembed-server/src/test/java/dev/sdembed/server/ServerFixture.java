@@ -86,7 +86,7 @@ final class ServerFixture {
     /** The configuration's slots and the store at {@code store} (schema for PostgreSQL), with the library indexed. */
     static Sdembed indexed(String store, String schema) {
         Sdembed sdembed = Sdembed.builder(SdembedConfig.read(config())).store(store).schema(schema)
-                .usage(Sdembed.Usage.QUERIES).open();
+                .usage(Sdembed.Usage.QUERIES).readOnly(false).open();
         try (BulkEmbeddingPipeline pipeline = sdembed.pipeline().build()) {
             PipelineSummary summary = pipeline.run(List.of(library()));
             if (summary.failed() > 0) {
