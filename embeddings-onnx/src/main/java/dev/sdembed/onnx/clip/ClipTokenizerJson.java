@@ -71,6 +71,88 @@ public final class ClipTokenizerJson {
         return out;
     }
 
+    /**
+     * Writes {@code outDir/tokenizer.json} from a Hugging Face slow CLIP tokenizer's files ({@code vocab.json} and
+     * {@code merges.txt}, as {@code CLIPTokenizer.save_pretrained} writes them and Stable Diffusion repositories ship
+     * them in {@code tokenizer/} and {@code tokenizer_2/}), checking that they are OpenAI's CLIP vocabulary: the
+     * result is the same file {@link #write} makes from {@code bpe_simple_vocab_16e6.txt.gz}.
+     *
+     * @param padToken as for {@link #write}; Stable Diffusion XL's {@code tokenizer_2} pads with {@code !} (id 0)
+     * @return the file written
+     */
+    public static Path writeFromHuggingFaceFiles(Path vocabJson, Path mergesTxt, Path outDir, String padToken) {
+        List<String> merges = readHuggingFaceMerges(mergesTxt);
+        Map<String, Integer> expected = vocabulary(merges);
+        Map<String, Integer> vocab = readVocabJson(vocabJson);
+        if (!vocab.equals(expected)) {
+            String first = expected.entrySet().stream()
+                    .filter(e -> !e.getValue().equals(vocab.get(e.getKey())))
+                    .map(e -> "'" + e.getKey() + "' is " + vocab.get(e.getKey()) + " there, " + e.getValue()
+                            + " in CLIP's")
+                    .findFirst().orElse(vocab.size() + " tokens there, " + expected.size() + " in CLIP's");
+            throw new ModelLoadException("Vocabulary " + vocabJson + " is not the CLIP vocabulary that " + mergesTxt
+                    + " makes (" + first + "); only OpenAI's CLIP BPE files can be converted");
+        }
+        ObjectNode json = build(merges, padToken);
+        Path out = outDir.resolve("tokenizer.json");
+        try {
+            Files.createDirectories(outDir);
+            JSON.writeValue(out.toFile(), json);
+        } catch (IOException e) {
+            throw new InvalidInputException("Cannot write " + out + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * The merges of a Hugging Face {@code merges.txt}: an optional {@code #version} line, then one "a b" pair a line;
+     * CLIP's first {@link #MERGES}.
+     */
+    public static List<String> readHuggingFaceMerges(Path mergesTxt) {
+        Objects.requireNonNull(mergesTxt, "mergesTxt");
+        List<String> merges = new ArrayList<>(MERGES);
+        try (BufferedReader in = Files.newBufferedReader(mergesTxt, StandardCharsets.UTF_8)) {
+            int lineNumber = 0;
+            for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
+                lineNumber++;
+                if (lineNumber == 1 && line.startsWith("#version")) {
+                    continue;
+                }
+                String[] pair = line.split(" ");
+                if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
+                    throw new ModelLoadException("Merges file " + mergesTxt + " line " + lineNumber
+                            + " is not a merge of two symbols separated by one space");
+                }
+                merges.add(line);
+            }
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException("Merges file " + mergesTxt + " does not exist", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read merges file " + mergesTxt + ": " + e.getMessage(), e);
+        }
+        if (merges.size() < MERGES) {
+            throw new ModelLoadException("Merges file " + mergesTxt + " has " + merges.size() + " merges; CLIP needs "
+                    + MERGES + " (is it a CLIP tokenizer's merges.txt?)");
+        }
+        return merges;
+    }
+
+    private static Map<String, Integer> readVocabJson(Path vocabJson) {
+        try {
+            Map<String, Integer> vocab = JSON.readValue(vocabJson.toFile(),
+                    new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Integer>>() { });
+            if (vocab == null) {
+                throw new ModelLoadException("Vocabulary " + vocabJson + " is empty");
+            }
+            return vocab;
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new ModelLoadException("Vocabulary " + vocabJson + " does not exist", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read vocabulary " + vocabJson + " as a JSON object of token ids: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** The first {@link #MERGES} merge lines ("a b") of OpenAI's gzip BPE file, after its header line. */
     public static List<String> readMerges(Path bpeFile) {
         Objects.requireNonNull(bpeFile, "bpeFile");

@@ -44,6 +44,14 @@ public final class ShapeBuckets {
         return upTo(sizes, largestWithin);
     }
 
+    /**
+     * The one batch size a graph with a fixed batch axis takes: every batch is padded to {@code size}, and none may
+     * be larger.
+     */
+    public static ShapeBuckets fixed(int size) {
+        return new ShapeBuckets(new int[] {size});
+    }
+
     /** The smallest bucket that holds {@code size}; {@code size} itself when there are no buckets or none holds it. */
     public int roundUp(int size) {
         for (int bucket : sizes) {
