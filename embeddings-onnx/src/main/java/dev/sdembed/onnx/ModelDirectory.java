@@ -152,18 +152,29 @@ public final class ModelDirectory {
     }
 
     /**
-     * The external-data files {@code model} references, read from its protobuf, in name order. A graph that cannot be
-     * read as a model has none here; loading it reports why.
+     * The external-data files {@code model} references (torch.onnx writes one per tensor for large towers, optimum one
+     * {@code model.onnx_data}), read from its protobuf without loading it: their locations relative to the model's
+     * folder, in name order; empty when every weight is inside the file.
+     *
+     * @throws ModelLoadException when the file cannot be read as an ONNX model
+     */
+    public static List<String> externalDataLocations(Path model) {
+        return OnnxModelHeader.read(model).externalFiles().stream().sorted().toList();
+    }
+
+    /**
+     * The external-data files {@code model} references, as paths. A graph that cannot be read as a model has none
+     * here; loading it reports why.
      */
     static List<Path> externalDataFiles(Path model) {
-        OnnxModelHeader header;
+        List<String> locations;
         try {
-            header = OnnxModelHeader.read(model);
+            locations = externalDataLocations(model);
         } catch (ModelLoadException e) {
             return List.of();
         }
         Path dir = model.toAbsolutePath().getParent();
-        return header.externalFiles().stream().sorted().map(location -> dir.resolve(location).normalize()).toList();
+        return locations.stream().map(location -> dir.resolve(location).normalize()).toList();
     }
 
     private String computeFingerprint(Path model) {

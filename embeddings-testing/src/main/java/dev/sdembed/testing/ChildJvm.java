@@ -43,15 +43,27 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with this JVM's classpath (surefire's manifest jar included) and {@code args}. */
     public static ChildJvm start(Class<?> main, String... args) {
+        return start(java.util.Map.of(), List.of(), main, args);
+    }
+
+    /**
+     * As {@link #start(Class, String...)}, with {@code environment} added to this process's and {@code jvmOptions}
+     * (e.g. {@code -Dname=value}) before the main class.
+     */
+    public static ChildJvm start(java.util.Map<String, String> environment, List<String> jvmOptions, Class<?> main,
+                                 String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
         command.addAll(List.of(args));
         try {
-            return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            return new ChildJvm(builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start a child JVM for " + main.getName(), e);
         }

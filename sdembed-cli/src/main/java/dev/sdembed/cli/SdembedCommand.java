@@ -71,7 +71,8 @@ public final class SdembedCommand {
                 || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
         PrintWriter err = cli.getErr();
         boolean expected = e instanceof SdembedException || e instanceof UncheckedIOException
-                || e instanceof java.io.IOException || e instanceof IllegalArgumentException;
+                || e instanceof java.io.IOException || e instanceof IllegalArgumentException
+                || e instanceof dev.sdembed.hub.HubException;
         err.println("sdembed: " + oneLine(e));
         if (verbose || !expected) {
             e.printStackTrace(err);
