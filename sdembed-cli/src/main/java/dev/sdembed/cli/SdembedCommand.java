@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
                 StatsCommand.class,
                 DoctorCommand.class,
                 SamplesCommand.class,
+                InitCommand.class,
         })
 public final class SdembedCommand {
 
