@@ -92,6 +92,8 @@ class PullImmichTest {
             assertThat(preprocessing.at("/crop_size/height").asInt()).isEqualTo(224);
             assertThat(preprocessing.get("resample").asInt()).as("bicubic").isEqualTo(3);
             assertThat(preprocessing.get("image_mean").get(0).floatValue()).isEqualTo(0.48145466f);
+            assertThat(preprocessing.get("sdembed_long_edge_rounding").asText()).as("Immich's resize_pil")
+                    .isEqualTo("immich");
 
             assertThat(CliRun.of("models", "verify", dir.resolve("text").toString(), dir.resolve("vision").toString())
                     .exitCode()).isZero();
@@ -106,6 +108,8 @@ class PullImmichTest {
                     VisionSpec.tiny(), "pixel_values", "image_embeds"), PREPROCESSOR_224, null);
             try (ClipVisionEncoder pulled = ClipVisionEncoder.builder(dir.resolve("vision")).preprocessThreads(1).build();
                  ClipVisionEncoder own = ClipVisionEncoder.builder(ownVision).preprocessThreads(1).build()) {
+                assertThat(pulled.preprocessing().longEdgeRounding())
+                        .isEqualTo(dev.sdembed.image.ClipPreprocessConfig.LongEdgeRounding.IMMICH);
                 assertClose(pulled.embedFiles(images), own.embedFiles(images), tolerance);
             }
         }

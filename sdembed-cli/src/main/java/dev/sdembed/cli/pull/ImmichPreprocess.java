@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.image.ClipPreprocessConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -19,10 +20,10 @@ import java.util.Map;
  * Pillow and the named filter and centre-crops {@code size x size} at {@code int(w / 2 - size / 2)}, which is
  * {@code (w - size) // 2}; for {@code squash} it resizes to {@code size x size}. Then it scales by 1/255 and normalises
  * with {@code mean} and {@code std} (the opset 23 graphs do those two steps themselves). That is
- * {@code CLIPImageProcessor} with the same settings, with one difference: Immich computes the long edge as
- * {@code int(long / short * size)}, transformers as {@code int(size * long / short)}; the two differ by one pixel
- * for a few aspect ratios (about 2 in 10,000 sizes up to 4096 pixels, none of Stable Diffusion's usual sizes), and
- * sdembed follows transformers.
+ * {@code CLIPImageProcessor} with the same settings but for one detail, which the written file keeps with sdembed's
+ * {@value ClipPreprocessConfig#LONG_EDGE_ROUNDING_KEY}: Immich computes the long edge as
+ * {@code int(long / short * size)}, transformers as {@code int(size * long / short)}, which differ by one pixel for
+ * a few aspect ratios (about 2 in 10,000 sizes up to 4096 pixels, none of Stable Diffusion's usual sizes).
  */
 public final class ImmichPreprocess {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +63,7 @@ public final class ImmichPreprocess {
         switch (resizeMode) {
             case "shortest" -> {
                 out.putObject("size").put("shortest_edge", size);
+                out.put(ClipPreprocessConfig.LONG_EDGE_ROUNDING_KEY, "immich");
                 out.put("resample", resample);
                 out.put("do_center_crop", true);
             }
