@@ -174,16 +174,7 @@ public final class HubClient {
         try {
             resolved = resolve(target);
         } catch (HubException e) {
-            if (e.reason() != Reason.NETWORK) {
-                throw e;
-            }
-            LOG.warn("The Hub cannot be reached for {}; looking in the cache. {}", target.describe(), e.getMessage());
-            try {
-                return fromCache(target, wantedPath, true);
-            } catch (HubException notCached) {
-                e.addSuppressed(notCached);
-                throw e;
-            }
+            return cachedAfter(e, target, () -> fromCache(target, wantedPath, true));
         }
         return fetchAll(resolved.target(), resolved.tree(), wantedPath);
     }
@@ -209,16 +200,24 @@ public final class HubClient {
             Resolved resolved = resolve(target);
             return new HubListing(repoId, revision, resolved.target().commit(), entries(resolved.tree()), false);
         } catch (HubException e) {
-            if (e.reason() != Reason.NETWORK) {
-                throw e;
-            }
-            LOG.warn("The Hub cannot be reached for {}; looking in the cache. {}", target.describe(), e.getMessage());
-            try {
-                return cachedListing(target, true);
-            } catch (HubException notCached) {
-                e.addSuppressed(notCached);
-                throw e;
-            }
+            return cachedAfter(e, target, () -> cachedListing(target, true));
+        }
+    }
+
+    /**
+     * What the cache answers when {@code e} says the Hub cannot be reached (after a WARN); any other failure, or a
+     * cache that cannot answer, throws {@code e} (the cache's reason suppressed in it).
+     */
+    private <T> T cachedAfter(HubException e, HubTarget target, java.util.function.Supplier<T> cached) {
+        if (e.reason() != Reason.NETWORK) {
+            throw e;
+        }
+        LOG.warn("The Hub cannot be reached for {}; looking in the cache. {}", target.describe(), e.getMessage());
+        try {
+            return cached.get();
+        } catch (HubException notCached) {
+            e.addSuppressed(notCached);
+            throw e;
         }
     }
 
@@ -474,7 +473,12 @@ public final class HubClient {
         } else {
             files = new ArrayList<>();
             for (String path : cache.snapshotFiles(repoId, commit)) {
-                files.add(new HubListing.Entry(path, untracked(repoId, commit, path).size()));
+                Path pointer = cache.pointer(repoId, commit, path);
+                try {
+                    files.add(new HubListing.Entry(path, Files.size(pointer)));
+                } catch (IOException e) {
+                    throw new HubException(Reason.CACHE, "Cannot read cached " + pointer + ": " + e.getMessage(), e);
+                }
             }
         }
         if (files.isEmpty()) {
