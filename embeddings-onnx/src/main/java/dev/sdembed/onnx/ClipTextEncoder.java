@@ -90,19 +90,11 @@ public final class ClipTextEncoder implements TextEncoder {
             this.tokenType = ids.type();
             this.attentionMaskName = chooseAttentionMask(manifest);
             requireNoOtherInputs(dir);
-            long fixedBatch = ids.shape()[0];
-            if (fixedBatch > 0) {
-                this.batchBuckets = ShapeBuckets.fixed((int) fixedBatch);
-                this.batchSize = (int) fixedBatch;
-                LOG.debug("Encoder '{}' takes batches of exactly {} (its graph fixes the batch axis)", name,
-                        fixedBatch);
-            } else {
-                // Every window is contextLength tokens, so the token budget bounds the rows of a batch.
-                int rowsWithinBudget = Math.max(1, Math.min(options.maxBatchSize(),
-                        options.tokenBudget() / contextLength));
-                this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), rowsWithinBudget);
-                this.batchSize = batchBuckets.largest(rowsWithinBudget);
-            }
+            // Every window is contextLength tokens, so the token budget bounds the rows of a batch; a graph that
+            // fixes its batch axis takes batches of exactly that size.
+            int rowsWithinBudget = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
+            this.batchBuckets = ShapeBuckets.forBatchAxis(ids.shape()[0], options.batchBuckets(), rowsWithinBudget);
+            this.batchSize = batchBuckets.largest(rowsWithinBudget);
             TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, "text_embeds", "CLIPTextModel",
                     "image");
             this.outputName = output.name();

@@ -103,16 +103,10 @@ public final class ClipVisionEncoder implements ImageEncoder {
             TensorSpec input = chooseInput(dir, manifest);
             this.inputName = input.name();
             this.pixelInput = input.type() == OnnxJavaType.UINT8 ? PixelInput.UINT8_NHWC : PixelInput.FLOAT_NCHW;
-            long fixedBatch = input.shape()[0];
-            if (fixedBatch > 0) {
-                this.batchBuckets = ShapeBuckets.fixed((int) fixedBatch);
-                this.batchSize = (int) fixedBatch;
-                LOG.debug("Encoder '{}' takes batches of exactly {} (its graph fixes the batch axis)", name,
-                        fixedBatch);
-            } else {
-                this.batchBuckets = ShapeBuckets.forBatches(b.options.batchBuckets(), b.options.maxBatchSize());
-                this.batchSize = batchBuckets.largest(b.options.maxBatchSize());
-            }
+            // A graph that fixes its batch axis takes batches of exactly that size.
+            this.batchBuckets = ShapeBuckets.forBatchAxis(input.shape()[0], b.options.batchBuckets(),
+                    b.options.maxBatchSize());
+            this.batchSize = batchBuckets.largest(b.options.maxBatchSize());
             TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, IMAGE_EMBEDS, "CLIPVisionModel",
                     "text");
             this.outputName = output.name();

@@ -59,7 +59,11 @@ public final class ClipTokenizerJson {
      * @return the file written
      */
     public static Path write(Path bpeFile, Path outDir, String padToken) {
-        List<String> merges = readMerges(bpeFile);
+        return writeDocument(readMerges(bpeFile), padToken, outDir);
+    }
+
+    /** {@link #build} of {@code merges} as {@code outDir/tokenizer.json}, creating the folder. */
+    private static Path writeDocument(List<String> merges, String padToken, Path outDir) {
         ObjectNode json = build(merges, padToken);
         Path out = outDir.resolve("tokenizer.json");
         try {
@@ -93,15 +97,7 @@ public final class ClipTokenizerJson {
             throw new ModelLoadException("Vocabulary " + vocabJson + " is not the CLIP vocabulary that " + mergesTxt
                     + " makes (" + first + "); only OpenAI's CLIP BPE files can be converted");
         }
-        ObjectNode json = build(merges, padToken);
-        Path out = outDir.resolve("tokenizer.json");
-        try {
-            Files.createDirectories(outDir);
-            JSON.writeValue(out.toFile(), json);
-        } catch (IOException e) {
-            throw new InvalidInputException("Cannot write " + out + ": " + e.getMessage(), e);
-        }
-        return out;
+        return writeDocument(merges, padToken, outDir);
     }
 
     /**
@@ -110,29 +106,44 @@ public final class ClipTokenizerJson {
      */
     public static List<String> readHuggingFaceMerges(Path mergesTxt) {
         Objects.requireNonNull(mergesTxt, "mergesTxt");
-        List<String> merges = new ArrayList<>(MERGES);
         try (BufferedReader in = Files.newBufferedReader(mergesTxt, StandardCharsets.UTF_8)) {
-            int lineNumber = 0;
-            for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
-                lineNumber++;
-                if (lineNumber == 1 && line.startsWith("#version")) {
-                    continue;
-                }
-                String[] pair = line.split(" ");
-                if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                    throw new ModelLoadException("Merges file " + mergesTxt + " line " + lineNumber
-                            + " is not a merge of two symbols separated by one space");
-                }
-                merges.add(line);
+            in.mark(1 << 12);
+            String first = in.readLine();
+            int read = 1;
+            if (first == null || !first.startsWith("#version")) {
+                in.reset();
+                read = 0;
             }
+            return mergeLines(in, read, "Merges file " + mergesTxt, "is it a CLIP tokenizer's merges.txt?");
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("Merges file " + mergesTxt + " does not exist", e);
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read merges file " + mergesTxt + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The first {@link #MERGES} merge lines of {@code in}, each checked to be two symbols and a space.
+     *
+     * @param read how many lines of the file were read before (for line numbers in messages)
+     * @param what the file, as messages name it
+     * @param hint what to check when the file is too short
+     */
+    private static List<String> mergeLines(BufferedReader in, int read, String what, String hint) throws IOException {
+        List<String> merges = new ArrayList<>(MERGES);
+        int lineNumber = read;
+        for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
+            lineNumber++;
+            String[] pair = line.split(" ");
+            if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
+                throw new ModelLoadException(what + " line " + lineNumber
+                        + " is not a merge of two symbols separated by one space");
+            }
+            merges.add(line);
+        }
         if (merges.size() < MERGES) {
-            throw new ModelLoadException("Merges file " + mergesTxt + " has " + merges.size() + " merges; CLIP needs "
-                    + MERGES + " (is it a CLIP tokenizer's merges.txt?)");
+            throw new ModelLoadException(what + " has " + merges.size() + " merges; CLIP needs " + MERGES + " ("
+                    + hint + ")");
         }
         return merges;
     }
@@ -156,21 +167,13 @@ public final class ClipTokenizerJson {
     /** The first {@link #MERGES} merge lines ("a b") of OpenAI's gzip BPE file, after its header line. */
     public static List<String> readMerges(Path bpeFile) {
         Objects.requireNonNull(bpeFile, "bpeFile");
-        List<String> merges = new ArrayList<>(MERGES);
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
                 new GZIPInputStream(Files.newInputStream(bpeFile)), StandardCharsets.UTF_8))) {
             String header = in.readLine();
             if (header == null) {
                 throw new ModelLoadException("BPE vocabulary " + bpeFile + " is empty");
             }
-            for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
-                String[] pair = line.split(" ");
-                if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                    throw new ModelLoadException("BPE vocabulary " + bpeFile + " line " + (merges.size() + 2)
-                            + " is not a merge of two symbols separated by one space");
-                }
-                merges.add(line);
-            }
+            return mergeLines(in, 1, "BPE vocabulary " + bpeFile, "is it bpe_simple_vocab_16e6.txt.gz?");
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("BPE vocabulary " + bpeFile + " does not exist", e);
         } catch (ZipException e) {
@@ -179,11 +182,6 @@ public final class ClipTokenizerJson {
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read BPE vocabulary " + bpeFile + ": " + e.getMessage(), e);
         }
-        if (merges.size() < MERGES) {
-            throw new ModelLoadException("BPE vocabulary " + bpeFile + " has " + merges.size() + " merges; CLIP needs "
-                    + MERGES + " (is it bpe_simple_vocab_16e6.txt.gz?)");
-        }
-        return merges;
     }
 
     /** CLIP's vocabulary in id order, as OpenAI's SimpleTokenizer builds it. */

@@ -93,18 +93,8 @@ public final class PullProgress implements DownloadListener {
                 seconds % 60) : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
     }
 
-    /** Bytes as B, kB, MB or GB (powers of 1000, one decimal). */
+    /** Bytes as B, kB, MB or GB (powers of 1000, one decimal): {@link DownloadListener#humanBytes}. */
     public static String bytes(long n) {
-        if (n < 1000) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return DownloadListener.humanBytes(n);
     }
 }
