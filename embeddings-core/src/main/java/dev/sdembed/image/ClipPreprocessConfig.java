@@ -329,7 +329,8 @@ public final class ClipPreprocessConfig {
     public boolean equals(Object o) {
         return o instanceof ClipPreprocessConfig c && c.doResize == doResize && c.shortestEdge == shortestEdge
                 && c.resizeHeight == resizeHeight && c.resizeWidth == resizeWidth && c.resample == resample
-                && c.longEdgeRounding == longEdgeRounding && c.doCenterCrop == doCenterCrop && c.cropHeight == cropHeight && c.cropWidth == cropWidth
+                && c.longEdgeRounding == longEdgeRounding && c.doCenterCrop == doCenterCrop
+                && c.cropHeight == cropHeight && c.cropWidth == cropWidth
                 && c.doRescale == doRescale && Double.compare(c.rescaleFactor, rescaleFactor) == 0
                 && c.doNormalize == doNormalize && Arrays.equals(c.mean, mean) && Arrays.equals(c.std, std);
     }

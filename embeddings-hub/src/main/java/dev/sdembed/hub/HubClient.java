@@ -505,7 +505,8 @@ public final class HubClient {
     }
 
     private static String fix(boolean unreachable) {
-        return unreachable ? "Pull it once the Hub is reachable." : "Pull it once with the Hub reachable (HF_HUB_OFFLINE unset).";
+        return unreachable ? "Pull it once the Hub is reachable."
+                : "Pull it once with the Hub reachable (HF_HUB_OFFLINE unset).";
     }
 
     /** A cached file with no listing to check it against: its blob name is its SHA-256 when 64 hex digits. */

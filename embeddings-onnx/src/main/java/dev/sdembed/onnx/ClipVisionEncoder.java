@@ -311,8 +311,9 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 for (int c = 0; c < 3; c++) {
                     float v = chw[c * plane + i];
                     if (!(v >= 0 && v <= 255)) {
-                        throw new InvalidInputException("Pixel value " + v + " of image " + r + " is not a byte; "
-                                + "encoder '" + session.encoderName() + "' takes the 0-255 values of its preprocessing()");
+                        throw new InvalidInputException("Pixel value " + v + " of image " + r + " is not a byte;"
+                                + " encoder '" + session.encoderName() + "' takes the 0-255 values of its"
+                                + " preprocessing()");
                     }
                     buffer.put((byte) Math.round(v));
                 }
@@ -344,8 +345,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
                     + " (" + (manifest.kind() != null ? "declared" : "detected") + " kind: " + kind.id()
                     + "; inputs: " + EmbeddingOutputs.describe(session.inputs())
                     + ", outputs: " + EmbeddingOutputs.describe(session.outputs()) + "). A CLIP vision tower takes"
-                    + " float pixel_values [batch, 3, S, S] or uint8 pixels [batch, S, S, 3]; set \"kind\": \"clip-vision\" in "
-                    + ModelManifest.FILE_NAME + " if this is one.");
+                    + " float pixel_values [batch, 3, S, S] or uint8 pixels [batch, S, S, 3]; set \"kind\":"
+                    + " \"clip-vision\" in " + ModelManifest.FILE_NAME + " if this is one.");
         }
     }
 
@@ -372,7 +373,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
         if (!nchw && !nhwc) {
             throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
                     + " " + spec.shapeText() + "; a CLIP vision tower takes float32 pixels [batch, 3, S, S] or uint8"
-                    + " pixels [batch, S, S, 3]" + (spec.type() == OnnxJavaType.FLOAT16 ? " (export it in float32)" : ""));
+                    + " pixels [batch, S, S, 3]"
+                    + (spec.type() == OnnxJavaType.FLOAT16 ? " (export it in float32)" : ""));
         }
         long height = nchw ? shape[2] : shape[1];
         long width = nchw ? shape[3] : shape[2];
