@@ -20,6 +20,26 @@ import java.util.Objects;
  * {@code preprocessor_config.json} with {@link #fromPreprocessorConfig(Path)}.
  */
 public final class ClipPreprocessConfig {
+    /**
+     * The key of {@code preprocessor_config.json} naming the {@link LongEdgeRounding} (sdembed's own; transformers
+     * ignores it): {@code "immich"} for models whose publisher resizes as Immich does.
+     */
+    public static final String LONG_EDGE_ROUNDING_KEY = "sdembed_long_edge_rounding";
+
+    /**
+     * How a shortest-edge resize computes the other edge, whose exact value decides every resized pixel. The two
+     * formulas differ by one pixel for a few aspect ratios (e.g. 7 x 61 at 224: 1952 against 1951).
+     */
+    public enum LongEdgeRounding {
+        /** transformers' {@code get_resize_output_image_size}: {@code int(size * long / short)}. */
+        TRANSFORMERS,
+        /**
+         * Immich's {@code resize_pil} ({@code immich_ml/models/transforms.py}): {@code int(long / short * size)}, the
+         * ratio rounded to a double first.
+         */
+        IMMICH
+    }
+
     private static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     private static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
     /** CLIP's input size: ViT-L/14, ViT-H/14 and ViT-bigG/14 all take 224 x 224. */
@@ -31,6 +51,7 @@ public final class ClipPreprocessConfig {
     private final int resizeHeight;
     private final int resizeWidth;
     private final ResampleFilter resample;
+    private final LongEdgeRounding longEdgeRounding;
     private final boolean doCenterCrop;
     private final int cropHeight;
     private final int cropWidth;
@@ -46,6 +67,7 @@ public final class ClipPreprocessConfig {
         this.resizeHeight = b.resizeHeight;
         this.resizeWidth = b.resizeWidth;
         this.resample = b.resample;
+        this.longEdgeRounding = b.longEdgeRounding;
         this.doCenterCrop = b.doCenterCrop;
         this.cropHeight = b.cropHeight;
         this.cropWidth = b.cropWidth;
@@ -77,6 +99,7 @@ public final class ClipPreprocessConfig {
         b.resizeHeight = resizeHeight;
         b.resizeWidth = resizeWidth;
         b.resample = resample;
+        b.longEdgeRounding = longEdgeRounding;
         b.doCenterCrop = doCenterCrop;
         b.cropHeight = cropHeight;
         b.cropWidth = cropWidth;
@@ -92,8 +115,9 @@ public final class ClipPreprocessConfig {
      * Reads a Hugging Face {@code preprocessor_config.json}: {@code do_resize}, {@code size} (an integer or
      * {@code {"shortest_edge": n}}, both meaning the shortest edge, or {@code {"height": h, "width": w}}),
      * {@code resample}, {@code do_center_crop}, {@code crop_size} (an integer or {@code {"height", "width"}}),
-     * {@code do_rescale}, {@code rescale_factor}, {@code do_normalize}, {@code image_mean}, {@code image_std}.
-     * Absent fields keep CLIP's defaults; other fields are ignored.
+     * {@code do_rescale}, {@code rescale_factor}, {@code do_normalize}, {@code image_mean}, {@code image_std}, and
+     * sdembed's {@value #LONG_EDGE_ROUNDING_KEY} ({@code transformers} or {@code immich}). Absent fields keep CLIP's
+     * defaults; other fields are ignored.
      *
      * @throws ModelLoadException if the file is missing, not JSON, or a field has the wrong shape
      */
@@ -142,6 +166,15 @@ public final class ClipPreprocessConfig {
                 throw new InvalidInputException("field 'resample' must be a Pillow filter code; got " + resample);
             }
             b.resample(ResampleFilter.fromPillowCode(resample.intValue()));
+        }
+        JsonNode rounding = root.get(LONG_EDGE_ROUNDING_KEY);
+        if (rounding != null && !rounding.isNull()) {
+            try {
+                b.longEdgeRounding(LongEdgeRounding.valueOf(rounding.asText("").toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("field '" + LONG_EDGE_ROUNDING_KEY + "' must be \"transformers\" or"
+                        + " \"immich\"; got " + rounding);
+            }
         }
         b.doCenterCrop(bool(root, "do_center_crop", true));
         JsonNode crop = root.get("crop_size");
@@ -230,6 +263,10 @@ public final class ClipPreprocessConfig {
         return resample;
     }
 
+    public LongEdgeRounding longEdgeRounding() {
+        return longEdgeRounding;
+    }
+
     public boolean doCenterCrop() {
         return doCenterCrop;
     }
@@ -292,20 +329,23 @@ public final class ClipPreprocessConfig {
     public boolean equals(Object o) {
         return o instanceof ClipPreprocessConfig c && c.doResize == doResize && c.shortestEdge == shortestEdge
                 && c.resizeHeight == resizeHeight && c.resizeWidth == resizeWidth && c.resample == resample
-                && c.doCenterCrop == doCenterCrop && c.cropHeight == cropHeight && c.cropWidth == cropWidth
+                && c.longEdgeRounding == longEdgeRounding && c.doCenterCrop == doCenterCrop
+                && c.cropHeight == cropHeight && c.cropWidth == cropWidth
                 && c.doRescale == doRescale && Double.compare(c.rescaleFactor, rescaleFactor) == 0
                 && c.doNormalize == doNormalize && Arrays.equals(c.mean, mean) && Arrays.equals(c.std, std);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(doResize, shortestEdge, resizeHeight, resizeWidth, resample, doCenterCrop, cropHeight,
+        return Objects.hash(doResize, shortestEdge, resizeHeight, resizeWidth, resample, longEdgeRounding, doCenterCrop,
+                cropHeight,
                 cropWidth, doRescale, rescaleFactor, doNormalize, Arrays.hashCode(mean), Arrays.hashCode(std));
     }
 
     @Override
     public String toString() {
         String resize = !doResize ? "none" : shortestEdge > 0 ? "shortest edge " + shortestEdge
+                + (longEdgeRounding == LongEdgeRounding.TRANSFORMERS ? "" : " (" + longEdgeRounding + " rounding)")
                 : resizeWidth + "x" + resizeHeight;
         return String.format(Locale.ROOT, "ClipPreprocessConfig[resize=%s %s, crop=%s, rescale=%s, normalize=%s "
                         + "mean=%s std=%s]", resize, resample, doCenterCrop ? cropWidth + "x" + cropHeight : "none",
@@ -319,6 +359,7 @@ public final class ClipPreprocessConfig {
         private int resizeHeight;
         private int resizeWidth;
         private ResampleFilter resample = ResampleFilter.BICUBIC;
+        private LongEdgeRounding longEdgeRounding = LongEdgeRounding.TRANSFORMERS;
         private boolean doCenterCrop = true;
         private int cropHeight = CLIP_SIZE;
         private int cropWidth = CLIP_SIZE;
@@ -356,6 +397,12 @@ public final class ClipPreprocessConfig {
         /** The resampling filter. Default {@link ResampleFilter#BICUBIC}. */
         public Builder resample(ResampleFilter resample) {
             this.resample = Objects.requireNonNull(resample, "resample");
+            return this;
+        }
+
+        /** How a shortest-edge resize computes the other edge. Default {@link LongEdgeRounding#TRANSFORMERS}. */
+        public Builder longEdgeRounding(LongEdgeRounding rounding) {
+            this.longEdgeRounding = Objects.requireNonNull(rounding, "longEdgeRounding");
             return this;
         }
 

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * Hugging Face's {@code CLIPImageProcessor} with Pillow, reproduced exactly: resize (shortest edge to S, the other
- * edge {@code int(S * long / short)}, Pillow's resampling), centre crop with {@code top = (h - S) // 2} and
+ * edge {@code int(S * long / short)}, or Immich's {@code int(long / short * S)} when configured, Pillow's
+ * resampling), centre crop with {@code top = (h - S) // 2} and
  * {@code left = (w - S) // 2} (zero-padded when the image is smaller), rescale, normalise with float32 arithmetic as
  * numpy does, channels first. Input is what {@link ImageDecoder} gives (Pillow's {@code convert("RGB")}).
  * Immutable and thread-safe.
@@ -81,8 +82,11 @@ public final class ClipPreprocessor {
         long size = config.shortestEdge();
         int shortSide = Math.min(width, height);
         int longSide = Math.max(width, height);
-        // Python's int(size * long / short): true division of integers, then truncation.
-        int newLong = (int) ((double) (size * longSide) / shortSide);
+        // Python's int(size * long / short): true division of integers, then truncation; Immich rounds the ratio
+        // to a double before it multiplies, int(long / short * size).
+        int newLong = config.longEdgeRounding() == ClipPreprocessConfig.LongEdgeRounding.IMMICH
+                ? (int) ((double) longSide / shortSide * size)
+                : (int) ((double) (size * longSide) / shortSide);
         return width <= height ? new int[] {(int) size, newLong} : new int[] {newLong, (int) size};
     }
 }

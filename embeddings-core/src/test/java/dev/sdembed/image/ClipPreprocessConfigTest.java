@@ -48,6 +48,22 @@ class ClipPreprocessConfigTest {
     }
 
     @Test
+    void readsSdembedsLongEdgeRoundingAndRefusesAnUnknownOne() throws IOException {
+        assertThat(ClipPreprocessConfig.clipDefaults().longEdgeRounding())
+                .isEqualTo(ClipPreprocessConfig.LongEdgeRounding.TRANSFORMERS);
+        Path immich = write("{\"size\": {\"shortest_edge\": 224}, \"sdembed_long_edge_rounding\": \"immich\"}");
+        ClipPreprocessConfig c = ClipPreprocessConfig.fromPreprocessorConfig(immich);
+        assertThat(c.longEdgeRounding()).isEqualTo(ClipPreprocessConfig.LongEdgeRounding.IMMICH);
+        assertThat(c).isNotEqualTo(ClipPreprocessConfig.clipDefaults());
+        assertThat(c.toString()).contains("shortest edge 224 (IMMICH rounding)");
+        Path bad = write("{\"sdembed_long_edge_rounding\": \"numpy\"}");
+        assertThatThrownBy(() -> ClipPreprocessConfig.fromPreprocessorConfig(bad))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage("Preprocessor config " + bad + ": field 'sdembed_long_edge_rounding' must be"
+                        + " \"transformers\" or \"immich\"; got \"numpy\"");
+    }
+
+    @Test
     void readsTheOlderFeatureExtractorFormatWithPlainIntegers() throws IOException {
         Path file = write("""
                 {"crop_size": 224, "do_center_crop": true, "do_normalize": true, "do_resize": true,

@@ -16,6 +16,21 @@ class ClipPreprocessorTest {
     }
 
     @Test
+    void immichRoundingRoundsTheRatioFirstAsImmichsResizePil() {
+        ClipPreprocessor transformers = ClipPreprocessor.of(ClipPreprocessConfig.clipDefaults());
+        ClipPreprocessor immich = ClipPreprocessor.of(ClipPreprocessConfig.clipDefaults().toBuilder()
+                .longEdgeRounding(ClipPreprocessConfig.LongEdgeRounding.IMMICH).build());
+        // 61 / 7 * 224 is 1951.9999999999998 in doubles; 224 * 61 / 7 is exactly 1952.
+        assertThat(transformers.resizedSize(7, 61)).containsExactly(224, 1952);
+        assertThat(immich.resizedSize(7, 61)).containsExactly(224, 1951);
+        assertThat(immich.resizedSize(61, 7)).containsExactly(1951, 224);
+        // Elsewhere the two agree, e.g. for Stable Diffusion's sizes.
+        for (int[] size : new int[][] {{512, 300}, {896, 1152}, {832, 1216}, {1344, 768}, {100, 100}}) {
+            assertThat(immich.resizedSize(size[0], size[1])).containsExactly(transformers.resizedSize(size[0], size[1]));
+        }
+    }
+
+    @Test
     void size336ProducesA336TensorCroppedAtTheCentre() {
         // 400x300: resized to 448x336, then columns 56..391 are kept.
         byte[] rgb = new byte[400 * 300 * 3];

@@ -41,6 +41,21 @@ public interface DownloadListener {
     default void fileDone(String repoId, HubFile file) {
     }
 
+    /** 1234567 → "1.2 MB": decimal units with one decimal, as the Hub's web pages show sizes; below 1000, "999 B". */
+    static String humanBytes(long bytes) {
+        if (bytes < 1000) {
+            return bytes + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1000 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
     /** A listener that does nothing. */
     static DownloadListener none() {
         return new DownloadListener() {

@@ -168,37 +168,108 @@ public final class HubClient {
         Objects.requireNonNull(wantedPath, "wantedPath");
         HubTarget target = new HubTarget(repoId, revision, null, null);
         if (offline) {
-            return fromCache(target, wantedPath, null);
+            return fromCache(target, wantedPath, false);
         }
-        String commit;
-        List<RepoEntry> tree;
+        Resolved resolved;
         try {
-            commit = COMMIT.matcher(revision).matches() ? revision : resolveRevision(target);
-            target = target.withCommit(commit);
-            Optional<List<RepoEntry>> cachedTree = cache.readTree(repoId, commit);
-            tree = cachedTree.isPresent() ? cachedTree.get() : listTree(target);
+            resolved = resolve(target);
         } catch (HubException e) {
-            if (e.reason() != Reason.NETWORK) {
-                throw e;
-            }
-            LOG.warn("The Hub cannot be reached for {}; looking in the cache. {}", target.describe(), e.getMessage());
-            try {
-                return fromCache(target, wantedPath, e);
-            } catch (HubException notCached) {
-                e.addSuppressed(notCached);
-                throw e;
-            }
+            return cachedAfter(e, target, () -> fromCache(target, wantedPath, true));
         }
+        return fetchAll(resolved.target(), resolved.tree(), wantedPath);
+    }
+
+    /**
+     * Every file of {@code repoId} at {@code revision} (path and size) and the commit it resolved to, downloading none:
+     * for a caller that decides what it wants from what the repository has. Pass the listing to
+     * {@link #snapshot(HubListing, Predicate)} to fetch the wanted files from that same commit. Offline, or when the
+     * Hub cannot be reached (a WARN), the listing comes from the cache: {@code refs/<revision>} and the commit's cached
+     * file list (else the files of its snapshot folder).
+     *
+     * @throws HubException for every failure, as {@link #snapshot(String, String, Predicate)}
+     * @throws IllegalArgumentException for a malformed repository id or revision
+     */
+    public HubListing listing(String repoId, String revision) {
+        checkRepoId(repoId);
+        checkRevision(revision);
+        HubTarget target = new HubTarget(repoId, revision, null, null);
+        if (offline) {
+            return cachedListing(target, false);
+        }
+        try {
+            Resolved resolved = resolve(target);
+            return new HubListing(repoId, revision, resolved.target().commit(), entries(resolved.tree()), false);
+        } catch (HubException e) {
+            return cachedAfter(e, target, () -> cachedListing(target, true));
+        }
+    }
+
+    /**
+     * What the cache answers when {@code e} says the Hub cannot be reached (after a WARN); any other failure, or a
+     * cache that cannot answer, throws {@code e} (the cache's reason suppressed in it).
+     */
+    private <T> T cachedAfter(HubException e, HubTarget target, java.util.function.Supplier<T> cached) {
+        if (e.reason() != Reason.NETWORK) {
+            throw e;
+        }
+        LOG.warn("The Hub cannot be reached for {}; looking in the cache. {}", target.describe(), e.getMessage());
+        try {
+            return cached.get();
+        } catch (HubException notCached) {
+            e.addSuppressed(notCached);
+            throw e;
+        }
+    }
+
+    /**
+     * The wanted files of a {@link #listing}, all from its commit, as {@link #snapshot(String, String, Predicate)}
+     * fetches them; {@code refs/<revision>} is written once every file is in place. A listing that came from the
+     * cache is served from the cache alone (every wanted file must be there).
+     */
+    public HubSnapshot snapshot(HubListing listing, Predicate<String> wantedPath) {
+        Objects.requireNonNull(listing, "listing");
+        Objects.requireNonNull(wantedPath, "wantedPath");
+        HubTarget target = new HubTarget(listing.repoId(), listing.revision(), listing.commit(), null);
+        if (offline || listing.fromCache()) {
+            return fromCache(target, wantedPath, !offline);
+        }
+        Optional<List<RepoEntry>> tree = cache.readTree(listing.repoId(), listing.commit());
+        return fetchAll(target, tree.isPresent() ? tree.get() : listTree(target), wantedPath);
+    }
+
+    /** A revision resolved to its commit, with the commit's files. */
+    private record Resolved(HubTarget target, List<RepoEntry> tree) {
+    }
+
+    /** The commit of the target's revision and its file list (from the cache when listed before); caches both. */
+    private Resolved resolve(HubTarget asked) {
+        String revision = asked.revision();
+        String commit = COMMIT.matcher(revision).matches() ? revision : resolveRevision(asked);
+        HubTarget target = asked.withCommit(commit);
+        Optional<List<RepoEntry>> cachedTree = cache.readTree(target.repoId(), commit);
+        List<RepoEntry> tree = cachedTree.isPresent() ? cachedTree.get() : listTree(target);
         cache.tag();
-        cache.writeTree(repoId, commit, tree);
+        cache.writeTree(target.repoId(), commit, tree);
+        return new Resolved(target, tree);
+    }
+
+    /** The wanted files of a resolved commit, fetched one after the other; then {@code refs/<revision>}. */
+    private HubSnapshot fetchAll(HubTarget target, List<RepoEntry> tree, Predicate<String> wantedPath) {
+        String repoId = target.repoId();
         List<RepoEntry> wanted = select(tree, wantedPath, target);
-        listener.snapshotStarted(repoId, commit, wanted.size(), wanted.stream().mapToLong(RepoEntry::size).sum());
+        listener.snapshotStarted(repoId, target.commit(), wanted.size(),
+                wanted.stream().mapToLong(RepoEntry::size).sum());
         List<HubFile> files = new ArrayList<>();
         for (RepoEntry entry : wanted) {
             files.add(fetch(target.withPath(entry.path()), entry));
         }
-        cache.writeRef(repoId, revision, commit);
-        return new HubSnapshot(repoId, revision, commit, cache.snapshotDir(repoId, commit), files);
+        cache.writeRef(repoId, target.revision(), target.commit());
+        return new HubSnapshot(repoId, target.revision(), target.commit(), cache.snapshotDir(repoId, target.commit()),
+                files);
+    }
+
+    private static List<HubListing.Entry> entries(List<RepoEntry> tree) {
+        return tree.stream().map(e -> new HubListing.Entry(e.path(), e.size())).toList();
     }
 
     /** {@code GET /api/models/{repo}/revision/{revision}}: the commit a branch or tag points at now. */
@@ -354,24 +425,14 @@ public final class HubClient {
      * The snapshot from the cache alone: {@code refs/<revision>} → commit, the commit's cached file list (or, when
      * huggingface_hub left none, the files in its snapshot folder), every wanted file present.
      *
-     * @param unreachable why the Hub was not asked: null in offline mode
+     * @param unreachable false in offline mode, true when the Hub could not be reached
      */
-    private HubSnapshot fromCache(HubTarget asked, Predicate<String> wantedPath, HubException unreachable) {
+    private HubSnapshot fromCache(HubTarget asked, Predicate<String> wantedPath, boolean unreachable) {
         String repoId = asked.repoId();
-        String revision = asked.revision();
-        String why = unreachable == null
-                ? "offline mode is on (HF_HUB_OFFLINE=1 or offline(true))"
-                : "the Hub cannot be reached";
-        String fix = unreachable == null
-                ? "Pull it once with the Hub reachable (HF_HUB_OFFLINE unset)."
-                : "Pull it once the Hub is reachable.";
-        String known = asked.commit() != null ? asked.commit()
-                : COMMIT.matcher(revision).matches() ? revision : null;
-        String commit = known != null ? known : cache.readRef(repoId, revision)
-                .orElseThrow(() -> new HubException(Reason.OFFLINE, repoId + " at revision '" + revision
-                        + "' is not in the cache " + cacheDir + " (no " + HubCache.repoFolderName(repoId) + "/refs/"
-                        + revision + ") and " + why + ". " + fix));
-        HubTarget target = asked.withCommit(commit);
+        String why = why(unreachable);
+        String fix = fix(unreachable);
+        HubTarget target = asked.withCommit(cachedCommit(asked, unreachable));
+        String commit = target.commit();
         List<HubFile> files = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Optional<List<RepoEntry>> tree = cache.readTree(repoId, commit);
@@ -398,7 +459,54 @@ public final class HubClient {
         }
         listener.snapshotStarted(repoId, commit, files.size(), files.stream().mapToLong(HubFile::size).sum());
         files.forEach(f -> announceCached(repoId, f));
-        return new HubSnapshot(repoId, revision, commit, cache.snapshotDir(repoId, commit), files);
+        return new HubSnapshot(repoId, asked.revision(), commit, cache.snapshotDir(repoId, commit), files);
+    }
+
+    /** The listing of the target's revision from the cache alone. */
+    private HubListing cachedListing(HubTarget asked, boolean unreachable) {
+        String repoId = asked.repoId();
+        String commit = cachedCommit(asked, unreachable);
+        Optional<List<RepoEntry>> tree = cache.readTree(repoId, commit);
+        List<HubListing.Entry> files;
+        if (tree.isPresent()) {
+            files = entries(tree.get());
+        } else {
+            files = new ArrayList<>();
+            for (String path : cache.snapshotFiles(repoId, commit)) {
+                Path pointer = cache.pointer(repoId, commit, path);
+                try {
+                    files.add(new HubListing.Entry(path, Files.size(pointer)));
+                } catch (IOException e) {
+                    throw new HubException(Reason.CACHE, "Cannot read cached " + pointer + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new HubException(Reason.OFFLINE, "The cache " + cacheDir + " holds no file of "
+                    + asked.withCommit(commit).describe() + " and " + why(unreachable) + ". " + fix(unreachable));
+        }
+        return new HubListing(repoId, asked.revision(), commit, files, true);
+    }
+
+    /** The commit a cached revision resolved to: the target's own, a commit revision, else {@code refs/<revision>}. */
+    private String cachedCommit(HubTarget asked, boolean unreachable) {
+        String repoId = asked.repoId();
+        String revision = asked.revision();
+        String known = asked.commit() != null ? asked.commit()
+                : COMMIT.matcher(revision).matches() ? revision : null;
+        return known != null ? known : cache.readRef(repoId, revision)
+                .orElseThrow(() -> new HubException(Reason.OFFLINE, repoId + " at revision '" + revision
+                        + "' is not in the cache " + cacheDir + " (no " + HubCache.repoFolderName(repoId) + "/refs/"
+                        + revision + ") and " + why(unreachable) + ". " + fix(unreachable)));
+    }
+
+    private static String why(boolean unreachable) {
+        return unreachable ? "the Hub cannot be reached" : "offline mode is on (HF_HUB_OFFLINE=1 or offline(true))";
+    }
+
+    private static String fix(boolean unreachable) {
+        return unreachable ? "Pull it once the Hub is reachable."
+                : "Pull it once with the Hub reachable (HF_HUB_OFFLINE unset).";
     }
 
     /** A cached file with no listing to check it against: its blob name is its SHA-256 when 64 hex digits. */

@@ -16,6 +16,7 @@ import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +35,13 @@ import org.slf4j.LoggerFactory;
  * context length (77) with the model's pad id; prompts over 75 tokens follow the {@link LongPromptPolicy}.
  *
  * <p>Supported exports: Hugging Face {@code CLIPTextModelWithProjection} ({@code input_ids} [+
- * {@code attention_mask}] → {@code text_embeds}) and OpenCLIP (one int64 token input → one embedding output).
- * A bare {@code CLIPTextModel} export is refused unless the manifest sets {@code allow_unprojected}: its pooled
- * output is not in the joint space, so text-to-image search with it is meaningless.
+ * {@code attention_mask}] → {@code text_embeds}, also optimum's Stable Diffusion XL {@code text_encoder_2} with its
+ * extra hidden-state outputs) and OpenCLIP (one token input → one embedding output, e.g. Immich's {@code text} →
+ * {@code text_embedding} or {@code embedding}). Token ids go in as the graph declares them, int64 or int32; a graph
+ * whose batch axis is fixed (Immich's opset 19 exports take one text) gets batches of exactly that size; float16
+ * outputs are read as float32. A bare {@code CLIPTextModel} export is refused unless the manifest sets
+ * {@code allow_unprojected}: its pooled output is not in the joint space, so text-to-image search with it is
+ * meaningless.
  */
 public final class ClipTextEncoder implements TextEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(ClipTextEncoder.class);
@@ -53,6 +58,8 @@ public final class ClipTextEncoder implements TextEncoder {
     private final int contextLength;
     private final long endId;
     private final String inputIdsName;
+    /** INT64 or INT32: what the graph's token inputs take. */
+    private final OnnxJavaType tokenType;
     private final String attentionMaskName;
     private final String outputName;
     private final boolean normalize;
@@ -73,18 +80,21 @@ public final class ClipTextEncoder implements TextEncoder {
         this.tokenizer = ClipTokenizer.load(dir.path(), manifest, b.padTokenId);
         this.contextLength = tokenizer.contextLength();
         this.endId = tokenizer.endId();
-        // Every window is contextLength tokens, so the token budget bounds the rows of a batch.
-        int rowsWithinBudget = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
-        this.batchBuckets = ShapeBuckets.forBatches(options.batchBuckets(), rowsWithinBudget);
-        this.batchSize = batchBuckets.largest(rowsWithinBudget);
         String name = b.name != null ? b.name : dir.name();
         OnnxSession opened = null;
         try {
             opened = OnnxSession.open(name, dir.modelFile(options.precision()), options);
             this.session = opened;
             this.inputIdsName = chooseTokenInput(dir, manifest);
+            TensorSpec ids = session.inputs().get(inputIdsName);
+            this.tokenType = ids.type();
             this.attentionMaskName = chooseAttentionMask(manifest);
             requireNoOtherInputs(dir);
+            // Every window is contextLength tokens, so the token budget bounds the rows of a batch; a graph that
+            // fixes its batch axis takes batches of exactly that size.
+            int rowsWithinBudget = Math.max(1, Math.min(options.maxBatchSize(), options.tokenBudget() / contextLength));
+            this.batchBuckets = ShapeBuckets.forBatchAxis(ids.shape()[0], options.batchBuckets(), rowsWithinBudget);
+            this.batchSize = batchBuckets.largest(rowsWithinBudget);
             TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, "text_embeds", "CLIPTextModel",
                     "image");
             this.outputName = output.name();
@@ -227,10 +237,9 @@ public final class ClipTextEncoder implements TextEncoder {
         long[] shape = {rows, contextLength};
         Map<String, OnnxTensor> feeds = new HashMap<>();
         try {
-            feeds.put(inputIdsName, OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(ids), shape));
+            feeds.put(inputIdsName, tokenTensor(ids, shape));
             if (attentionMaskName != null) {
-                feeds.put(attentionMaskName,
-                        OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(mask), shape));
+                feeds.put(attentionMaskName, tokenTensor(mask, shape));
             }
             try (OrtSession.Result result = session.run(feeds, Set.of(outputName))) {
                 return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session)
@@ -242,6 +251,18 @@ public final class ClipTextEncoder implements TextEncoder {
         } finally {
             feeds.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** {@code values} as the graph's token type: int64, or int32 (ids are below 49,408, so nothing is lost). */
+    private OnnxTensor tokenTensor(long[] values, long[] shape) throws OrtException {
+        if (tokenType == OnnxJavaType.INT64) {
+            return OnnxTensor.createTensor(session.environment(), LongBuffer.wrap(values), shape);
+        }
+        int[] narrowed = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            narrowed[i] = Math.toIntExact(values[i]);
+        }
+        return OnnxTensor.createTensor(session.environment(), IntBuffer.wrap(narrowed), shape);
     }
 
     private String chooseTokenInput(ModelDirectory dir, ModelManifest manifest) {
@@ -256,13 +277,9 @@ public final class ClipTextEncoder implements TextEncoder {
                     + "). Name it in " + ModelManifest.FILE_NAME + " as inputs.input_ids.");
         }
         TensorSpec spec = inputs.get(name);
-        if (spec.type() == OnnxJavaType.INT32) {
-            throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is int32; re-export"
-                    + " it with int64 token ids (as Hugging Face and OpenCLIP exports do)");
-        }
-        if (spec.type() != OnnxJavaType.INT64 || spec.rank() != 2) {
+        if ((spec.type() != OnnxJavaType.INT64 && spec.type() != OnnxJavaType.INT32) || spec.rank() != 2) {
             throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
-                    + " " + spec.shapeText() + "; a CLIP text tower takes int64 token ids [batch, "
+                    + " " + spec.shapeText() + "; a CLIP text tower takes int64 or int32 token ids [batch, "
                     + contextLength + "]");
         }
         long fixedContext = spec.shape()[1];
@@ -276,7 +293,15 @@ public final class ClipTextEncoder implements TextEncoder {
 
     private String chooseAttentionMask(ModelManifest manifest) {
         String name = manifest.inputName("attention_mask");
-        return session.inputs().containsKey(name) && !name.equals(inputIdsName) ? name : null;
+        TensorSpec mask = session.inputs().get(name);
+        if (mask == null || name.equals(inputIdsName)) {
+            return null;
+        }
+        if (mask.type() != tokenType) {
+            throw new ModelLoadException("Model input '" + name + "' is " + mask.type() + " but the token ids '"
+                    + inputIdsName + "' are " + tokenType + "; a CLIP text tower takes both as the same type");
+        }
+        return name;
     }
 
     /** Inputs the encoder would not feed fail at load time, not at the first inference. */

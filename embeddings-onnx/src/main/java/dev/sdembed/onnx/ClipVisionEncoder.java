@@ -47,10 +47,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Supported exports: Hugging Face {@code CLIPVisionModelWithProjection} ({@code pixel_values} →
  * {@code image_embeds}) and OpenCLIP image exports (one float {@code [batch, 3, S, S]} input → one
- * {@code [batch, D]} output); the manifest's {@code inputs.pixel_values} and {@code output} name others. A bare
- * {@code CLIPVisionModel} ({@code pooler_output} only) is refused unless the manifest sets
- * {@code allow_unprojected}. The input size S comes from the graph, else the manifest's {@code image_size}, else
- * {@code preprocessor_config.json}, else {@code config.json}, else 224; sources that disagree are an error.
+ * {@code [batch, D]} output, e.g. Immich's {@code image} → {@code image_embedding} or {@code embedding}); the
+ * manifest's {@code inputs.pixel_values} and {@code output} name others. A graph taking uint8 {@code [batch, S, S, 3]}
+ * (Immich's opset 23 exports, which scale and normalise inside the graph) is fed the resized and centre-cropped RGB
+ * bytes, without the rescale and mean/std steps; a graph whose batch axis is fixed gets batches of exactly that size;
+ * float16 outputs are read as float32. A bare {@code CLIPVisionModel} ({@code pooler_output} only) is refused unless
+ * the manifest sets {@code allow_unprojected}. The input size S comes from the graph, else the manifest's
+ * {@code image_size}, else {@code preprocessor_config.json}, else {@code config.json}, else 224; sources that
+ * disagree are an error.
  *
  * <p>Files are decoded and preprocessed exactly as Hugging Face's {@code CLIPImageProcessor} with Pillow does
  * ({@code preprocessor_config.json}, CLIP's defaults without one) on an {@link ImagePreprocessingPool}: while one
@@ -63,11 +67,20 @@ public final class ClipVisionEncoder implements ImageEncoder {
     public static final String PIXEL_VALUES = "pixel_values";
     public static final String IMAGE_EMBEDS = "image_embeds";
 
+    /** How the graph takes its pixels. */
+    private enum PixelInput {
+        /** float32 {@code [batch, 3, S, S]}, rescaled and normalised by the preprocessing. */
+        FLOAT_NCHW,
+        /** uint8 {@code [batch, S, S, 3]}: the resized and cropped bytes; the graph scales and normalises them. */
+        UINT8_NHWC
+    }
+
     private final OnnxSession session;
     private final ImagePreprocessingPool pool;
     private final EncoderInfo info;
     private final int batchSize;
     private final String inputName;
+    private final PixelInput pixelInput;
     private final String outputName;
     private final int imageSize;
     private final boolean normalize;
@@ -82,8 +95,6 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 ? ClipPreprocessConfig.fromPreprocessorConfig(preprocessorFile) : null;
         Integer configJsonSize = dir.config().map(ClipVisionEncoder::imageSizeOf).orElse(null);
         this.normalize = manifest.normalizeOrDefault();
-        this.batchBuckets = ShapeBuckets.forBatches(b.options.batchBuckets(), b.options.maxBatchSize());
-        this.batchSize = batchBuckets.largest(b.options.maxBatchSize());
         String name = b.name != null ? b.name : dir.name();
         this.session = OnnxSession.open(name, dir.modelFile(b.options.precision()), b.options);
         ImagePreprocessingPool createdPool = null;
@@ -91,6 +102,11 @@ public final class ClipVisionEncoder implements ImageEncoder {
             requireVisionModel(dir, manifest);
             TensorSpec input = chooseInput(dir, manifest);
             this.inputName = input.name();
+            this.pixelInput = input.type() == OnnxJavaType.UINT8 ? PixelInput.UINT8_NHWC : PixelInput.FLOAT_NCHW;
+            // A graph that fixes its batch axis takes batches of exactly that size.
+            this.batchBuckets = ShapeBuckets.forBatchAxis(input.shape()[0], b.options.batchBuckets(),
+                    b.options.maxBatchSize());
+            this.batchSize = batchBuckets.largest(b.options.maxBatchSize());
             TensorSpec output = EmbeddingOutputs.choose(session.outputs(), dir, IMAGE_EMBEDS, "CLIPVisionModel",
                     "text");
             this.outputName = output.name();
@@ -102,6 +118,10 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 throw new ModelLoadException("Preprocessor config " + preprocessorFile + " does not produce "
                         + imageSize + " x " + imageSize + " images (" + preprocessing + "); the model takes "
                         + input.shapeText() + ". Set size and crop_size to " + imageSize + ".");
+            }
+            if (pixelInput == PixelInput.UINT8_NHWC) {
+                // The graph scales and normalises: it takes the bytes the resize and crop give.
+                preprocessing = preprocessing.toBuilder().doRescale(false).doNormalize(false).build();
             }
             ImagePreprocessingPool.Builder poolBuilder = ImagePreprocessingPool.builder().config(preprocessing)
                     .decoder(ImageDecoder.builder().maxPixels(b.maxPixels).build());
@@ -150,7 +170,10 @@ public final class ClipVisionEncoder implements ImageEncoder {
         return session.device();
     }
 
-    /** How files become model inputs (from the model's {@code preprocessor_config.json}, else CLIP's defaults). */
+    /**
+     * How files become model inputs (from the model's {@code preprocessor_config.json}, else CLIP's defaults); for a
+     * graph taking uint8 pixels without the rescale and normalisation, which the graph does itself.
+     */
     public ClipPreprocessConfig preprocessing() {
         return pool.config();
     }
@@ -176,7 +199,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
     }
 
     /**
-     * Embeds model inputs prepared elsewhere, each {@code [3, S, S]} (see {@link #preprocessing()}); in input order.
+     * Embeds model inputs prepared elsewhere, each {@code [3, S, S]} as {@link #preprocessing()} makes them (for a
+     * uint8 graph: the byte values 0 to 255, which this converts to the graph's layout); in input order.
      */
     public List<Embedding> embedPixels(List<PixelTensor> pixels) {
         Objects.requireNonNull(pixels, "pixels");
@@ -252,16 +276,10 @@ public final class ClipVisionEncoder implements ImageEncoder {
     private List<float[]> run(List<PixelTensor> pixels) {
         int images = pixels.size();
         int rows = batchBuckets.roundUp(images);
-        int perImage = 3 * imageSize * imageSize;
-        // A direct buffer in native order is handed to ONNX Runtime without another copy.
-        FloatBuffer buffer = ByteBuffer.allocateDirect(Math.multiplyExact(rows, perImage) * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        for (int r = 0; r < rows; r++) {
-            pixels.get(r < images ? r : 0).copyTo(buffer);
-        }
-        buffer.rewind();
-        long[] shape = {rows, 3, imageSize, imageSize};
-        try (OnnxTensor tensor = OnnxTensor.createTensor(session.environment(), buffer, shape);
+        long[] shape = pixelInput == PixelInput.UINT8_NHWC ? new long[] {rows, imageSize, imageSize, 3}
+                : new long[] {rows, 3, imageSize, imageSize};
+        try (OnnxTensor tensor = pixelInput == PixelInput.UINT8_NHWC ? bytesNhwc(pixels, rows, shape)
+                : floatsNchw(pixels, rows, shape);
              OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
             return EmbeddingOutputs.rows((OnnxTensor) result.get(outputName).orElseThrow(), rows, session)
                     .subList(0, images);
@@ -269,6 +287,40 @@ public final class ClipVisionEncoder implements ImageEncoder {
             throw new EncodingException("Cannot create the input tensor for encoder '" + session.encoderName()
                     + "' (batch " + Arrays.toString(shape) + "): " + e.getMessage(), e);
         }
+    }
+
+    private OnnxTensor floatsNchw(List<PixelTensor> pixels, int rows, long[] shape) throws OrtException {
+        int perImage = 3 * imageSize * imageSize;
+        // A direct buffer in native order is handed to ONNX Runtime without another copy.
+        FloatBuffer buffer = ByteBuffer.allocateDirect(Math.multiplyExact(rows, perImage) * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int r = 0; r < rows; r++) {
+            pixels.get(r < pixels.size() ? r : 0).copyTo(buffer);
+        }
+        buffer.rewind();
+        return OnnxTensor.createTensor(session.environment(), buffer, shape);
+    }
+
+    /** The byte values of channel-first tensors (0 to 255, no rescale or normalisation) as uint8 channel-last rows. */
+    private OnnxTensor bytesNhwc(List<PixelTensor> pixels, int rows, long[] shape) throws OrtException {
+        int plane = imageSize * imageSize;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.multiplyExact(rows, 3 * plane));
+        for (int r = 0; r < rows; r++) {
+            float[] chw = pixels.get(r < pixels.size() ? r : 0).data();
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    float v = chw[c * plane + i];
+                    if (!(v >= 0 && v <= 255)) {
+                        throw new InvalidInputException("Pixel value " + v + " of image " + r + " is not a byte;"
+                                + " encoder '" + session.encoderName() + "' takes the 0-255 values of its"
+                                + " preprocessing()");
+                    }
+                    buffer.put((byte) Math.round(v));
+                }
+            }
+        }
+        buffer.rewind();
+        return OnnxTensor.createTensor(session.environment(), buffer, shape, OnnxJavaType.UINT8);
     }
 
     private PixelTensor blank() {
@@ -293,8 +345,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
                     + " (" + (manifest.kind() != null ? "declared" : "detected") + " kind: " + kind.id()
                     + "; inputs: " + EmbeddingOutputs.describe(session.inputs())
                     + ", outputs: " + EmbeddingOutputs.describe(session.outputs()) + "). A CLIP vision tower takes"
-                    + " float pixel_values [batch, 3, S, S]; set \"kind\": \"clip-vision\" in "
-                    + ModelManifest.FILE_NAME + " if this is one.");
+                    + " float pixel_values [batch, 3, S, S] or uint8 pixels [batch, S, S, 3]; set \"kind\":"
+                    + " \"clip-vision\" in " + ModelManifest.FILE_NAME + " if this is one.");
         }
     }
 
@@ -316,16 +368,30 @@ public final class ClipVisionEncoder implements ImageEncoder {
         }
         TensorSpec spec = inputs.get(name);
         long[] shape = spec.shape();
-        if (spec.type() != OnnxJavaType.FLOAT || spec.rank() != 4 || (shape[1] > 0 && shape[1] != 3)) {
+        boolean nchw = spec.type() == OnnxJavaType.FLOAT && spec.rank() == 4 && (shape[1] <= 0 || shape[1] == 3);
+        boolean nhwc = spec.type() == OnnxJavaType.UINT8 && spec.rank() == 4 && (shape[3] <= 0 || shape[3] == 3);
+        if (!nchw && !nhwc) {
             throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is " + spec.type()
-                    + " " + spec.shapeText() + "; a CLIP vision tower takes float32 pixels [batch, 3, S, S]"
+                    + " " + spec.shapeText() + "; a CLIP vision tower takes float32 pixels [batch, 3, S, S] or uint8"
+                    + " pixels [batch, S, S, 3]"
                     + (spec.type() == OnnxJavaType.FLOAT16 ? " (export it in float32)" : ""));
         }
-        if (shape[2] > 0 && shape[3] > 0 && shape[2] != shape[3]) {
+        long height = nchw ? shape[2] : shape[1];
+        long width = nchw ? shape[3] : shape[2];
+        if (height > 0 && width > 0 && height != width) {
             throw new ModelLoadException("Model " + dir.modelFile() + " input '" + name + "' is "
                     + spec.shapeText() + "; CLIP preprocessing makes square images");
         }
         return spec;
+    }
+
+    /** The side a pixel input fixes, or -1 when symbolic. */
+    private static long graphImageSize(TensorSpec input) {
+        long[] shape = input.shape();
+        boolean nhwc = input.type() == OnnxJavaType.UINT8;
+        long height = nhwc ? shape[1] : shape[2];
+        long width = nhwc ? shape[2] : shape[3];
+        return height > 0 ? height : width;
     }
 
     /**
@@ -336,7 +402,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
                                         ClipPreprocessConfig preprocessing, Integer configJsonSize) {
         List<String> sources = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
-        long graph = input.shape()[2] > 0 ? input.shape()[2] : input.shape()[3];
+        long graph = graphImageSize(input);
         if (graph > 0) {
             sources.add("model input '" + input.name() + "' " + input.shapeText());
             sizes.add((int) graph);

@@ -66,11 +66,19 @@ final class EmbeddingOutputs {
         }
     }
 
+    /**
+     * Whether an output's element type can hold an embedding: float32, or float16 as the fp16 exports of Immich
+     * return it (read back as float32 by {@link #rows}).
+     */
+    static boolean isFloat(OnnxJavaType type) {
+        return type == OnnxJavaType.FLOAT || type == OnnxJavaType.FLOAT16;
+    }
+
     /** The one float {@code [batch, D]} output of an export that does not use Hugging Face's output names. */
     private static TensorSpec singleEmbeddingOutput(Map<String, TensorSpec> outputs, ModelDirectory dir,
                                                     String hfName) {
         List<TensorSpec> rank2 = outputs.values().stream()
-                .filter(t -> t.type() == OnnxJavaType.FLOAT && t.rank() == 2).toList();
+                .filter(t -> isFloat(t.type()) && t.rank() == 2).toList();
         if (rank2.size() == 1) {
             return rank2.get(0);
         }
@@ -81,13 +89,14 @@ final class EmbeddingOutputs {
     }
 
     private static void requireEmbeddingShape(TensorSpec output, ModelDirectory dir) {
-        if (output.type() != OnnxJavaType.FLOAT || output.rank() != 2) {
+        if (!isFloat(output.type()) || output.rank() != 2) {
             throw new ModelLoadException("Model " + dir.modelFile() + " output '" + output.name() + "' is "
-                    + output.type() + " " + output.shapeText() + "; an embedding output is float [batch, dim]");
+                    + output.type() + " " + output.shapeText() + "; an embedding output is float32 or float16"
+                    + " [batch, dim]");
         }
     }
 
-    /** The {@code rows} vectors of a {@code [rows, D]} result. */
+    /** The {@code rows} vectors of a {@code [rows, D]} float32 or float16 result, as float32. */
     static List<float[]> rows(OnnxTensor tensor, int rows, OnnxSession session) {
         long[] shape = tensor.getInfo().getShape();
         if (shape.length != 2 || shape[0] != rows) {

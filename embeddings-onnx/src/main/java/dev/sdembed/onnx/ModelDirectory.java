@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.onnx.internal.OnnxModelHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -96,7 +97,7 @@ public final class ModelDirectory {
         }
         String f = fp16Fingerprint;
         if (f == null) {
-            f = computeFingerprint(modelFile(precision), "model_fp16");
+            f = computeFingerprint(modelFile(precision));
             fp16Fingerprint = f;
         }
         return f;
@@ -137,33 +138,55 @@ public final class ModelDirectory {
     }
 
     /**
-     * SHA-256 (hex) of the model's weights: {@code model.onnx} and, for models over 2 GB, its external-data files
-     * ({@code *.onnx_data}, {@code *.onnx.data}, {@code *.data}), in file-name order. Computed once.
+     * SHA-256 (hex) of the model's weights: {@code model.onnx} followed by every external-data file its initializers
+     * reference (one {@code model.onnx_data}, or one file per tensor as large torch exports write them), in file-name
+     * order; a model without external data is the SHA-256 of {@code model.onnx} alone. Computed once.
      */
     public String fingerprint() {
         String f = fingerprint;
         if (f == null) {
-            f = computeFingerprint(modelFile(), null);
+            f = computeFingerprint(modelFile());
             fingerprint = f;
         }
         return f;
     }
 
     /**
-     * @param dataPrefix null: every external-data file except the fp16 variant's; else only those whose name starts
-     *                   with it
+     * The external-data files {@code model} references (torch.onnx writes one per tensor for large towers, optimum one
+     * {@code model.onnx_data}), read from its protobuf without loading it: their locations relative to the model's
+     * folder, in name order; empty when every weight is inside the file.
+     *
+     * @throws ModelLoadException when the file cannot be read as an ONNX model
      */
-    private String computeFingerprint(Path model, String dataPrefix) {
+    public static List<String> externalDataLocations(Path model) {
+        return OnnxModelHeader.read(model).externalFiles().stream().sorted().toList();
+    }
+
+    /**
+     * The external-data files {@code model} references, as paths. A graph that cannot be read as a model has none
+     * here; loading it reports why.
+     */
+    static List<Path> externalDataFiles(Path model) {
+        List<String> locations;
+        try {
+            locations = externalDataLocations(model);
+        } catch (ModelLoadException e) {
+            return List.of();
+        }
+        Path dir = model.toAbsolutePath().getParent();
+        return locations.stream().map(location -> dir.resolve(location).normalize()).toList();
+    }
+
+    private String computeFingerprint(Path model) {
         List<Path> files = new ArrayList<>();
         files.add(model);
-        try (Stream<Path> s = Files.list(path)) {
-            s.filter(p -> {
-                String n = p.getFileName().toString();
-                boolean data = n.endsWith(".onnx_data") || n.endsWith(".onnx.data") || n.endsWith(".data");
-                return data && (dataPrefix == null ? !n.startsWith("model_fp16") : n.startsWith(dataPrefix));
-            }).sorted().forEach(files::add);
-        } catch (IOException e) {
-            throw new ModelLoadException("Cannot list model directory " + path + ": " + e.getMessage(), e);
+        for (Path data : externalDataFiles(model)) {
+            if (!data.startsWith(path) || !Files.isRegularFile(data)) {
+                throw new ModelLoadException("Model " + model + " keeps weights in external-data file " + data
+                        + ", which is missing" + (data.startsWith(path) ? "" : " or outside " + path)
+                        + ". Copy every file the export wrote beside " + model.getFileName() + ".");
+            }
+            files.add(data);
         }
         if (files.size() == 1) {
             return ContentHash.ofFile(model).hex();

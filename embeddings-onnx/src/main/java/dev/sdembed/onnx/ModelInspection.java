@@ -37,7 +37,10 @@ public record ModelInspection(Path directory, String name, ModelKind kind, int d
         }
     }
 
-    /** Detects the kind from input/output names and types, following the Hugging Face and OpenCLIP exports. */
+    /**
+     * Detects the kind from input/output names and types, following the Hugging Face and OpenCLIP exports: also
+     * Immich's (int32 token ids; uint8 {@code [batch, S, S, 3]} pixels; float16 embeddings).
+     */
     static ModelKind detectKind(Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
         if (outputs.containsKey("image_embeds") || inputs.containsKey("pixel_values")) {
             return ModelKind.CLIP_VISION;
@@ -58,10 +61,11 @@ public record ModelInspection(Path directory, String name, ModelKind kind, int d
         if (inputs.size() == 1 && outputs.size() == 1) {
             TensorSpec in = inputs.values().iterator().next();
             TensorSpec out = outputs.values().iterator().next();
-            if (out.rank() == 2 && in.type() == OnnxJavaType.INT64 && in.rank() == 2) {
+            boolean embedding = out.rank() == 2 && EmbeddingOutputs.isFloat(out.type());
+            if (embedding && in.rank() == 2 && (in.type() == OnnxJavaType.INT64 || in.type() == OnnxJavaType.INT32)) {
                 return ModelKind.CLIP_TEXT;
             }
-            if (out.rank() == 2 && in.type() == OnnxJavaType.FLOAT && in.rank() == 4) {
+            if (embedding && in.rank() == 4 && (in.type() == OnnxJavaType.FLOAT || in.type() == OnnxJavaType.UINT8)) {
                 return ModelKind.CLIP_VISION;
             }
         }

@@ -22,9 +22,12 @@ import java.util.Map;
  * ({@code sdembed models verify DIR}).
  *
  * <p>Checked: the files (model.onnx, external data the graph references, tokenizer.json for text models,
- * preprocessor_config.json for vision models), the opset, fp16 at the graph boundary, input/output names, element
- * types, ranks and fixed dims, the embedding dimension against the manifest, the tokenizer's special tokens and
- * padding id, the preprocessing fields, and finally that the matching encoder actually loads.
+ * preprocessor_config.json for vision models), the opset, fp16 inputs, input/output names, element types, ranks and
+ * fixed dims, the embedding dimension against the manifest, the tokenizer's special tokens and padding id, the
+ * preprocessing fields, and finally that the matching encoder actually loads. The layouts of published CLIP exports
+ * pass as they are: int32 token ids, a batch axis fixed at 1, uint8 {@code [batch, S, S, 3]} pixels normalised in the
+ * graph, float16 embedding outputs, weights in one external file or one file per tensor (Immich's OpenCLIP exports,
+ * optimum's Stable Diffusion XL text encoder).
  */
 public final class ModelVerifier {
 
@@ -102,12 +105,12 @@ public final class ModelVerifier {
             add("graph", ModelManifest.FILE_NAME + ": " + e.getMessage(), "Set kind to bert, clip-text or clip-vision.");
             kind = ModelKind.UNKNOWN;
         }
+        // Float16 outputs are read as float32; float16 inputs would need converting pixels the encoders do not do.
         checkPrecision(dir, inputs, "input");
-        checkPrecision(dir, outputs, "output");
         int dimension = -1;
         switch (kind) {
             case BERT -> {
-                checkTokenInputs(dir, inputs, true);
+                checkTokenInputs(dir, inputs, true, false);
                 dimension = checkOutput(dir, outputs, "last_hidden_state", 3);
                 checkTokenizer(dir, List.of("[CLS]", "[SEP]"), "[PAD]");
             }
@@ -118,7 +121,7 @@ public final class ModelVerifier {
                             "Export CLIPTextModelWithProjection (output text_embeds), or set \"allow_unprojected\": "
                                     + "true in " + ModelManifest.FILE_NAME + " if prompt-to-prompt search is all you need.");
                 }
-                checkTokenInputs(dir, inputs, false);
+                checkTokenInputs(dir, inputs, false, true);
                 dimension = checkOutput(dir, outputs,
                         kind == ModelKind.CLIP_TEXT ? "text_embeds" : "pooler_output", 2);
                 checkTokenizer(dir, List.of("<|startoftext|>", "<|endoftext|>"), null);
@@ -179,15 +182,23 @@ public final class ModelVerifier {
         }
     }
 
-    private void checkTokenInputs(ModelDirectory dir, Map<String, TensorSpec> inputs, boolean maskRequired) {
+    /**
+     * @param clip a CLIP text tower: the token input may have another name when it is the only one, may be int32 and
+     *             may fix the batch axis (the encoder then sends batches of that size)
+     */
+    private void checkTokenInputs(ModelDirectory dir, Map<String, TensorSpec> inputs, boolean maskRequired,
+                                  boolean clip) {
         String ids = dir.manifest().inputName("input_ids");
         String mask = dir.manifest().inputName("attention_mask");
         TensorSpec idSpec = inputs.get(ids);
+        if (idSpec == null && clip && inputs.size() == 1 && !dir.manifest().inputs().containsKey("input_ids")) {
+            idSpec = inputs.values().iterator().next();
+        }
         if (idSpec == null) {
             add("graph", dir.modelFile() + " has no input '" + ids + "' (inputs: " + EmbeddingOutputs.describe(inputs)
                     + ")", "Name the token input in " + ModelManifest.FILE_NAME + " as inputs.input_ids.");
         } else {
-            checkTokenTensor(dir, idSpec);
+            checkTokenTensor(dir, idSpec, clip);
         }
         TensorSpec maskSpec = inputs.get(mask);
         if (maskSpec == null && maskRequired) {
@@ -195,16 +206,18 @@ public final class ModelVerifier {
                     + EmbeddingOutputs.describe(inputs) + ")", "Export with the attention mask input, or name it in "
                     + ModelManifest.FILE_NAME + " as inputs.attention_mask.");
         } else if (maskSpec != null) {
-            checkTokenTensor(dir, maskSpec);
+            checkTokenTensor(dir, maskSpec, clip);
         }
     }
 
-    private void checkTokenTensor(ModelDirectory dir, TensorSpec spec) {
-        if (spec.type() != OnnxJavaType.INT64 || spec.rank() != 2) {
+    private void checkTokenTensor(ModelDirectory dir, TensorSpec spec, boolean clip) {
+        boolean typeOk = spec.type() == OnnxJavaType.INT64 || clip && spec.type() == OnnxJavaType.INT32;
+        if (!typeOk || spec.rank() != 2) {
             add("graph", dir.modelFile() + " input '" + spec.name() + "' is " + spec.type() + " "
-                            + spec.shapeText() + "; expected int64 [batch, sequence]",
+                            + spec.shapeText() + "; expected " + (clip ? "int64 or int32" : "int64")
+                            + " [batch, sequence]",
                     "Export token inputs as int64 with shape [batch, sequence] (the transformers default).");
-        } else {
+        } else if (!clip) {
             checkDynamicBatch(dir, spec);
         }
     }
@@ -228,14 +241,18 @@ public final class ModelVerifier {
             return -1;
         }
         long[] shape = spec.shape();
-        if (spec.type() != OnnxJavaType.FLOAT || spec.rank() != 4 || (shape[1] > 0 && shape[1] != 3)
-                || (shape[2] > 0 && shape[3] > 0 && shape[2] != shape[3])) {
+        // float32 [batch, 3, S, S], or uint8 [batch, S, S, 3] normalised inside the graph (Immich's opset 23).
+        boolean nchw = spec.type() == OnnxJavaType.FLOAT && spec.rank() == 4 && (shape[1] <= 0 || shape[1] == 3)
+                && (shape[2] <= 0 || shape[3] <= 0 || shape[2] == shape[3]);
+        boolean nhwc = spec.type() == OnnxJavaType.UINT8 && spec.rank() == 4 && (shape[3] <= 0 || shape[3] == 3)
+                && (shape[1] <= 0 || shape[2] <= 0 || shape[1] == shape[2]);
+        if (!nchw && !nhwc) {
             add("graph", dir.modelFile() + " input '" + spec.name() + "' is " + spec.type() + " " + spec.shapeText()
-                    + "; expected float32 [batch, 3, S, S]", "Export the vision tower with float32 square RGB input.");
+                    + "; expected float32 [batch, 3, S, S] or uint8 [batch, S, S, 3]",
+                    "Export the vision tower with float32 square RGB input.");
             return -1;
         }
-        checkDynamicBatch(dir, spec);
-        return shape[2];
+        return nchw ? shape[2] : shape[1];
     }
 
     private int checkOutput(ModelDirectory dir, Map<String, TensorSpec> outputs, String defaultName, int rank) {

@@ -294,12 +294,12 @@ class ClipTextEncoderTest {
 
     @Test
     void graphsTheEncoderCannotFeedAreRefusedAtLoading() {
-        Path int32 = ClipModelDirectories.text("text-int32", ClipTokenizers.forPad(bpe, PAD_ZERO),
-                f -> linearTextModel(f, OnnxModelBuilder.INT32, "input_ids", false), null);
-        assertThatThrownBy(() -> ClipTextEncoder.open(int32))
+        Path floats = ClipModelDirectories.text("text-float-ids", ClipTokenizers.forPad(bpe, PAD_ZERO),
+                f -> linearTextModel(f, OnnxModelBuilder.FLOAT, "input_ids", false), null);
+        assertThatThrownBy(() -> ClipTextEncoder.open(floats))
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessage("Model " + int32.resolve("model.onnx") + " input 'input_ids' is int32; re-export it with"
-                        + " int64 token ids (as Hugging Face and OpenCLIP exports do)");
+                .hasMessage("Model " + floats.resolve("model.onnx") + " input 'input_ids' is FLOAT [batch,77]; a CLIP"
+                        + " text tower takes int64 or int32 token ids [batch, 77]");
 
         Path extra = ClipModelDirectories.text("text-extra-input", ClipTokenizers.forPad(bpe, PAD_ZERO), f -> new OnnxModelBuilder("x")
                 .input("input_ids", OnnxModelBuilder.INT64, "batch", 77)

@@ -285,7 +285,8 @@ class ClipVisionEncoderTest {
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage("Model directory " + dir + " does not hold an image encoder (detected kind: unknown;"
                         + " inputs: img float[batch,3,224,224], outputs: feature float[batch,3], negated"
-                        + " float[batch,3]). A CLIP vision tower takes float pixel_values [batch, 3, S, S]; set"
+                        + " float[batch,3]). A CLIP vision tower takes float pixel_values [batch, 3, S, S] or uint8"
+                        + " pixels [batch, S, S, 3]; set"
                         + " \"kind\": \"clip-vision\" in sdembed.json if this is one.");
         ClipModelDirectories.manifest(dir, "{\"kind\": \"clip-vision\"}");
         assertThatThrownBy(() -> ClipVisionEncoder.open(dir))

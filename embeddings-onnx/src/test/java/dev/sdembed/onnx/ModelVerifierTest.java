@@ -149,7 +149,7 @@ class ModelVerifierTest {
     }
 
     @Test
-    void float16InputsAndOutputsAreReported() {
+    void float16InputsAreReportedFloat16OutputsAreNot() {
         Path dir = ClipModelDirectories.modelOnly("verify-fp16", f -> new OnnxModelBuilder("fp16")
                 .input("pixel_values", 10, "batch", 3, 8, 8)
                 .output("image_embeds", 10, "batch", 3, 8, 8)
@@ -161,7 +161,7 @@ class ModelVerifierTest {
         assertThat(problems).extracting(Problem::check).contains("precision");
         assertThat(problems).extracting(Problem::message)
                 .anyMatch(m -> m.contains("input 'pixel_values' is float16"))
-                .anyMatch(m -> m.contains("output 'image_embeds' is float16"));
+                .noneMatch(m -> m.contains("output 'image_embeds' is float16"));
     }
 
     @Test

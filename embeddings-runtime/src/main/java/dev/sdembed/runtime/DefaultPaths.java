@@ -12,8 +12,13 @@ public final class DefaultPaths {
         return home == null ? Path.of("").toAbsolutePath() : Path.of(home);
     }
 
+    /** The project's model folder, where {@code sdembed models pull} puts models and {@code sdembed init} looks. */
+    public static Path models() {
+        return home().resolve("models");
+    }
+
     /** The bge-small model the models module materialises. */
     public static Path bgeSmall() {
-        return home().resolve("models").resolve("bge-small-en-v1.5");
+        return models().resolve("bge-small-en-v1.5");
     }
 }

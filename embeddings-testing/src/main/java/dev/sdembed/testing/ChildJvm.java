@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -63,12 +64,12 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with this JVM's classpath (surefire's manifest jar included) and {@code args}. */
     public static ChildJvm start(Class<?> main, String... args) {
-        return start(List.of(), main, false, args);
+        return start(Map.of(), List.of(), List.of(), main, false, args);
     }
 
     /** As {@link #start}, but standard error is kept apart from the output lines: {@link #errorLines()}. */
     public static ChildJvm startWithSeparateErrors(Class<?> main, String... args) {
-        return start(List.of(), main, true, args);
+        return start(Map.of(), List.of(), List.of(), main, true, args);
     }
 
     /**
@@ -77,20 +78,32 @@ public final class ChildJvm implements AutoCloseable {
      * directly.
      */
     public static ChildJvm start(List<String> launcher, Class<?> main, String... args) {
-        return start(launcher, main, false, args);
+        return start(Map.of(), launcher, List.of(), main, false, args);
     }
 
-    private static ChildJvm start(List<String> launcher, Class<?> main, boolean separateErrors, String... args) {
+    /**
+     * As {@link #start(Class, String...)}, with {@code environment} added to this process's and {@code jvmOptions}
+     * (e.g. {@code -Dname=value}) before the main class.
+     */
+    public static ChildJvm start(Map<String, String> environment, List<String> jvmOptions, Class<?> main,
+                                 String... args) {
+        return start(environment, List.of(), jvmOptions, main, false, args);
+    }
+
+    private static ChildJvm start(Map<String, String> environment, List<String> launcher, List<String> jvmOptions,
+                                  Class<?> main, boolean separateErrors, String... args) {
         List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
         command.addAll(List.of(args));
         try {
-            return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(!separateErrors).start(),
-                    separateErrors);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(!separateErrors);
+            builder.environment().putAll(environment);
+            return new ChildJvm(builder.start(), separateErrors);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start a child JVM for " + main.getName(), e);
         }

@@ -1,7 +1,10 @@
 package dev.sdembed.testing;
 
 import static dev.sdembed.testing.OnnxModelBuilder.FLOAT;
+import static dev.sdembed.testing.OnnxModelBuilder.FLOAT16;
+import static dev.sdembed.testing.OnnxModelBuilder.INT32;
 import static dev.sdembed.testing.OnnxModelBuilder.INT64;
+import static dev.sdembed.testing.OnnxModelBuilder.UINT8;
 
 import dev.sdembed.testing.OnnxModelBuilder.Attr;
 import java.nio.file.Path;
@@ -150,19 +153,168 @@ public final class ClipTestModels {
 
     /** Patch embedding, tanh, mean over the patches: {@code pooled} [batch, W]. */
     private static OnnxModelBuilder visionTower(OnnxModelBuilder b, VisionSpec spec, String input, boolean fixedSize) {
-        Random random = new Random(spec.seed());
         if (fixedSize) {
             b.input(input, FLOAT, "batch", 3, spec.size(), spec.size());
         } else {
             b.input(input, FLOAT, "batch", 3, "height", "width");
         }
+        return visionLayers(b, spec, input);
+    }
+
+    /** The tower's layers from a float {@code [batch, 3, S, S]} tensor to {@code pooled} [batch, W]. */
+    private static OnnxModelBuilder visionLayers(OnnxModelBuilder b, VisionSpec spec, String pixels) {
+        Random random = new Random(spec.seed());
         // Patch embedding as in ViT: a convolution with kernel = stride = patch size.
         b.randomInitializer("patch_embed", random, 0.2f, spec.width(), 3, spec.patch(), spec.patch());
-        b.node("Conv", List.of(input, "patch_embed"), List.of("patches"),
+        b.node("Conv", List.of(pixels, "patch_embed"), List.of("patches"),
                 Attr.ints("kernel_shape", spec.patch(), spec.patch()), Attr.ints("strides", spec.patch(), spec.patch()));
         b.node("Tanh", List.of("patches"), List.of("activated"));
-        b.node("ReduceMean", List.of("activated"), List.of("pooled"), Attr.ints("axes", 2, 3), Attr.i("keepdims", 0));
+        if (b.opset() < 18) {
+            b.node("ReduceMean", List.of("activated"), List.of("pooled"), Attr.ints("axes", 2, 3),
+                    Attr.i("keepdims", 0));
+        } else {
+            // From opset 18 on the axes are an input.
+            b.int64Initializer("spatial_axes", new long[] {2, 3}, 2);
+            b.node("ReduceMean", List.of("activated", "spatial_axes"), List.of("pooled"), Attr.i("keepdims", 0));
+        }
         return b;
+    }
+
+    /**
+     * The generations of Immich's OpenCLIP exports ({@code machine-learning/export} of immich-app/immich): input and
+     * output names, element types, batch axis and opset as each exporter wrote them. Every generation's graph returns
+     * L2-normalised embeddings ({@code encode_text(..., normalize=True)}).
+     *
+     * @param textInput     int32 {@code [batch, 77]} token ids
+     * @param imageInput    the pixels: float {@code [batch, 3, S, S]}, or uint8 {@code [batch, S, S, 3]} when
+     *                      {@code uint8Pixels}
+     * @param dynamicBatch  a symbolic batch axis; else the batch is fixed at 1
+     * @param uint8Pixels   resized and cropped RGB bytes, scaled and normalised inside the graph
+     * @param fp16Outputs   the embeddings come out as float16
+     */
+    public enum ImmichGeneration {
+        /** torch.onnx opset 17 with {@code dynamic_axes} on the batch. */
+        OPSET_17(17, "text", "text_embedding", "image", "image_embedding", true, false, false),
+        /** opset 19, {@code dynamic_axes} commented out: batch 1, both outputs named {@code embedding}. */
+        OPSET_19_BATCH_1(19, "text", "embedding", "image", "embedding", false, false, false),
+        /** opset 23, dynamic batch, uint8 NHWC pixels normalised inside the graph. */
+        OPSET_23_UINT8(23, "text", "embedding", "image", "embedding", true, true, false),
+        /** The opset 23 fp16 variant: as {@link #OPSET_23_UINT8}, its embeddings float16. */
+        OPSET_23_FP16(23, "text", "embedding", "image", "embedding", true, true, true);
+
+        public final int opset;
+        public final String textInput;
+        public final String textOutput;
+        public final String imageInput;
+        public final String imageOutput;
+        public final boolean dynamicBatch;
+        public final boolean uint8Pixels;
+        public final boolean fp16Outputs;
+
+        ImmichGeneration(int opset, String textInput, String textOutput, String imageInput, String imageOutput,
+                         boolean dynamicBatch, boolean uint8Pixels, boolean fp16Outputs) {
+            this.opset = opset;
+            this.textInput = textInput;
+            this.textOutput = textOutput;
+            this.imageInput = imageInput;
+            this.imageOutput = imageOutput;
+            this.dynamicBatch = dynamicBatch;
+            this.uint8Pixels = uint8Pixels;
+            this.fp16Outputs = fp16Outputs;
+        }
+
+        private Object batch() {
+            return dynamicBatch ? "batch_size" : 1;
+        }
+    }
+
+    /**
+     * Immich's text tower of {@code generation}: int32 ids, the same tower and projection weights as
+     * {@link #openClipText} with the same spec, the embedding L2-normalised in the graph; weights where
+     * {@code weights} says.
+     */
+    public static Path immichText(Path file, TextSpec spec, ImmichGeneration generation,
+                                  OnnxModelBuilder.ExternalData weights) {
+        OnnxModelBuilder b = new OnnxModelBuilder("immich_textual").opset(generation.opset).externalData(weights);
+        b.input(generation.textInput, INT32, generation.batch(), CONTEXT);
+        b.node("Cast", List.of(generation.textInput), List.of("ids"), Attr.i("to", INT64));
+        textTower(b, "ids", null, spec, "hidden", "pooled");
+        b.randomInitializer("text_projection", new Random(spec.seed() + 1), 0.5f, spec.width(), spec.dim());
+        b.node("MatMul", List.of("pooled", "text_projection"), List.of("projected"));
+        normalisedOutput(b, "projected", spec.dim(), generation, generation.textOutput);
+        return b.write(file);
+    }
+
+    /**
+     * Immich's vision tower of {@code generation}: the same tower and projection weights as {@link #openClipVision}
+     * with the same spec; for the uint8 generations the graph first scales the bytes by 1/255 and normalises them
+     * with {@code mean} and {@code std}, as those exports do; the embedding L2-normalised in the graph.
+     */
+    public static Path immichVision(Path file, VisionSpec spec, ImmichGeneration generation, float[] mean,
+                                    float[] std, OnnxModelBuilder.ExternalData weights) {
+        OnnxModelBuilder b = new OnnxModelBuilder("immich_visual").opset(generation.opset).externalData(weights);
+        String pixels = generation.imageInput;
+        if (generation.uint8Pixels) {
+            b.input(generation.imageInput, UINT8, generation.batch(), spec.size(), spec.size(), 3);
+            b.node("Cast", List.of(generation.imageInput), List.of("rgb"), Attr.i("to", FLOAT));
+            b.node("Transpose", List.of("rgb"), List.of("planes"), Attr.ints("perm", 0, 3, 1, 2));
+            b.floatInitializer("byte_scale", new float[] {255f});
+            b.node("Div", List.of("planes", "byte_scale"), List.of("scaled"));
+            b.floatInitializer("mean", mean.clone(), 1, 3, 1, 1);
+            b.floatInitializer("std", std.clone(), 1, 3, 1, 1);
+            b.node("Sub", List.of("scaled", "mean"), List.of("centred"));
+            b.node("Div", List.of("centred", "std"), List.of("normalised"));
+            pixels = "normalised";
+        } else {
+            b.input(generation.imageInput, FLOAT, generation.batch(), 3, spec.size(), spec.size());
+        }
+        visionLayers(b, spec, pixels);
+        b.randomInitializer("visual_projection", new Random(spec.seed() + 1), 0.5f, spec.width(), spec.dim());
+        b.node("MatMul", List.of("pooled", "visual_projection"), List.of("projected"));
+        normalisedOutput(b, "projected", spec.dim(), generation, generation.imageOutput);
+        return b.write(file);
+    }
+
+    /**
+     * optimum's ONNX export of Stable Diffusion XL's {@code text_encoder_2} (OpenCLIP ViT-bigG/14 as
+     * {@code CLIPTextModelWithProjection}, exported with its hidden states): {@code input_ids} of {@code idType}
+     * {@code [batch_size, sequence_length]} → {@code text_embeds} (dimension left symbolic, as optimum names that
+     * axis), {@code last_hidden_state} and {@code hidden_states.0}; weights in {@code model.onnx_data}. Same tower and
+     * projection weights as {@link #openClipText} with the same spec.
+     */
+    public static Path sdxlTextEncoder2(Path file, TextSpec spec, int idType) {
+        OnnxModelBuilder b = new OnnxModelBuilder("text_encoder_2").externalData("model.onnx_data");
+        b.input("input_ids", idType, "batch_size", "sequence_length");
+        String ids = "input_ids";
+        if (idType != INT64) {
+            b.node("Cast", List.of("input_ids"), List.of("ids"), Attr.i("to", INT64));
+            ids = "ids";
+        }
+        textTower(b, ids, null, spec, "last_hidden_state", "pooled");
+        b.randomInitializer("text_projection", new Random(spec.seed() + 1), 0.5f, spec.width(), spec.dim());
+        b.node("MatMul", List.of("pooled", "text_projection"), List.of("text_embeds"));
+        b.node("Identity", List.of("embedded"), List.of("hidden_states.0"));
+        b.output("text_embeds", FLOAT, "batch_size", "projection_dim");
+        b.output("last_hidden_state", FLOAT, "batch_size", "sequence_length", spec.width());
+        b.output("hidden_states.0", FLOAT, "batch_size", "sequence_length", spec.width());
+        return b.write(file);
+    }
+
+    /** {@code x / sqrt(sum(x^2))} over the last axis, as float16 for the fp16 generation, as output {@code name}. */
+    private static void normalisedOutput(OnnxModelBuilder b, String x, int dim, ImmichGeneration generation,
+                                         String name) {
+        float[] ones = new float[dim];
+        java.util.Arrays.fill(ones, 1f);
+        b.floatInitializer("norm_ones", ones, dim, 1);
+        b.node("Mul", List.of(x, x), List.of("squares"));
+        b.node("MatMul", List.of("squares", "norm_ones"), List.of("sum_of_squares"));
+        b.node("Sqrt", List.of("sum_of_squares"), List.of("norm"));
+        String normalised = generation.fp16Outputs ? "normalised_embedding" : name;
+        b.node("Div", List.of(x, "norm"), List.of(normalised));
+        if (generation.fp16Outputs) {
+            b.node("Cast", List.of(normalised), List.of(name), Attr.i("to", FLOAT16));
+        }
+        b.output(name, generation.fp16Outputs ? FLOAT16 : FLOAT, generation.batch(), dim);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sdembed.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,9 +12,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Builds an ONNX model (opset 17, IR version 8) from nodes, seeded random initializers and typed inputs/outputs
- * with symbolic dimensions such as {@code "batch"}, and writes the ModelProto bytes: enough for tests to generate
- * models with real exports' signatures at any size, from a few kilobytes to ViT-L/14 scale.
+ * Builds an ONNX model (opset 17, IR version 8, unless {@link #opset(int)} says otherwise) from nodes, seeded random
+ * initializers and typed inputs/outputs with symbolic dimensions such as {@code "batch"}, and writes the ModelProto
+ * bytes: enough for tests to generate models with real exports' signatures at any size, from a few kilobytes to
+ * ViT-L/14 scale. {@link #externalData} moves the float weights out of {@code model.onnx}, into one data file or one
+ * file per tensor, as large exports keep them.
  *
  * <pre>{@code
  * new OnnxModelBuilder("tiny")
@@ -27,21 +30,77 @@ import java.util.Random;
 public final class OnnxModelBuilder {
     /** ONNX TensorProto.DataType values. */
     public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
     public static final int INT32 = 6;
     public static final int INT64 = 7;
     public static final int BOOL = 9;
+    public static final int FLOAT16 = 10;
     public static final int OPSET = 17;
     public static final int IR_VERSION = 8;
 
+    /** Where {@link #write} puts the float weights. */
+    public enum ExternalData {
+        /** Inside model.onnx (the default). */
+        NONE,
+        /** All in one file beside the model, {@code <model file name>.data}, each at its offset (torch.onnx's way). */
+        ONE_FILE,
+        /** One file per tensor, named after it ({@code onnx.save(..., all_tensors_to_one_file=False)}). */
+        FILE_PER_TENSOR
+    }
+
+    /** An initializer: its bytes stay here until {@link #toBytes()} decides where they go. */
+    private record Initializer(String name, int dataType, long[] dims, byte[] raw, String callerLocation) {
+    }
+
     private final String name;
     private final List<ProtoWriter> nodes = new ArrayList<>();
-    private final List<ProtoWriter> initializers = new ArrayList<>();
+    private final List<Initializer> initializers = new ArrayList<>();
     private final List<ProtoWriter> inputs = new ArrayList<>();
     private final List<ProtoWriter> outputs = new ArrayList<>();
     private int nodeCount;
+    private int opset = OPSET;
+    private ExternalData externalData = ExternalData.NONE;
+    private String dataFileName;
+    /** The external files of the last {@link #toBytes()}, by name. */
+    private final java.util.Map<String, byte[]> dataFiles = new java.util.LinkedHashMap<>();
 
     public OnnxModelBuilder(String name) {
         this.name = name;
+    }
+
+    /**
+     * The default-domain opset the model imports, with the IR version that goes with it (17 → 8, 18/19 → 9, 20/21 →
+     * 10, 22+ → 11). Default {@value #OPSET}. Operators whose inputs changed with the opset (e.g. ReduceMean's axes,
+     * an input from 18 on) are the caller's to write accordingly.
+     */
+    public OnnxModelBuilder opset(int opset) {
+        this.opset = opset;
+        return this;
+    }
+
+    public int opset() {
+        return opset;
+    }
+
+    private int irVersion() {
+        return opset <= 17 ? IR_VERSION : opset <= 19 ? 9 : opset <= 21 ? 10 : 11;
+    }
+
+    /**
+     * Moves float initializers of at least 16 elements out of the model at {@link #write}: into one file named
+     * {@code <model file name>.data} or one file per tensor. Default {@link ExternalData#NONE}.
+     */
+    public OnnxModelBuilder externalData(ExternalData layout) {
+        this.externalData = layout;
+        this.dataFileName = null;
+        return this;
+    }
+
+    /** {@link ExternalData#ONE_FILE} into {@code fileName}, e.g. optimum's {@code model.onnx_data}. */
+    public OnnxModelBuilder externalData(String fileName) {
+        this.externalData = ExternalData.ONE_FILE;
+        this.dataFileName = fileName;
+        return this;
     }
 
     /** A node attribute; build with the static factories. */
@@ -91,23 +150,21 @@ public final class OnnxModelBuilder {
      * models over 2 GB write it); the caller writes that file, or leaves it out to test its absence.
      */
     public OnnxModelBuilder externalInitializer(String name, int dataType, String location, long... dims) {
-        initializers.add(new ProtoWriter().packedVarints(1, dims).varint(2, dataType).string(8, name)
-                .message(13, new ProtoWriter().string(1, "location").string(2, location))
-                .varint(14, 1));
+        initializers.add(new Initializer(name, dataType, dims, null, location));
         return this;
     }
 
     public OnnxModelBuilder floatInitializer(String name, float[] data, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         raw.asFloatBuffer().put(data);
-        initializers.add(tensor(name, FLOAT, raw.array(), dims));
+        initializers.add(new Initializer(name, FLOAT, dims, raw.array(), null));
         return this;
     }
 
     public OnnxModelBuilder int64Initializer(String name, long[] data, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         raw.asLongBuffer().put(data);
-        initializers.add(tensor(name, INT64, raw.array(), dims));
+        initializers.add(new Initializer(name, INT64, dims, raw.array(), null));
         return this;
     }
 
@@ -137,36 +194,73 @@ public final class OnnxModelBuilder {
         return this;
     }
 
-    /** The serialised ModelProto. */
+    /** The serialised ModelProto, its external weights (if any) in a file named {@code model.onnx.data}. */
     public byte[] toBytes() {
+        return toBytes("model.onnx.data");
+    }
+
+    private byte[] toBytes(String oneFileName) {
+        dataFiles.clear();
+        ByteArrayOutputStream oneFile = new ByteArrayOutputStream();
         ProtoWriter graph = new ProtoWriter();
         nodes.forEach(n -> graph.message(1, n));
         graph.string(2, name);
-        initializers.forEach(t -> graph.message(5, t));
+        for (Initializer t : initializers) {
+            ProtoWriter tensor = new ProtoWriter().packedVarints(1, t.dims()).varint(2, t.dataType())
+                    .string(8, t.name());
+            if (t.callerLocation() != null) {
+                tensor.message(13, entry("location", t.callerLocation())).varint(14, 1);
+            } else if (externalData == ExternalData.NONE || t.dataType() != FLOAT || t.raw().length < 64) {
+                tensor.bytes(9, t.raw());
+            } else if (externalData == ExternalData.ONE_FILE) {
+                tensor.message(13, entry("location", oneFileName))
+                        .message(13, entry("offset", Long.toString(oneFile.size())))
+                        .message(13, entry("length", Integer.toString(t.raw().length)))
+                        .varint(14, 1);
+                oneFile.writeBytes(t.raw());
+            } else {
+                String file = t.name().replaceAll("[^A-Za-z0-9_]", "_") + "_attr__value";
+                tensor.message(13, entry("location", file)).varint(14, 1);
+                dataFiles.put(file, t.raw());
+            }
+            graph.message(5, tensor);
+        }
+        if (oneFile.size() > 0) {
+            dataFiles.put(oneFileName, oneFile.toByteArray());
+        }
         inputs.forEach(v -> graph.message(11, v));
         outputs.forEach(v -> graph.message(12, v));
         return new ProtoWriter()
-                .varint(1, IR_VERSION)
+                .varint(1, irVersion())
                 .string(2, "sdembed-tests")
                 .string(3, "1")
                 .message(7, graph)
-                .message(8, new ProtoWriter().string(1, "").varint(2, OPSET))
+                .message(8, new ProtoWriter().string(1, "").varint(2, opset))
                 .toByteArray();
     }
 
-    /** Writes the model, creating parent folders; returns {@code file}. */
+    /** Writes the model and its external weight files beside it, creating parent folders; returns {@code file}. */
     public Path write(Path file) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.write(file, toBytes());
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Files.write(file, toBytes(dataFileName != null ? dataFileName : file.getFileName() + ".data"));
+            for (java.util.Map.Entry<String, byte[]> data : dataFiles.entrySet()) {
+                Files.write(dir.resolve(data.getKey()), data.getValue());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return file;
     }
 
-    private static ProtoWriter tensor(String name, int dataType, byte[] raw, long... dims) {
-        return new ProtoWriter().packedVarints(1, dims).varint(2, dataType).string(8, name).bytes(9, raw);
+    /** The names of the external weight files the last {@link #write} wrote beside the model. */
+    public List<String> dataFiles() {
+        return List.copyOf(dataFiles.keySet());
+    }
+
+    private static ProtoWriter entry(String key, String value) {
+        return new ProtoWriter().string(1, key).string(2, value);
     }
 
     private static ProtoWriter valueInfo(String name, int elemType, Object... dims) {

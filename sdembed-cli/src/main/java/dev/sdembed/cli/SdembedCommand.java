@@ -1,6 +1,7 @@
 package dev.sdembed.cli;
 
 import dev.sdembed.SdembedException;
+import dev.sdembed.hub.HubException;
 import dev.sdembed.runtime.SdembedVersion;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Option;
                 ServeCommand.class,
                 DoctorCommand.class,
                 SamplesCommand.class,
+                InitCommand.class,
         })
 public final class SdembedCommand {
 
@@ -101,7 +103,7 @@ public final class SdembedCommand {
         Throwable c = e;
         for (int depth = 0; c != null && depth < 32; depth++, c = c.getCause()) {
             if (c instanceof SdembedException || c instanceof UncheckedIOException || c instanceof IOException
-                    || c instanceof SQLException) {
+                    || c instanceof SQLException || c instanceof HubException) {
                 return true;
             }
         }

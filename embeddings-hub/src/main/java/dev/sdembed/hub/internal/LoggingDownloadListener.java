@@ -20,14 +20,14 @@ public final class LoggingDownloadListener implements DownloadListener {
 
     @Override
     public void snapshotStarted(String repoId, String commit, int files, long totalBytes) {
-        LOG.info("{} at commit {}: {} file(s), {}", repoId, commit, files, humanBytes(totalBytes));
+        LOG.info("{} at commit {}: {} file(s), {}", repoId, commit, files, DownloadListener.humanBytes(totalBytes));
     }
 
     @Override
     public void fileStarted(String repoId, String path, long totalBytes, boolean fromCache) {
         if (!fromCache) {
             startedNanos.set(System.nanoTime());
-            LOG.info("Downloading {} {} ({})", repoId, path, humanBytes(totalBytes));
+            LOG.info("Downloading {} {} ({})", repoId, path, DownloadListener.humanBytes(totalBytes));
         }
     }
 
@@ -40,23 +40,8 @@ public final class LoggingDownloadListener implements DownloadListener {
         Long started = startedNanos.get();
         startedNanos.remove();
         double seconds = started == null ? 0 : (System.nanoTime() - started) / 1e9;
-        LOG.info("Downloaded {} {}: {} in {} s ({}/s)", repoId, file.path(), humanBytes(file.size()),
+        LOG.info("Downloaded {} {}: {} in {} s ({}/s)", repoId, file.path(), DownloadListener.humanBytes(file.size()),
                 String.format(Locale.ROOT, "%.1f", seconds),
-                humanBytes(seconds > 0 ? (long) (file.size() / seconds) : file.size()));
-    }
-
-    /** 1234567 → "1.2 MB" (decimal units, as the Hub's web pages show sizes). */
-    public static String humanBytes(long bytes) {
-        if (bytes < 1000) {
-            return bytes + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1000 && unit < units.length - 1) {
-            value /= 1000;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+                DownloadListener.humanBytes(seconds > 0 ? (long) (file.size() / seconds) : file.size()));
     }
 }

@@ -59,7 +59,11 @@ public final class ClipTokenizerJson {
      * @return the file written
      */
     public static Path write(Path bpeFile, Path outDir, String padToken) {
-        List<String> merges = readMerges(bpeFile);
+        return writeDocument(readMerges(bpeFile), padToken, outDir);
+    }
+
+    /** {@link #build} of {@code merges} as {@code outDir/tokenizer.json}, creating the folder. */
+    private static Path writeDocument(List<String> merges, String padToken, Path outDir) {
         ObjectNode json = build(merges, padToken);
         Path out = outDir.resolve("tokenizer.json");
         try {
@@ -71,24 +75,105 @@ public final class ClipTokenizerJson {
         return out;
     }
 
+    /**
+     * Writes {@code outDir/tokenizer.json} from a Hugging Face slow CLIP tokenizer's files ({@code vocab.json} and
+     * {@code merges.txt}, as {@code CLIPTokenizer.save_pretrained} writes them and Stable Diffusion repositories ship
+     * them in {@code tokenizer/} and {@code tokenizer_2/}), checking that they are OpenAI's CLIP vocabulary: the
+     * result is the same file {@link #write} makes from {@code bpe_simple_vocab_16e6.txt.gz}.
+     *
+     * @param padToken as for {@link #write}; Stable Diffusion XL's {@code tokenizer_2} pads with {@code !} (id 0)
+     * @return the file written
+     */
+    public static Path writeFromHuggingFaceFiles(Path vocabJson, Path mergesTxt, Path outDir, String padToken) {
+        List<String> merges = readHuggingFaceMerges(mergesTxt);
+        Map<String, Integer> expected = vocabulary(merges);
+        Map<String, Integer> vocab = readVocabJson(vocabJson);
+        if (!vocab.equals(expected)) {
+            String first = expected.entrySet().stream()
+                    .filter(e -> !e.getValue().equals(vocab.get(e.getKey())))
+                    .map(e -> "'" + e.getKey() + "' is " + vocab.get(e.getKey()) + " there, " + e.getValue()
+                            + " in CLIP's")
+                    .findFirst().orElse(vocab.size() + " tokens there, " + expected.size() + " in CLIP's");
+            throw new ModelLoadException("Vocabulary " + vocabJson + " is not the CLIP vocabulary that " + mergesTxt
+                    + " makes (" + first + "); only OpenAI's CLIP BPE files can be converted");
+        }
+        return writeDocument(merges, padToken, outDir);
+    }
+
+    /**
+     * The merges of a Hugging Face {@code merges.txt}: an optional {@code #version} line, then one "a b" pair a line;
+     * CLIP's first {@link #MERGES}.
+     */
+    public static List<String> readHuggingFaceMerges(Path mergesTxt) {
+        Objects.requireNonNull(mergesTxt, "mergesTxt");
+        try (BufferedReader in = Files.newBufferedReader(mergesTxt, StandardCharsets.UTF_8)) {
+            in.mark(1 << 12);
+            String first = in.readLine();
+            int read = 1;
+            if (first == null || !first.startsWith("#version")) {
+                in.reset();
+                read = 0;
+            }
+            return mergeLines(in, read, "Merges file " + mergesTxt, "is it a CLIP tokenizer's merges.txt?");
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException("Merges file " + mergesTxt + " does not exist", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read merges file " + mergesTxt + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The first {@link #MERGES} merge lines of {@code in}, each checked to be two symbols and a space.
+     *
+     * @param read how many lines of the file were read before (for line numbers in messages)
+     * @param what the file, as messages name it
+     * @param hint what to check when the file is too short
+     */
+    private static List<String> mergeLines(BufferedReader in, int read, String what, String hint) throws IOException {
+        List<String> merges = new ArrayList<>(MERGES);
+        int lineNumber = read;
+        for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
+            lineNumber++;
+            String[] pair = line.split(" ");
+            if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
+                throw new ModelLoadException(what + " line " + lineNumber
+                        + " is not a merge of two symbols separated by one space");
+            }
+            merges.add(line);
+        }
+        if (merges.size() < MERGES) {
+            throw new ModelLoadException(what + " has " + merges.size() + " merges; CLIP needs " + MERGES + " ("
+                    + hint + ")");
+        }
+        return merges;
+    }
+
+    private static Map<String, Integer> readVocabJson(Path vocabJson) {
+        try {
+            Map<String, Integer> vocab = JSON.readValue(vocabJson.toFile(),
+                    new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Integer>>() { });
+            if (vocab == null) {
+                throw new ModelLoadException("Vocabulary " + vocabJson + " is empty");
+            }
+            return vocab;
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new ModelLoadException("Vocabulary " + vocabJson + " does not exist", e);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read vocabulary " + vocabJson + " as a JSON object of token ids: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** The first {@link #MERGES} merge lines ("a b") of OpenAI's gzip BPE file, after its header line. */
     public static List<String> readMerges(Path bpeFile) {
         Objects.requireNonNull(bpeFile, "bpeFile");
-        List<String> merges = new ArrayList<>(MERGES);
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
                 new GZIPInputStream(Files.newInputStream(bpeFile)), StandardCharsets.UTF_8))) {
             String header = in.readLine();
             if (header == null) {
                 throw new ModelLoadException("BPE vocabulary " + bpeFile + " is empty");
             }
-            for (String line; merges.size() < MERGES && (line = in.readLine()) != null; ) {
-                String[] pair = line.split(" ");
-                if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                    throw new ModelLoadException("BPE vocabulary " + bpeFile + " line " + (merges.size() + 2)
-                            + " is not a merge of two symbols separated by one space");
-                }
-                merges.add(line);
-            }
+            return mergeLines(in, 1, "BPE vocabulary " + bpeFile, "is it bpe_simple_vocab_16e6.txt.gz?");
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("BPE vocabulary " + bpeFile + " does not exist", e);
         } catch (ZipException e) {
@@ -97,11 +182,6 @@ public final class ClipTokenizerJson {
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read BPE vocabulary " + bpeFile + ": " + e.getMessage(), e);
         }
-        if (merges.size() < MERGES) {
-            throw new ModelLoadException("BPE vocabulary " + bpeFile + " has " + merges.size() + " merges; CLIP needs "
-                    + MERGES + " (is it bpe_simple_vocab_16e6.txt.gz?)");
-        }
-        return merges;
     }
 
     /** CLIP's vocabulary in id order, as OpenAI's SimpleTokenizer builds it. */

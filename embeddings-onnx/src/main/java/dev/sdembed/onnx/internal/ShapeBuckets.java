@@ -44,6 +44,22 @@ public final class ShapeBuckets {
         return upTo(sizes, largestWithin);
     }
 
+    /**
+     * The one batch size a graph with a fixed batch axis takes: every batch is padded to {@code size}, and none may
+     * be larger.
+     */
+    public static ShapeBuckets fixed(int size) {
+        return new ShapeBuckets(new int[] {size});
+    }
+
+    /**
+     * The batch buckets of a graph input whose batch axis is {@code batchAxis}: exactly that size when the graph fixes
+     * it (positive), else {@link #forBatches}.
+     */
+    public static ShapeBuckets forBatchAxis(long batchAxis, List<Integer> sizes, int maxBatchSize) {
+        return batchAxis > 0 ? fixed(Math.toIntExact(batchAxis)) : forBatches(sizes, maxBatchSize);
+    }
+
     /** The smallest bucket that holds {@code size}; {@code size} itself when there are no buckets or none holds it. */
     public int roundUp(int size) {
         for (int bucket : sizes) {

@@ -58,6 +58,45 @@ class ClipTokenizerJsonTest {
     }
 
     @Test
+    void huggingFaceVocabAndMergesConvertToTheSameTokenizerAsOpenAisBpeFile() throws IOException {
+        Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
+        Path hfFiles = dev.sdembed.onnx.testing.ClipTokenizers.huggingFaceFiles(bpe, dir.resolve("tokenizer_2"));
+        Path converted = ClipTokenizerJson.writeFromHuggingFaceFiles(hfFiles.resolve("vocab.json"),
+                hfFiles.resolve("merges.txt"), dir.resolve("converted"), "!");
+        Path fromBpe = ClipTokenizerJson.write(bpe, dir.resolve("from-bpe"), "!");
+
+        assertThat(Files.readAllBytes(converted)).as("the same document").isEqualTo(Files.readAllBytes(fromBpe));
+        assertThat(JSON.readTree(converted.toFile()).at("/padding/pad_id").asInt()).as("SDXL's tokenizer_2 pad")
+                .isZero();
+        try (HuggingFaceTokenizer a = contextLength77(converted); HuggingFaceTokenizer b = contextLength77(fromBpe)) {
+            for (GoldenTokens g : GoldenTokens.fixture()) {
+                assertThat(a.encode(g.text()).getIds()).as(g.text()).containsExactly(b.encode(g.text()).getIds())
+                        .containsExactly(contextOf(g.bpeIds(), 0));
+            }
+        }
+    }
+
+    @Test
+    void aVocabularyThatIsNotClipsIsRefusedNamingTheFile() throws IOException {
+        Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
+        Path hfFiles = dev.sdembed.onnx.testing.ClipTokenizers.huggingFaceFiles(bpe, dir.resolve("tokenizer"));
+        Path vocab = hfFiles.resolve("vocab.json");
+        Files.writeString(vocab, Files.readString(vocab).replace("\"a\" : 64,", "\"a\" : 65,"));
+
+        assertThatThrownBy(() -> ClipTokenizerJson.writeFromHuggingFaceFiles(vocab, hfFiles.resolve("merges.txt"),
+                dir.resolve("out"), "!"))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage("Vocabulary " + vocab + " is not the CLIP vocabulary that " + hfFiles.resolve("merges.txt")
+                        + " makes ('a' is 65 there, 64 in CLIP's); only OpenAI's CLIP BPE files can be converted");
+        Files.writeString(hfFiles.resolve("merges.txt"), "#version: 0.2\na b\n");
+        assertThatThrownBy(() -> ClipTokenizerJson.writeFromHuggingFaceFiles(vocab, hfFiles.resolve("merges.txt"),
+                dir.resolve("out"), "!"))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage("Merges file " + hfFiles.resolve("merges.txt") + " has 1 merges; CLIP needs 48894 (is it a"
+                        + " CLIP tokenizer's merges.txt?)");
+    }
+
+    @Test
     void truncatesTo77KeepingTheEndTokenAndPadsWithTheEndToken() throws IOException {
         Path bpe = TestPaths.sharedFixture("clip/bpe_simple_vocab_16e6.txt.gz");
         Path file = ClipTokenizerJson.write(bpe, dir, null);
