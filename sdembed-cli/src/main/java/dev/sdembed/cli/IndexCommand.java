@@ -110,9 +110,9 @@ public final class IndexCommand implements Callable<Integer> {
         err.println("sdembed: slots: " + String.join(", ", slots.specs().stream().map(StoreSession::describe).toList()));
         if (slots.imageEncoders().isEmpty()) {
             err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar and"
-                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots, export the"
-                    + " models as models/README.md describes and list them under \"slots\" in a --config file"
-                    + " (README, \"The command line\").");
+                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots: bin/sdembed"
+                    + " models pull clip-vit-h-14, then bin/sdembed init writes a --config file with them (README,"
+                    + " \"Getting the production models\").");
         }
         err.flush();
     }

@@ -31,7 +31,7 @@ class QuickStartTest {
         assertThat(index.exitCode()).as(index.err()).isZero();
         assertThat(index.out()).startsWith("Indexed 48 of 48 files (0 skipped, 0 failed)");
         assertThat(index.errLines()).contains("sdembed: slots: prompt_bge (text, 384-d, bge-small-en-v1.5)");
-        assertThat(index.err()).contains("no image slot (CLIP vision) configured").contains("models/README.md");
+        assertThat(index.err()).contains("no image slot (CLIP vision) configured").contains("models pull clip-vit-h-14");
 
         CliRun search = CliRun.of("search", "--text", "a castle at night", "-k", "5", "--store", store.toString(),
                 "--config", config.toString());
