@@ -136,6 +136,9 @@ class MetadataFuzzTest {
     }
 
     private static String graph(Random r) {
+        if (r.nextInt(1000) == 0) {
+            return chain(r);
+        }
         int nodes = 1 + r.nextInt(40);
         StringBuilder json = new StringBuilder("{");
         for (int i = 0; i < nodes; i++) {
@@ -153,6 +156,27 @@ class MetadataFuzzTest {
                     + "[{\"modelVersionId\":" + r.nextInt() + "}]}" : "{not json"));
         }
         return json.append('}').toString();
+    }
+
+    /**
+     * A sampler whose conditioning passes through up to 6,000 nodes in a row (conditioning, string or model nodes),
+     * the shape that once overflowed the stack: recursive walks must stay bounded.
+     */
+    private static String chain(Random r) {
+        int length = 100 + r.nextInt(6000);
+        String[][] links = {{"ConditioningSetArea", "conditioning"}, {"StringConcatenate", "string_a"},
+            {"LoraLoader", "model"}};
+        String[] link = links[r.nextInt(links.length)];
+        StringBuilder json = new StringBuilder("{\"0\":{\"class_type\":\"CLIPTextEncode\",\"inputs\":{\"text\":\"p\"}}");
+        for (int i = 1; i <= length; i++) {
+            json.append(",\"").append(i).append("\":{\"class_type\":\"").append(link[0]).append("\",\"inputs\":{\"")
+                    .append(link[1]).append("\":[\"").append(i - 1).append("\",0]}}");
+        }
+        String tail = "[\"" + length + "\",0]";
+        return json.append(",\"s\":{\"class_type\":\"KSampler\",\"inputs\":{\"positive\":").append(tail)
+                .append(",\"negative\":").append(tail).append(",\"model\":").append(tail)
+                .append(",\"latent_image\":[\"x\",0]}},\"v\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":")
+                .append("[\"s\",0]}}}").toString();
     }
 
     /** Node ids that mostly exist, sometimes do not, and are numbers or strings. */
