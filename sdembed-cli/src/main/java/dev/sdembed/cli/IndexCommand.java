@@ -2,6 +2,7 @@ package dev.sdembed.cli;
 
 import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.runtime.IndexReport;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
@@ -139,42 +140,11 @@ public final class IndexCommand implements Callable<Integer> {
 
     private void print(PipelineSummary s, PrintWriter out) {
         if (jsonSummary) {
-            out.println(Json.line(summaryJson(s)));
+            out.println(Json.line(IndexReport.json(s)));
         } else {
-            out.printf(Locale.ROOT, "Indexed %d of %d files (%d skipped, %d failed) in %.1f s, %.1f images/s%s%n", s.indexed(),
-                    s.files(), s.skipped(), s.failed(), s.wallTime().toMillis() / 1000.0, s.imagesPerSecond(),
-                    s.cancelled() ? " - stopped early, run again to continue" : "");
-            for (PipelineSummary.SlotSummary slot : s.slots()) {
-                out.printf(Locale.ROOT, "  %s: %d embedded in %d encoder calls, %d cache hits%n", slot.slot(), slot.computed(),
-                        slot.encoderCalls(), slot.cacheHits());
-            }
-            out.printf(Locale.ROOT, "Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)%n", s.vectorBytesStored(),
-                    s.vectorBytesWithoutDedup(), s.storageSavedPercent());
+            IndexReport.lines(s).forEach(out::println);
         }
         out.flush();
-    }
-
-    static Map<String, Object> summaryJson(PipelineSummary s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("files", s.files());
-        m.put("indexed", s.indexed());
-        m.put("skipped", s.skipped());
-        m.put("failed", s.failed());
-        m.put("imagesEmbedded", s.imagesEmbedded());
-        m.put("uniqueTexts", s.uniqueTexts());
-        Map<String, Object> slots = new LinkedHashMap<>();
-        for (PipelineSummary.SlotSummary slot : s.slots()) {
-            slots.put(slot.slot(), Map.of("computed", slot.computed(), "encoderCalls", slot.encoderCalls(),
-                    "cacheHits", slot.cacheHits()));
-        }
-        m.put("slots", slots);
-        m.put("vectorBytesStored", s.vectorBytesStored());
-        m.put("vectorBytesWithoutDedup", s.vectorBytesWithoutDedup());
-        m.put("storageSavedPercent", Math.round(s.storageSavedPercent() * 10) / 10.0);
-        m.put("wallTimeMs", s.wallTime().toMillis());
-        m.put("imagesPerSecond", Math.round(s.imagesPerSecond() * 10) / 10.0);
-        m.put("cancelled", s.cancelled());
-        return m;
     }
 
     /**
