@@ -93,7 +93,8 @@ public final class SparkIndexJob {
      */
     public SparkIndexSummary run(JavaSparkContext spark) {
         long start = System.nanoTime();
-        boolean local = spark.sc().isLocal();
+        // local[N] and local-cluster[...]: every executor is on this machine and reads its temporary folder.
+        boolean local = spark.master().startsWith("local");
         Path dir = workDir;
         boolean temporary = false;
         if (dir == null) {
@@ -288,7 +289,8 @@ public final class SparkIndexJob {
 
         /**
          * Where the driver writes the file lists, on storage every executor reads. Default in local mode: a
-         * temporary folder, deleted after the job; required on a cluster.
+         * temporary folder, deleted after the job (also in local-cluster mode, whose executors are on this machine);
+         * required on a cluster.
          */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;

@@ -35,7 +35,10 @@ class SparkIndexJobTest {
 
     /** `sdembed index` of the library: the store every job must leave. */
     @BeforeAll
-    static void indexWithTheCommandLine() throws Exception {
+    static synchronized void indexWithTheCommandLine() throws Exception {
+        if (referenceDump != null) {
+            return;
+        }
         library = SparkFixtures.library("local", FILES);
         config = SparkFixtures.config();
         reference = SparkFixtures.newSchema("spark_ref");
@@ -49,6 +52,10 @@ class SparkIndexJobTest {
         referenceSummary = new ObjectMapper().readTree(lines.get(lines.size() - 1));
         referenceDump = SparkFixtures.dump(reference);
         assertThat(referenceDump.get("images")).hasSize(FILES);
+    }
+
+    static Map<String, List<String>> referenceDump() {
+        return referenceDump;
     }
 
     @AfterEach
