@@ -17,14 +17,13 @@ import java.util.List;
  * @param failed       files stored as failed
  * @param imagesEmbedded image contents embedded
  * @param slots        per slot, what its encoder did
- * @param startMillis  when the task started its pipeline (epoch milliseconds)
+ * @param startMillis  when the task started its pipeline, its encoders loaded (epoch milliseconds)
  * @param endMillis    when the pipeline's last batch was written
- * @param waitMillis   how long the task waited for its turn at the executor's encoders
  * @param encoderLoads sets of encoders the task's JVM had loaded when the task ended
  */
 public record PartitionReport(int partition, int attempt, String executorId, long pid, long files, long vanished,
                               long indexed, long skipped, long failed, long imagesEmbedded, List<SlotWork> slots,
-                              long startMillis, long endMillis, long waitMillis, int encoderLoads)
+                              long startMillis, long endMillis, int encoderLoads)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -3,7 +3,6 @@ package dev.sdembed.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.SdembedException;
 import dev.sdembed.runtime.IndexReport;
-import dev.sdembed.spark.internal.ExecutorSdembed;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +46,13 @@ public final class SdembedSpark implements Callable<Integer> {
     static int run(String... args) {
         CommandLine cl = new CommandLine(new SdembedSpark());
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            boolean expected = e instanceof SdembedException || e instanceof IllegalArgumentException;
-            line.getErr().println("sdembed-spark: " + (expected ? e.getMessage() : e));
+            // A task's error reaches the driver wrapped in Spark's "Job aborted" exception: name the cause.
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof SdembedException)) {
+                cause = cause.getCause();
+            }
+            boolean expected = cause instanceof SdembedException || cause instanceof IllegalArgumentException;
+            line.getErr().println("sdembed-spark: " + (expected ? cause.getMessage() : e));
             if (!expected) {
                 e.printStackTrace(line.getErr());
             }
@@ -134,12 +138,16 @@ public final class SdembedSpark implements Callable<Integer> {
             } else if (!conf.contains("spark.master")) {
                 conf.setMaster("local[*]");
             }
+            if (conf.get("spark.master").startsWith("local") && !conf.contains("spark.driver.host")) {
+                // One machine: stay on loopback, whatever the host name resolves to.
+                conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+            }
             SparkIndexSummary summary;
             try (JavaSparkContext spark = new JavaSparkContext(conf)) {
                 summary = job.run(spark);
             } finally {
                 // Local mode: the executor is this JVM; its encoders and store go with the context.
-                ExecutorSdembed.closeAll();
+                SparkIndexJob.closeExecutorResources();
             }
             PrintWriter out = spec.commandLine().getOut();
             if (jsonSummary) {

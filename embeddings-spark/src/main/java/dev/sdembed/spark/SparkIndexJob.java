@@ -9,6 +9,7 @@ import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.runtime.SdembedConfig;
 import dev.sdembed.runtime.SlotConfig;
 import dev.sdembed.runtime.StoreLocation;
+import dev.sdembed.spark.internal.ExecutorSdembed;
 import dev.sdembed.spark.internal.FileListing;
 import dev.sdembed.spark.internal.IndexPartition;
 import dev.sdembed.spark.internal.JobProgress;
@@ -85,6 +86,15 @@ public final class SparkIndexJob {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Closes the encoders and stores this JVM opened as an executor. In local mode the driver is the executor and
+     * keeps them for the next job; call this when done (the JVM's exit closes them too). On a cluster the executors
+     * close theirs when they exit.
+     */
+    public static void closeExecutorResources() {
+        ExecutorSdembed.closeAll();
     }
 
     /**

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,10 +16,11 @@ import org.slf4j.LoggerFactory;
  * first task that needs it and reused by every later task of any job with the same settings, closed when the JVM
  * exits (or by {@link #closeAll()}, which local mode calls at the end of a job).
  *
- * <p>Tasks whose encoders are the same take turns: a task holds its {@link Lease} for its whole partition. That is
- * what the pipeline does inside one JVM (one encoder call at a time per device), extended across tasks, so two
- * tasks never run one model on one device at once; the pipeline inside the lease keeps the device busy. Tasks with
- * other GPUs hold other holders and run concurrently.
+ * <p>Tasks running at the same time (as many as {@code spark.executor.cores / spark.task.cpus}) share the
+ * encoders, which are thread-safe: each runs its own pipeline over them, so their batches overlap (one task's
+ * hashing and writing beside another's inference). Tasks given other GPUs get encoders of their own on them.
+ * Measured on 2 cores, two tasks sharing the encoders indexed faster than two taking turns at them
+ * ({@code docs/spark.md}).
  */
 public final class ExecutorSdembed {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorSdembed.class);
@@ -34,9 +34,8 @@ public final class ExecutorSdembed {
     private record Key(JobSettings settings, List<String> gpus) {
     }
 
-    /** An {@link Sdembed} and the turn of the tasks that share it. */
+    /** An {@link Sdembed}, opened on first use. */
     private static final class Holder {
-        private final ReentrantLock turn = new ReentrantLock(true);
         private final Key key;
         private Sdembed sdembed;
 
@@ -67,59 +66,26 @@ public final class ExecutorSdembed {
         }
     }
 
-    /** A task's turn at an executor's {@link Sdembed}; closing it lets the next task in. */
-    public static final class Lease implements AutoCloseable {
-        private final Holder holder;
-        private final long waitedMillis;
-        private boolean released;
-
-        private Lease(Holder holder, long waitedMillis) {
-            this.holder = holder;
-            this.waitedMillis = waitedMillis;
-        }
-
-        /** The encoders and store, loaded and opened on first use in this JVM. */
-        public Sdembed sdembed() {
-            return holder.sdembed();
-        }
-
-        /** How long the task waited for its turn. */
-        public long waitedMillis() {
-            return waitedMillis;
-        }
-
-        @Override
-        public void close() {
-            if (!released) {
-                released = true;
-                holder.turn.unlock();
-            }
-        }
-    }
-
-    /** Waits for the turn at the {@link Sdembed} for {@code settings} on the task's {@code gpus}. */
-    public static Lease acquire(JobSettings settings, List<String> gpus) throws InterruptedException {
+    /**
+     * The {@link Sdembed} for {@code settings} on the task's {@code gpus}, opened by the first task that asks for it
+     * in this JVM (the others wait for that open, then share it).
+     */
+    public static Sdembed get(JobSettings settings, List<String> gpus) {
         installHook();
-        Holder h = HOLDERS.computeIfAbsent(new Key(settings, List.copyOf(gpus)), Holder::new);
-        long t0 = System.nanoTime();
-        h.turn.lockInterruptibly();
-        return new Lease(h, (System.nanoTime() - t0) / 1_000_000);
+        return HOLDERS.computeIfAbsent(new Key(settings, List.copyOf(gpus)), Holder::new).sdembed();
     }
 
     /**
-     * The turn at any {@link Sdembed} this JVM has open for {@code settings}, whatever its GPUs (for store-wide
-     * queries after a job, which need the store but no particular encoder); one is opened when there is none.
+     * Any {@link Sdembed} this JVM has open for {@code settings}, whatever its GPUs (for store-wide queries after a
+     * job, which need the store but no particular encoder); one is opened when there is none.
      */
-    public static Lease acquireAny(JobSettings settings) throws InterruptedException {
+    public static Sdembed getAny(JobSettings settings) {
         for (Map.Entry<Key, Holder> e : HOLDERS.entrySet()) {
             if (e.getKey().settings().equals(settings)) {
-                Holder h = e.getValue();
-                long t0 = System.nanoTime();
-                h.turn.lockInterruptibly();
-                return new Lease(h, (System.nanoTime() - t0) / 1_000_000);
+                return e.getValue().sdembed();
             }
         }
-        return acquire(settings, List.of());
+        return get(settings, List.of());
     }
 
     /** How many sets of encoders this JVM has loaded since it started. */

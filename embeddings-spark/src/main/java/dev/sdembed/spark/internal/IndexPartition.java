@@ -4,6 +4,7 @@ import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.pipeline.Progress;
 import dev.sdembed.pipeline.ProgressListener;
+import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.spark.PartitionListener;
 import dev.sdembed.spark.PartitionReport;
 import java.io.BufferedReader;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One task: the files of one partition (a file of {@code size<TAB>path} lines the driver wrote) through the local
- * {@link BulkEmbeddingPipeline}, on the encoders and store the executor JVM holds ({@link ExecutorSdembed}). The
+ * {@link BulkEmbeddingPipeline}, on the encoders and store the executor JVM holds ({@link ExecutorSdembed}), shared
+ * with the executor's other tasks. The
  * pipeline batches across the partition's files (64 per store transaction by default, two batches in flight: one
  * encoding while the next is hashed and read), so each encoder call embeds a batch, not a row.
  *
@@ -71,22 +73,19 @@ public final class IndexPartition implements FlatMapFunction<Iterator<String>, P
                     listed);
         }
         List<String> gpus = GpuAssignment.addresses(resources(task));
-        try (ExecutorSdembed.Lease lease = ExecutorSdembed.acquire(settings, gpus)) {
-            long start = System.currentTimeMillis();
-            PipelineSummary s = files.isEmpty() ? null : run(lease, files, partition, attempt);
-            List<PartitionReport.SlotWork> slots = s == null ? List.of() : s.slots().stream()
-                    .map(w -> new PartitionReport.SlotWork(w.slot(), w.computed(), w.encoderCalls(), w.cacheHits()))
-                    .toList();
-            return List.of(new PartitionReport(partition, attempt, SparkEnv.get().executorId(),
-                    ProcessHandle.current().pid(), listed, vanished, s == null ? 0 : s.indexed(),
-                    s == null ? 0 : s.skipped(), s == null ? 0 : s.failed(), s == null ? 0 : s.imagesEmbedded(),
-                    slots, start, System.currentTimeMillis(), lease.waitedMillis(), ExecutorSdembed.loads()))
-                    .iterator();
-        }
+        Sdembed sdembed = ExecutorSdembed.get(settings, gpus);
+        long start = System.currentTimeMillis();
+        PipelineSummary s = files.isEmpty() ? null : run(sdembed, files, partition, attempt);
+        List<PartitionReport.SlotWork> slots = s == null ? List.of() : s.slots().stream()
+                .map(w -> new PartitionReport.SlotWork(w.slot(), w.computed(), w.encoderCalls(), w.cacheHits()))
+                .toList();
+        return List.of(new PartitionReport(partition, attempt, SparkEnv.get().executorId(),
+                ProcessHandle.current().pid(), listed, vanished, s == null ? 0 : s.indexed(),
+                s == null ? 0 : s.skipped(), s == null ? 0 : s.failed(), s == null ? 0 : s.imagesEmbedded(), slots,
+                start, System.currentTimeMillis(), ExecutorSdembed.loads())).iterator();
     }
 
-    private PipelineSummary run(ExecutorSdembed.Lease lease, List<Path> files, int partition, int attempt) {
-        var sdembed = lease.sdembed();
+    private PipelineSummary run(Sdembed sdembed, List<Path> files, int partition, int attempt) {
         // The same pipeline `sdembed index` builds, over the executor's store without the per-run totals query.
         BulkEmbeddingPipeline.Builder b = sdembed.pipeline(new PartitionStore(sdembed.store()))
                 .retryFailed(settings.retryFailed()).listener(new TaskProgress(partition, attempt));

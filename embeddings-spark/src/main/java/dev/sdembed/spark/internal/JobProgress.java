@@ -72,7 +72,8 @@ public final class JobProgress extends SparkListener {
             tasksDone.incrementAndGet();
         } else {
             tasksFailed.incrementAndGet();
-            LOG.warn("Task for partition {} (attempt {}) on executor {} failed: {}; Spark runs it again",
+            LOG.warn("Task for partition {} (attempt {}) on executor {} failed: {} (Spark runs a failed task again up to"
+                            + " spark.task.maxFailures times; local[N] does not retry, local[N,F] does)",
                     end.taskInfo().partitionId(), end.taskInfo().attemptNumber(), end.taskInfo().executorId(),
                     end.reason() instanceof ExceptionFailure f ? f.className() + ": " + f.description()
                             : end.reason().toString());

@@ -26,15 +26,13 @@ public final class StoreTotals implements Function<Integer, StoreTotals.Totals> 
 
     @Override
     public Totals call(Integer ignored) throws Exception {
-        try (ExecutorSdembed.Lease lease = ExecutorSdembed.acquireAny(settings)) {
-            StoreStats stats = lease.sdembed().store().stats();
-            long stored = 0;
-            long withoutDedup = 0;
-            for (SlotStats s : stats.slots()) {
-                stored += s.vectorBytes();
-                withoutDedup += s.vectorBytesWithoutDedup();
-            }
-            return new Totals(stats.textContents(), stored, withoutDedup);
+        StoreStats stats = ExecutorSdembed.getAny(settings).store().stats();
+        long stored = 0;
+        long withoutDedup = 0;
+        for (SlotStats s : stats.slots()) {
+            stored += s.vectorBytes();
+            withoutDedup += s.vectorBytesWithoutDedup();
         }
+        return new Totals(stats.textContents(), stored, withoutDedup);
     }
 }
