@@ -6,6 +6,7 @@ import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.runtime.SdembedConfig;
 import dev.sdembed.spark.SparkIndexJob;
 import dev.sdembed.spark.SparkIndexSummary;
+import dev.sdembed.spark.FileListing;
 import dev.sdembed.testing.ClipModelDirectories;
 import dev.sdembed.testing.ClipTestModels;
 import dev.sdembed.testing.PostgresTestServer;
@@ -59,6 +60,7 @@ public final class SparkVsLocalMain {
         List<Double> ratios = new ArrayList<>();
         List<Double> localPerCpu = new ArrayList<>();
         List<Double> sparkPerCpu = new ArrayList<>();
+        List<Double> serverMsPerImage = new ArrayList<>();
         SparkIndexSummary lastSpark = null;
         try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[" + cores + "]")
                 .setAppName("sdembed-spark-bench").set("spark.ui.enabled", "false")
@@ -75,7 +77,10 @@ public final class SparkVsLocalMain {
                     String schema = server.newSchema(sparkSide ? "bench_spark" : "bench_local");
                     double[] cpu = new double[1];
                     if (sparkSide) {
+                        double server0 = serverCpuSeconds(server);
                         lastSpark = runSpark(sc, config, server.url(), schema, warmUp, library, count, cpu);
+                        // The warm-up library's writes are in it too: 128 of 2,128 images.
+                        serverMsPerImage.add(1000 * (serverCpuSeconds(server) - server0) / (count + 128));
                         s = lastSpark.summary().imagesPerSecond();
                         sparkPerCpu.add(count / cpu[0]);
                     } else {
@@ -101,8 +106,12 @@ public final class SparkVsLocalMain {
                 + " (bar: 85 %%); images per CPU-second: local %.1f, Spark %.1f (%.1f %%)%n", median(local),
                 median(spark), 100 * ratio, median(localPerCpu), median(sparkPerCpu),
                 100 * median(sparkPerCpu) / median(localPerCpu));
+        double listing = listingFilesPerSecond();
+        System.out.printf(Locale.ROOT, "PostgreSQL CPU per image written (Spark side, warm-up included): %.2f ms;"
+                + " driver listing: %.0f files/s%n", median(serverMsPerImage), listing);
         BenchOutput.write("spark.json", new SparkResult(count, size, cores, rounds, local, spark, ratios,
-                median(local), median(spark), ratio, localPerCpu, sparkPerCpu, lastSpark.partitions().size()));
+                median(local), median(spark), ratio, localPerCpu, sparkPerCpu, median(serverMsPerImage), listing,
+                lastSpark.partitions().size()));
     }
 
     /**
@@ -115,12 +124,18 @@ public final class SparkVsLocalMain {
      *                             shared machine a side with more threads may take more of the cores than the other;
      *                             this shows whether it also spends more per image)
      * @param sparkImagesPerCpuSecond per round, the same for the Spark job
+     * @param serverCpuMsPerImage  PostgreSQL's CPU time per image the Spark job wrote (every process of the test
+     *                             cluster; 2 texts and 1 pixel content per image before deduplication, 384-d and
+     *                             tiny vectors, HNSW maintained)
+     * @param listingFilesPerSecond the driver's listing (walk, write, partition) of 100,000 empty files in 1,000
+     *                             folders on this machine's disk, page cache warm
      * @param partitions           partitions of the Spark job
      */
     record SparkResult(int images, int imageSize, int cores, int rounds, List<Double> localImagesPerSecond,
                        List<Double> sparkImagesPerSecond, List<Double> ratios, double medianLocal,
                        double medianSpark, double medianRatio, List<Double> localImagesPerCpuSecond,
-                       List<Double> sparkImagesPerCpuSecond, int partitions) {
+                       List<Double> sparkImagesPerCpuSecond, double serverCpuMsPerImage,
+                       double listingFilesPerSecond, int partitions) {
     }
 
     /** {@code cpu[0]} receives the CPU seconds this JVM spent in the timed run. */
@@ -181,6 +196,62 @@ public final class SparkVsLocalMain {
         Path file = Path.of("target", "bench-spark-config.json").toAbsolutePath();
         Files.createDirectories(file.getParent());
         return Files.writeString(file, json);
+    }
+
+    /**
+     * CPU seconds of the test cluster's PostgreSQL so far: its postmaster and every backend (Linux {@code /proc};
+     * other clusters on the machine are not counted).
+     */
+    private static double serverCpuSeconds(PostgresTestServer server) throws IOException {
+        if (server.clusterDir() == null) {
+            return 0;
+        }
+        String postmaster = Files.readAllLines(server.clusterDir().resolve("data").resolve("postmaster.pid")).get(0)
+                .strip();
+        long ticks = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    // After the name: state, ppid, ..., utime (14th field of the line) and stime (15th).
+                    if (p.getFileName().toString().equals(postmaster) || f[1].equals(postmaster)) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                                + Long.parseLong(f[14]);
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // A backend that ended meanwhile: its time went to the postmaster's children counters.
+                }
+            }
+        }
+        return ticks / 100.0;
+    }
+
+    /** The driver's listing rate over 100,000 empty image files in 1,000 folders (made once under target/). */
+    private static double listingFilesPerSecond() throws IOException {
+        Path tree = Path.of("target", "bench-spark-listing").toAbsolutePath();
+        Path done = tree.resolve(".complete");
+        if (!Files.exists(done)) {
+            for (int d = 0; d < 1000; d++) {
+                Path dir = Files.createDirectories(tree.resolve("d" + d));
+                for (int i = 0; i < 100; i++) {
+                    Files.write(dir.resolve("img-" + i + ".png"), new byte[0]);
+                }
+            }
+            Files.write(done, new byte[0]);
+        }
+        Path work = Files.createTempDirectory("sdembed-bench-listing-");
+        try {
+            FileListing listing = new FileListing(BulkEmbeddingPipeline.DEFAULT_EXTENSIONS, work);
+            listing.walk(List.of(tree), 2, 1000);
+            long t0 = System.nanoTime();
+            FileListing.Listing l = listing.walk(List.of(tree), 2, 1000);
+            return l.files() / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static double processCpuSeconds() {

@@ -10,7 +10,6 @@ import dev.sdembed.runtime.SdembedConfig;
 import dev.sdembed.runtime.SlotConfig;
 import dev.sdembed.runtime.StoreLocation;
 import dev.sdembed.spark.internal.ExecutorSdembed;
-import dev.sdembed.spark.internal.FileListing;
 import dev.sdembed.spark.internal.IndexPartition;
 import dev.sdembed.spark.internal.JobProgress;
 import dev.sdembed.spark.internal.JobSettings;

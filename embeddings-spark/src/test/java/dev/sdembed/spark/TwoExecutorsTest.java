@@ -3,7 +3,6 @@ package dev.sdembed.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.spark.internal.ExecutorSdembed;
-import dev.sdembed.spark.internal.FileListing;
 import dev.sdembed.spark.internal.IndexPartition;
 import dev.sdembed.spark.internal.JobSettings;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sdembed.spark.internal;
+package dev.sdembed.spark;
 
 import dev.sdembed.InvalidInputException;
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package dev.sdembed.spark.internal;
+package dev.sdembed.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
