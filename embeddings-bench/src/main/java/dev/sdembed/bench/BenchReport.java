@@ -92,6 +92,7 @@ public final class BenchReport {
         durations();
         encoders();
         pipeline();
+        spark();
         storeIngest();
         storeLatency();
         serverLoad();
@@ -250,6 +251,37 @@ public final class BenchReport {
         md.append(String.format(Locale.ROOT, "%n%.1f requests/s; errors: %d; heap after a full GC: %.1f MB after the"
                         + " warm-up, %.1f MB at the end.%n%n", p.path("requestsPerSecond").asDouble(),
                 p.path("errors").asLong(), p.path("heapAfterWarmUpMb").asDouble(), p.path("heapAtEndMb").asDouble()));
+    }
+
+    // ---- (b') Spark --------------------------------------------------------------------------------------------
+
+    private void spark() {
+        md.append("## Spark job (local mode) vs sdembed index\n\n");
+        Path file = dir.resolve("spark.json");
+        if (!Files.isRegularFile(file)) {
+            md.append("Not measured in this run (no spark.json from SparkVsLocalMain).\n\n");
+            return;
+        }
+        JsonNode p = readJson(file);
+        md.append(String.format(Locale.ROOT, "Library: %d generated PNGs of %d px; the same configuration, store and "
+                        + "%d cores; Spark local[%d]; %d rounds alternating which side runs first, medians. The bar: "
+                        + "85 %%.%n%n", p.path("images").asInt(), p.path("imageSize").asInt(), p.path("cores").asInt(),
+                p.path("cores").asInt(), p.path("rounds").asInt()));
+        md.append("| measure | value |\n|---|---:|\n");
+        row(new String[]{"sdembed index (pipeline), images/s", number(p.path("medianLocal").asDouble())});
+        row(new String[]{"Spark job, images/s", number(p.path("medianSpark").asDouble())});
+        row(new String[]{"Spark / local", String.format(Locale.ROOT, "%.1f %%", 100 * p.path("medianRatio")
+                .asDouble())});
+        row(new String[]{"Spark / local per round", ratios(p.path("ratios"))});
+        row(new String[]{"PostgreSQL CPU per image written, ms", number(p.path("serverCpuMsPerImage").asDouble())});
+        row(new String[]{"driver listing, files/s", number(p.path("listingFilesPerSecond").asDouble())});
+        md.append('\n');
+    }
+
+    private static String ratios(JsonNode values) {
+        List<String> out = new ArrayList<>();
+        values.forEach(v -> out.add(String.format(Locale.ROOT, "%.0f %%", 100 * v.asDouble())));
+        return String.join(", ", out);
     }
 
     // ---- (c) ingest ----------------------------------------------------------------------------------------------
