@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *   <li>The driver streams the walk of the roots (or a file of paths) into a work folder and cuts it into
  *       partitions of about equal bytes; it never holds the list in memory.</li>
  *   <li>Each task runs the local {@link BulkEmbeddingPipeline} over its partition's files, batching across them,
- *       on the encoders its executor JVM loaded once for every task (tasks with the same encoders take turns).</li>
+ *       on the encoders its executor JVM loaded once for every task (tasks running at once share them).</li>
  *   <li>GPU slots run on the GPUs Spark gave the task ({@code spark.task.resource.gpu.amount}).</li>
  *   <li>Writes are the pipeline's batched transactions, idempotent: a retried or speculative task skips what is
  *       done and rewrites nothing twice; a rerun skips done files as {@code sdembed index} does.</li>

@@ -62,8 +62,10 @@ class TwoExecutorsTest {
         String speculative = SparkFixtures.newSchema("spark_speculative");
         SparkIndexSummary summary;
         try (JavaSparkContext spark = SparkFixtures.spark(twoExecutors())) {
+            Path meeting = Files.createTempDirectory("sdembed-spark-meeting-");
             summary = SparkIndexJob.builder().roots(List.of(library)).config(config).store(SparkFixtures.storeUrl())
-                    .schema(schema).filesPerPartition(50).build().run(spark);
+                    .schema(schema).filesPerPartition(50).batchSize(10)
+                    .listener(new BothJvmsWriting(meeting.toString())).build().run(spark);
             runEveryPartitionTwiceAtOnce(spark, library, config, speculative);
         }
         List<PartitionReport> parts = summary.partitions();
@@ -79,6 +81,34 @@ class TwoExecutorsTest {
         SparkIndexJobTest.assertConsistent(schema);
         assertThat(SparkFixtures.dump(speculative)).isEqualTo(SparkIndexJobTest.referenceDump());
         SparkIndexJobTest.assertConsistent(speculative);
+    }
+
+    /**
+     * Holds each JVM's first written batch until the other JVM has written one too (both are on this machine and
+     * meet in a folder): then both are halfway through a partition at the same moment, however unevenly the machine
+     * lets them start. Gives up after a minute, and the overlap assertion then fails.
+     */
+    record BothJvmsWriting(String folder) implements PartitionListener {
+        @Override
+        public void afterBatch(int partition, int attempt, dev.sdembed.pipeline.Progress progress) {
+            Path dir = Path.of(folder);
+            try {
+                Files.writeString(dir.resolve(Long.toString(ProcessHandle.current().pid())), "");
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    try (var marks = Files.list(dir)) {
+                        if (marks.count() >= 2) {
+                            return;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Whether two partitions of different JVMs ran their pipelines at overlapping times. */
