@@ -34,7 +34,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * {@code sdembed index} (one {@link Sdembed}, its pipeline's run timed), the Spark side as {@code sdembed-spark
  * index} (the whole job timed: listing, partitions, tasks, the store's totals). The ratio is reported per round and
  * as the median. Also records where the Spark job's time goes per image, for the projection in
- * {@code docs/spark-projection.md}.
+ * {@code docs/spark.md}.
  *
  * <p>{@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.SparkVsLocalMain [images] [size]
  * [rounds]} (defaults 2000, 64, 3); with {@code -Dsdembed.bench.out=DIR} the figures also go to

@@ -73,6 +73,24 @@ class SdembedSparkCommandTest {
     }
 
     @Test
+    void indexesTheFilesAPathsFileListsLeavingOutThoseThatAreGone() throws Exception {
+        Path library = SparkFixtures.library("command", 40);
+        StringBuilder paths = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            paths.append(library.resolve("d" + (i % 8)).resolve("img-" + i + ".png")).append('\n');
+        }
+        paths.append(library.resolve("gone.png")).append('\n');
+        Path list = Files.writeString(tmp.resolve("paths.txt"), paths);
+        String[] r = run("index", "--paths-file", list.toString(), "--config", SparkFixtures.config().toString(),
+                "--store", SparkFixtures.storeUrl(), "--schema", SparkFixtures.newSchema("spark_paths"), "--master",
+                "local[1]", "--json-summary");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        JsonNode summary = new ObjectMapper().readTree(r[1].strip());
+        assertThat(summary.path("files").asLong()).isEqualTo(10);
+        assertThat(summary.path("indexed").asLong()).isEqualTo(10);
+    }
+
+    @Test
     void refusesTheEmbeddedStoreBeforeStartingSpark() {
         String[] r = run("index", tmp.toString(), "--store", tmp.resolve("store").toString(), "--config",
                 SparkFixtures.config().toString());

@@ -15,7 +15,12 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,6 +135,61 @@ class SparkIndexJobTest {
 
         assertThat(SparkFixtures.dump(schema)).isEqualTo(referenceDump);
         assertConsistent(schema);
+    }
+
+    private static final CountDownLatch FIRST_BATCH = new CountDownLatch(1);
+
+    @Test
+    void aKilledTaskStopsAfterItsBatchesInFlightAndARerunCompletesTheStore() throws Exception {
+        String schema = SparkFixtures.newSchema("spark_killed");
+        try (JavaSparkContext spark = SparkFixtures.spark("local[1]")) {
+            CountDownLatch taskEnded = new CountDownLatch(1);
+            spark.sc().addSparkListener(new SparkListener() {
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd end) {
+                    taskEnded.countDown();
+                }
+            });
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread driver = new Thread(() -> {
+                spark.setJobGroup("killed", "a job the test cancels", true);
+                try {
+                    job(schema).minPartitions(1).filesPerPartition(FILES).batchSize(10)
+                            .listener((partition, attempt, progress) -> slowBatches()).build().run(spark);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            driver.start();
+            assertThat(FIRST_BATCH.await(2, TimeUnit.MINUTES)).isTrue();
+            // Cancelling with interruptOnCancel kills the task as Spark kills the losing copy of a speculative task.
+            spark.cancelJobGroup("killed");
+            driver.join(120_000);
+            assertThat(failure.get()).hasMessageContaining("cancel");
+            assertThat(taskEnded.await(2, TimeUnit.MINUTES)).isTrue();
+        }
+        int written = SparkFixtures.dump(schema).get("images").size();
+        assertThat(written).as("files written before the kill").isBetween(10, FILES - 10);
+        assertConsistent(schema);
+
+        SparkIndexSummary rerun;
+        try (JavaSparkContext spark = SparkFixtures.spark("local[2]")) {
+            rerun = job(schema).build().run(spark);
+        }
+        assertThat(rerun.summary().skipped()).isEqualTo(written);
+        assertThat(rerun.summary().indexed()).isEqualTo(FILES - written);
+        assertThat(SparkFixtures.dump(schema)).isEqualTo(referenceDump);
+        assertConsistent(schema);
+    }
+
+    /** After each batch: lets the test know one was written, and slows the task so the kill comes midway. */
+    private static void slowBatches() {
+        FIRST_BATCH.countDown();
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Fails partition {@code partition}'s first attempt once it has indexed {@code after} files. */

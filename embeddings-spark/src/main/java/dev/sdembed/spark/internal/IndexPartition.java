@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.LongAccumulator;
@@ -75,32 +77,47 @@ public final class IndexPartition implements FlatMapFunction<Iterator<String>, P
         List<String> gpus = GpuAssignment.addresses(resources(task));
         Sdembed sdembed = ExecutorSdembed.get(settings, gpus);
         long start = System.currentTimeMillis();
-        PipelineSummary s = files.isEmpty() ? null : run(sdembed, files, partition, attempt);
-        List<PartitionReport.SlotWork> slots = s == null ? List.of() : s.slots().stream()
+        // Every listed file gone: nothing to run (the pipeline refuses an empty list of roots).
+        PipelineSummary s = files.isEmpty() ? new PipelineSummary(0, 0, 0, 0, 0, 0, List.of(), 0, 0, Duration.ZERO,
+                false) : run(sdembed, files, partition, attempt);
+        List<PartitionReport.SlotWork> slots = s.slots().stream()
                 .map(w -> new PartitionReport.SlotWork(w.slot(), w.computed(), w.encoderCalls(), w.cacheHits()))
                 .toList();
         return List.of(new PartitionReport(partition, attempt, SparkEnv.get().executorId(),
-                ProcessHandle.current().pid(), listed, vanished, s == null ? 0 : s.indexed(),
-                s == null ? 0 : s.skipped(), s == null ? 0 : s.failed(), s == null ? 0 : s.imagesEmbedded(), slots,
-                start, System.currentTimeMillis(), ExecutorSdembed.loads())).iterator();
+                ProcessHandle.current().pid(), listed, vanished, s.indexed(), s.skipped(), s.failed(),
+                s.imagesEmbedded(), slots, start, System.currentTimeMillis(), ExecutorSdembed.loads())).iterator();
     }
 
     private PipelineSummary run(Sdembed sdembed, List<Path> files, int partition, int attempt) {
         // The same pipeline `sdembed index` builds, over the executor's store without the per-run totals query.
+        TaskProgress progress = new TaskProgress(partition, attempt);
         BulkEmbeddingPipeline.Builder b = sdembed.pipeline(new PartitionStore(sdembed.store()))
-                .retryFailed(settings.retryFailed()).listener(new TaskProgress(partition, attempt));
+                .retryFailed(settings.retryFailed()).listener(progress);
         if (settings.batchSize() != null) {
             b.batchSize(settings.batchSize());
         }
         try (BulkEmbeddingPipeline pipeline = b.build()) {
-            return pipeline.run(files);
+            progress.pipeline = pipeline;
+            PipelineSummary summary = pipeline.run(files);
+            if (TaskContext.get().isInterrupted()) {
+                // Killed (the losing copy of a speculative task, a cancelled job): what it wrote is committed.
+                throw new TaskKilledException("stopped after its batches in flight");
+            }
+            return summary;
         }
     }
 
-    /** Adds the counts of each written batch to the job's accumulators and tells the listener. */
+    /**
+     * Adds the counts of each written batch to the job's accumulators and tells the listener; stops the pipeline
+     * when Spark kills the task. A kill interrupts the task's thread, which waits for the pipeline's batch threads
+     * and would not notice: the check after each batch closes the pipeline, whose batches in flight are written and
+     * nothing more started.
+     */
     private final class TaskProgress implements ProgressListener {
+        private final TaskContext task = TaskContext.get();
         private final int partition;
         private final int attempt;
+        private volatile BulkEmbeddingPipeline pipeline;
         private long lastIndexed;
         private long lastSkipped;
         private long lastFailed;
@@ -118,6 +135,10 @@ public final class IndexPartition implements FlatMapFunction<Iterator<String>, P
             lastIndexed = p.filesDone();
             lastSkipped = p.filesSkipped();
             lastFailed = p.filesFailed();
+            if (task.isInterrupted() && pipeline != null) {
+                pipeline.close();
+                return;
+            }
             listener.afterBatch(partition, attempt, p);
         }
 
