@@ -124,6 +124,11 @@ public record ImageRecord(String path, ContentHash imageHash, ContentHash prompt
         return b;
     }
 
+    /** The sampler, seed, steps and CFG scale its {@link #parameters()} state, as filters read them. */
+    public GenerationSettings settings() {
+        return GenerationSettings.of(parameters);
+    }
+
     /** The content hash this record references for {@code role}: its prompt or its negative prompt. */
     public ContentHash textHash(TextRole role) {
         return role == TextRole.NEGATIVE ? negativeHash : promptHash;

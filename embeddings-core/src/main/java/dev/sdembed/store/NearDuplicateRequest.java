@@ -11,7 +11,9 @@ import dev.sdembed.InvalidInputException;
  * @param threshold  the least cosine similarity that links two contents, in (0, 1]
  * @param neighbours how many nearest neighbours of each content are examined, 1 to 100
  * @param role       for a text slot, which text of the images is compared
- * @param filter     which images take part
+ * @param filter     which images take part; its {@link SearchFilter#minScore() minScore} raises the threshold
+ *                   (see {@link #linkThreshold()}) and its {@link SearchFilter#distinct() distinct} keeps one member
+ *                   per identical prompt or file in each group (groups left with one member are dropped)
  */
 public record NearDuplicateRequest(String slot, double threshold, int neighbours, TextRole role, SearchFilter filter) {
 
@@ -39,6 +41,11 @@ public record NearDuplicateRequest(String slot, double threshold, int neighbours
     /** Default threshold {@value #DEFAULT_THRESHOLD} and {@value #DEFAULT_NEIGHBOURS} neighbours, unfiltered. */
     public static NearDuplicateRequest of(String slot) {
         return new NearDuplicateRequest(slot, DEFAULT_THRESHOLD, DEFAULT_NEIGHBOURS, TextRole.PROMPT, SearchFilter.NONE);
+    }
+
+    /** The least similarity that links two contents: the threshold, or the filter's minimum score when higher. */
+    public double linkThreshold() {
+        return filter.minScore() == null ? threshold : Math.max(threshold, filter.minScore());
     }
 
     public NearDuplicateRequest withThreshold(double value) {

@@ -1,6 +1,7 @@
 package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -11,10 +12,36 @@ import java.util.List;
  * @param textContents  distinct texts
  * @param imageContents distinct image files
  * @param slots         per configured slot, in configuration order
+ * @param generators    indexed (OK) images per generator, {@value SearchFilter#NO_GENERATOR} for those without
+ *                      generation metadata; most images first, then by name
+ * @param models        indexed (OK) images per model name, null for those naming none; most images first, then by
+ *                      name
  */
-public record StoreStats(long images, long failedImages, long textContents, long imageContents, List<SlotStats> slots) {
+public record StoreStats(long images, long failedImages, long textContents, long imageContents, List<SlotStats> slots,
+                         List<Count> generators, List<Count> models) {
+
+    /** Orders breakdowns: most images first, then by value (null last). */
+    public static final Comparator<Count> ORDER = Comparator.comparingLong((Count c) -> -c.images())
+            .thenComparing(Count::value, Comparator.nullsLast(Comparator.naturalOrder()));
+
     public StoreStats {
         slots = List.copyOf(slots);
+        generators = generators.stream().sorted(ORDER).toList();
+        models = models.stream().sorted(ORDER).toList();
+    }
+
+    /** Counts without the breakdowns by generator and model (empty). */
+    public StoreStats(long images, long failedImages, long textContents, long imageContents, List<SlotStats> slots) {
+        this(images, failedImages, textContents, imageContents, slots, List.of(), List.of());
+    }
+
+    /**
+     * How many images share one value.
+     *
+     * @param value  a generator id or model name; null for a model when the images name none
+     * @param images how many indexed images have it
+     */
+    public record Count(String value, long images) {
     }
 
     /** Bytes of vectors stored, over all slots. */
@@ -44,5 +71,19 @@ public record StoreStats(long images, long failedImages, long textContents, long
     public SlotStats slot(String name) {
         return slots.stream().filter(s -> s.slot().equals(name)).findFirst()
                 .orElseThrow(() -> new InvalidInputException("No stats for slot '" + name + "'"));
+    }
+
+    /** Records with status OK: the indexed images. */
+    public long okImages() {
+        return images - failedImages;
+    }
+
+    /**
+     * Indexed images without generation metadata (generator {@value SearchFilter#NO_GENERATOR}): no prompt to search
+     * them by, only their pixels in an image slot.
+     */
+    public long imagesWithoutMetadata() {
+        return generators.stream().filter(c -> SearchFilter.NO_GENERATOR.equals(c.value())).mapToLong(Count::images)
+                .sum();
     }
 }

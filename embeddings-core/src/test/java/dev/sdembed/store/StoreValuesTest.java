@@ -145,4 +145,98 @@ class StoreValuesTest {
         assertThatThrownBy(() -> SearchQuery.text("prompt", " ", null)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Query text for slot 'prompt' is blank");
     }
+
+    @Test
+    void generationSettingsAreReadOnceFromTheParameters() {
+        assertThat(GenerationSettings.of(Map.of("sampler", " DPM++ 2M Karras ", "seed", "3000000000", "steps", " 28",
+                "cfg", "7")))
+                .isEqualTo(new GenerationSettings("DPM++ 2M Karras", 3_000_000_000L, 28, 7.0));
+        assertThat(GenerationSettings.of(Map.of("sampler", " ", "seed", "random", "steps", "99999999999", "cfg", "NaN")))
+                .isEqualTo(GenerationSettings.NONE);
+        assertThat(GenerationSettings.of(Map.of("cfg", "Infinity"))).isEqualTo(GenerationSettings.NONE);
+        assertThat(GenerationSettings.of(Map.of("cfg", "-0.0")).cfg()).isEqualTo(0.0);
+        assertThat(GenerationSettings.of(null)).isEqualTo(GenerationSettings.NONE);
+        assertThat(SearchFilter.NO_GENERATOR).isEqualTo(dev.sdembed.metadata.Generator.NONE.id());
+    }
+
+    @Test
+    void filtersMatchRecordsByEachCondition() {
+        ImageRecord r = ImageRecord.builder("/lib/a/sub/x.png").imageHash(ContentHash.ofText("x")).generator("a1111")
+                .modelName("sd_xl_base_1.0").parameters(Map.of("sampler", "Euler a", "seed", "42", "steps", "20",
+                        "cfg", "7.5")).size(832, 1216).fileSize(1).modifiedAt(Instant.parse("2024-05-01T10:00:00Z"))
+                .build();
+        assertThat(SearchFilter.NONE.matches(r)).isTrue();
+        assertThat(SearchFilter.NONE.isEmpty()).isTrue();
+        assertThat(SearchFilter.builder().folder("/lib/a").build().matches(r)).isTrue();
+        assertThat(SearchFilter.builder().folder("/lib/a/sub//").build().pathPrefix()).isEqualTo("/lib/a/sub/");
+        assertThat(SearchFilter.builder().folder("/lib/a/s").build().matches(r)).isFalse();
+        assertThat(SearchFilter.builder().folder("/").build().pathPrefix()).isEqualTo("/");
+        assertThat(SearchFilter.pathPrefix("/lib/a/s").matches(r)).isTrue();
+        assertThat(SearchFilter.generator("a1111").matches(r)).isTrue();
+        assertThat(SearchFilter.generator("none").matches(r)).isFalse();
+        assertThat(SearchFilter.generator("none").matches(r.toBuilder().generator(null).build())).isTrue();
+        assertThat(SearchFilter.builder().sampler("Euler a").seed(42L).steps(20, 20).cfg(7.5, null).build().matches(r))
+                .isTrue();
+        assertThat(SearchFilter.builder().sampler("euler a").build().matches(r)).as("case-sensitive").isFalse();
+        assertThat(SearchFilter.builder().steps(21, null).build().matches(r)).isFalse();
+        assertThat(SearchFilter.builder().cfg(null, 7.4).build().matches(r)).isFalse();
+        assertThat(SearchFilter.builder().size(832, 1216).build().matches(r)).isTrue();
+        assertThat(SearchFilter.builder().width(null, 800).build().matches(r)).isFalse();
+        assertThat(SearchFilter.builder().width(null, 800).build().matches(r.toBuilder().size(0, 0).build()))
+                .as("an unknown size is never in a size range").isFalse();
+        assertThat(SearchFilter.builder().steps(1, null).build().matches(r.toBuilder().parameters(Map.of()).build()))
+                .isFalse();
+        assertThat(SearchFilter.builder().modified(Instant.parse("2024-05-01T10:00:00Z"), null).build().matches(r))
+                .isTrue();
+        assertThat(SearchFilter.builder().modified(Instant.parse("2024-05-01T09:59:59.9999999Z"),
+                Instant.parse("2024-05-01T10:00:00.0000009Z")).build().matches(r)).isTrue();
+        SearchFilter hitsOnly = SearchFilter.builder().minScore(0.5).distinct(SearchFilter.Distinct.PROMPT).build();
+        assertThat(hitsOnly.matches(r)).isTrue();
+        assertThat(hitsOnly.isEmpty()).isFalse();
+        assertThat(hitsOnly.restrictsImages()).isFalse();
+        assertThat(hitsOnly.passesScore(0.5)).isTrue();
+        assertThat(hitsOnly.passesScore(0.4999)).isFalse();
+        assertThat(SearchFilter.generator("comfyui").withModelName("m").withPathPrefix("/x/"))
+                .isEqualTo(SearchFilter.builder().generator("comfyui").modelName("m").pathPrefix("/x/").build());
+        assertThat(SearchFilter.builder().generator("comfyui").steps(20, null).cfg(5.0, 7.0).size(512, 768)
+                .distinct(SearchFilter.Distinct.FILE).build())
+                .hasToString("SearchFilter[generator comfyui, steps 20.., cfg 5.0..7.0, width 512, height 768, "
+                        + "distinct file]");
+        assertThat(SearchFilter.NONE.describe()).isEqualTo("no filter");
+    }
+
+    @Test
+    void filtersRefuseWhatCannotMatchAnything() {
+        assertThatThrownBy(() -> SearchFilter.builder().steps(30, 20).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter steps is 30..20; expected MIN <= MAX");
+        assertThatThrownBy(() -> SearchFilter.builder().steps(-1, 20).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter steps is -1..20; expected values of 0 or more");
+        assertThatThrownBy(() -> SearchFilter.builder().width(0, null).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter width is 0..; expected values of 1 or more");
+        assertThatThrownBy(() -> SearchFilter.builder().cfg(Double.NaN, 7.0).build())
+                .isInstanceOf(InvalidInputException.class).hasMessage("Filter cfg is NaN..7.0; expected finite numbers");
+        assertThatThrownBy(() -> SearchFilter.builder().modified(Instant.parse("2024-02-01T00:00:00Z"),
+                Instant.parse("2024-01-01T00:00:00Z")).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter modified is 2024-02-01T00:00:00Z..2024-01-01T00:00:00Z; expected MIN <= MAX");
+        assertThatThrownBy(() -> SearchFilter.builder().minScore(1.5).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter minScore is 1.5; expected a similarity from -1 to 1");
+        assertThatThrownBy(() -> SearchFilter.builder().generator(" ").build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter generator is blank; leave it null to not filter on it");
+        assertThatThrownBy(() -> SearchFilter.builder().folder("").build()).isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter folder is empty; expected a folder path");
+        assertThatThrownBy(() -> SearchFilter.builder().sampler("a\0b").build())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("Filter sampler contains a NUL character (U+0000) at index 1; stores cannot hold it");
+        assertThatThrownBy(() -> new SearchFilter.Range<Integer>(null, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage("A range needs a MIN, a MAX or both; both are null");
+        assertThat(SearchFilter.builder().steps(null, null).build()).isEqualTo(SearchFilter.NONE);
+    }
+
+    @Test
+    void aFiltersMinimumScoreRaisesTheDuplicateThreshold() {
+        NearDuplicateRequest d = NearDuplicateRequest.of("image");
+        assertThat(d.linkThreshold()).isEqualTo(0.95);
+        assertThat(d.withFilter(SearchFilter.builder().minScore(0.98).build()).linkThreshold()).isEqualTo(0.98);
+        assertThat(d.withFilter(SearchFilter.builder().minScore(0.5).build()).linkThreshold()).isEqualTo(0.95);
+    }
 }

@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Turns a store's nearest-neighbour links into {@link dev.sdembed.store.EmbeddingStore#nearDuplicates} groups, so
@@ -70,10 +73,36 @@ public final class DuplicateGrouper {
             double low = oneContent || !(e.getKey() instanceof Integer root) ? 1.0 : lowest[root];
             groups.add(new DuplicateGroup(group, low));
         }
-        groups.sort(Comparator.comparingInt((DuplicateGroup g) -> -g.members().size())
-                .thenComparing(g -> g.members().get(0).path()));
+        groups.sort(GROUP_ORDER);
         return groups;
     }
+
+    /**
+     * {@code groups} with one member per {@code key} in each (the first by path), for
+     * {@link dev.sdembed.store.SearchFilter#distinct()}: groups left with fewer than two members are dropped, the
+     * rest keep their order rules (largest first, members by path). A null key is a member's own.
+     */
+    public static List<DuplicateGroup> distinct(List<DuplicateGroup> groups, Function<DuplicateGroup.Member, ?> key) {
+        List<DuplicateGroup> out = new ArrayList<>();
+        for (DuplicateGroup g : groups) {
+            Set<Object> seen = new HashSet<>();
+            List<DuplicateGroup.Member> kept = new ArrayList<>();
+            for (DuplicateGroup.Member m : g.members()) {
+                Object k = key.apply(m);
+                if (seen.add(k == null ? m : k)) {
+                    kept.add(m);
+                }
+            }
+            if (kept.size() >= 2) {
+                out.add(kept.size() == g.members().size() ? g : new DuplicateGroup(kept, g.lowestLink()));
+            }
+        }
+        out.sort(GROUP_ORDER);
+        return out;
+    }
+
+    private static final Comparator<DuplicateGroup> GROUP_ORDER = Comparator
+            .comparingInt((DuplicateGroup g) -> -g.members().size()).thenComparing(g -> g.members().get(0).path());
 
     private int indexOf(ContentHash hash) {
         Integer known = index.get(hash);
