@@ -634,6 +634,182 @@ public abstract class EmbeddingStoreContract {
         b.image(image).embedding(IMAGE.name(), image.hash(), vector).record(record(path, image, null, null));
     }
 
+    // ---------------------------------------------------------------- filters
+
+    /**
+     * Each filter alone and in combination, through every kind of search (an image slot, prompts, negative prompts,
+     * a stored image), at a small k and at a k past the number of matches: the store's hits are the brute-force
+     * answer over the records with {@link SearchFilter#matches}, scored exactly, collapsed by distinct and cut at
+     * the minimum score.
+     */
+    @Test
+    void everyFilterGivesExactlyTheBruteForceAnswer() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        FilterLibrary lib = FilterLibrary.write(store, PROMPT, IMAGE);
+        assertFiltersGiveTheBruteForceAnswer(store, lib);
+    }
+
+    /** The brute-force comparison of {@link #everyFilterGivesExactlyTheBruteForceAnswer}, for other store setups. */
+    public static void assertFiltersGiveTheBruteForceAnswer(EmbeddingStore store, FilterLibrary lib) {
+        Embedding imageQuery = FilterLibrary.query(IMAGE, 101);
+        Embedding textQuery = FilterLibrary.query(PROMPT, 102);
+        ImageRecord stored = lib.records.values().stream().filter(r -> r.path().startsWith("/lib/b/")
+                && r.generator() != null && r.negativeHash() != null).findFirst().orElseThrow();
+        float[] storedVector = lib.imageVectors.get(stored.imageHash());
+        int searches = 0;
+        for (SearchFilter f : lib.filters()) {
+            int found = 0;
+            for (int k : new int[] {7, 1000}) {
+                SearchRequest byImage = SearchRequest.builder(SearchQuery.vector(IMAGE.name(), imageQuery)).k(k)
+                        .filter(f).build();
+                List<FilterLibrary.Expected> expected = lib.bruteForce(IMAGE, TextRole.PROMPT, imageQuery.vector(), f,
+                        k, null);
+                lib.assertSame(store.search(byImage), expected, TextRole.PROMPT, "image slot, k " + k + ", " + f);
+                found += expected.size();
+                for (TextRole role : TextRole.values()) {
+                    SearchRequest byText = SearchRequest.builder(SearchQuery.vector(PROMPT.name(), textQuery)).k(k)
+                            .role(role).filter(f).build();
+                    lib.assertSame(store.search(byText), lib.bruteForce(PROMPT, role, textQuery.vector(), f, k, null),
+                            role, role + " texts, k " + k + ", " + f);
+                }
+                SearchRequest byStored = SearchRequest.builder(SearchQuery.storedImage(IMAGE.name(), stored.path()))
+                        .k(k).filter(f).build();
+                lib.assertSame(store.search(byStored), lib.bruteForce(IMAGE, TextRole.PROMPT, storedVector, f, k,
+                        stored.path()), TextRole.PROMPT, "stored image, k " + k + ", " + f);
+                searches += 4;
+            }
+            assertThat(found).as("images the library has for " + f).isPositive();
+        }
+        assertThat(searches).isEqualTo(lib.filters().size() * 8);
+        assertThat(lib.nearTies).as("searches compared with a tolerance for near ties").isLessThan(searches / 10);
+    }
+
+    @Test
+    void aFilterMatchingNothingFindsNothingAndDistinctCollapsesCopies() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        FilterLibrary lib = FilterLibrary.write(store, PROMPT, IMAGE);
+        Embedding query = FilterLibrary.query(IMAGE, 7);
+        assertThat(store.search(SearchRequest.builder(SearchQuery.vector(IMAGE.name(), query)).k(50)
+                .filter(SearchFilter.builder().seed(42L).steps(51, null).build()).build())).isEmpty();
+        assertThat(store.search(SearchRequest.builder(SearchQuery.vector(IMAGE.name(), query)).k(50)
+                .filter(SearchFilter.builder().generator(SearchFilter.NO_GENERATOR).steps(0, null).build()).build()))
+                .as("files without metadata have no steps").isEmpty();
+        assertThat(store.search(SearchRequest.builder(SearchQuery.vector(IMAGE.name(), query)).k(50)
+                .filter(SearchFilter.builder().minScore(1.0).build()).build())).isEmpty();
+        List<SearchHit> all = store.search(SearchRequest.builder(SearchQuery.vector(IMAGE.name(), query)).k(1000)
+                .build());
+        List<SearchHit> files = store.search(SearchRequest.builder(SearchQuery.vector(IMAGE.name(), query)).k(1000)
+                .filter(SearchFilter.builder().distinct(SearchFilter.Distinct.FILE).build()).build());
+        assertThat(all).hasSize(240);
+        assertThat(files).hasSize(200).extracting(SearchHit::content).doesNotHaveDuplicates();
+        List<SearchHit> prompts = store.search(SearchRequest.builder(SearchQuery.vector(PROMPT.name(),
+                FilterLibrary.query(PROMPT, 8))).k(1000).filter(SearchFilter.builder()
+                .distinct(SearchFilter.Distinct.PROMPT).build()).build());
+        assertThat(prompts).extracting(SearchHit::prompt).doesNotHaveDuplicates()
+                .hasSize((int) lib.records.values().stream().filter(r -> r.promptHash() != null)
+                        .map(ImageRecord::promptHash).distinct().count());
+    }
+
+    @Test
+    void statsBreakIndexedImagesDownByGeneratorAndModel() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        FilterLibrary lib = FilterLibrary.write(store, PROMPT, IMAGE);
+        List<ImageRecord> ok = lib.records.values().stream().filter(r -> r.status() == ImageStatus.OK).toList();
+        Map<String, Long> generators = new HashMap<>();
+        Map<String, Long> models = new HashMap<>();
+        for (ImageRecord r : ok) {
+            generators.merge(SearchFilter.generatorOf(r), 1L, Long::sum);
+            models.merge(r.modelName(), 1L, Long::sum);
+        }
+        StoreStats stats = store.stats();
+        assertThat(stats.images()).isEqualTo(lib.records.size());
+        assertThat(stats.failedImages()).isEqualTo(3);
+        assertThat(stats.okImages()).isEqualTo(ok.size());
+        assertThat(stats.generators()).containsExactlyElementsOf(generators.entrySet().stream()
+                .map(e -> new StoreStats.Count(e.getKey(), e.getValue())).sorted(StoreStats.ORDER).toList());
+        assertThat(stats.models()).containsExactlyElementsOf(models.entrySet().stream()
+                .map(e -> new StoreStats.Count(e.getKey(), e.getValue())).sorted(StoreStats.ORDER).toList());
+        assertThat(stats.imagesWithoutMetadata()).isEqualTo(ok.stream().filter(r -> r.generator() == null).count())
+                .isPositive();
+        assertThat(stats.models()).anySatisfy(c -> assertThat(c.value()).isNull());
+        assertThat(stats.slot(IMAGE.name()).embeddings()).isEqualTo(200);
+        assertThat(stats.slot(IMAGE.name()).references()).isEqualTo(240);
+
+        StoreStats empty = open(PROMPT, IMAGE).stats();
+        assertThat(empty.generators()).isEmpty();
+        assertThat(empty.models()).isEmpty();
+        assertThat(empty.imagesWithoutMetadata()).isZero();
+    }
+
+    /** Groups are formed among the images that pass the filter; distinct and a minimum score apply to them too. */
+    @Test
+    void nearDuplicatesKeepToTheFilter() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        FilterLibrary lib = FilterLibrary.write(store, PROMPT, IMAGE);
+        List<SearchFilter> filters = List.of(SearchFilter.NONE, SearchFilter.generator("comfyui"),
+                SearchFilter.builder().folder("/lib/a").build(), SearchFilter.builder().steps(10, 30).build(),
+                SearchFilter.builder().distinct(SearchFilter.Distinct.FILE).build(),
+                SearchFilter.builder().distinct(SearchFilter.Distinct.PROMPT).build(),
+                SearchFilter.builder().minScore(0.99999).build(),
+                SearchFilter.builder().generator(SearchFilter.NO_GENERATOR).build());
+        for (SearchFilter f : filters) {
+            List<DuplicateGroup> groups = store.nearDuplicates(NearDuplicateRequest.of(IMAGE.name()).withThreshold(0.95)
+                    .withNeighbours(100).withFilter(f));
+            List<List<String>> expected = expectedGroups(lib, f, 0.95);
+            assertThat(groups).extracting(g -> g.members().stream().map(DuplicateGroup.Member::path).toList())
+                    .as(f.toString()).containsExactlyElementsOf(expected);
+        }
+        assertThat(expectedGroups(lib, SearchFilter.NONE, 0.95)).anySatisfy(g -> assertThat(g).hasSizeGreaterThan(2));
+        assertThat(expectedGroups(lib, SearchFilter.builder().distinct(SearchFilter.Distinct.FILE).build(), 0.95))
+                .isNotEmpty();
+    }
+
+    /** The groups by definition: members linked through any content at least {@code threshold} similar. */
+    private static List<List<String>> expectedGroups(FilterLibrary lib, SearchFilter f, double threshold) {
+        double link = f.minScore() == null ? threshold : Math.max(threshold, f.minScore());
+        List<ImageRecord> members = lib.records.values().stream()
+                .filter(r -> r.status() == ImageStatus.OK && f.matches(r)).toList();
+        Map<ContentHash, ContentHash> parent = new HashMap<>();
+        java.util.function.UnaryOperator<ContentHash> find = new java.util.function.UnaryOperator<>() {
+            @Override
+            public ContentHash apply(ContentHash h) {
+                ContentHash p = parent.getOrDefault(h, h);
+                return p.equals(h) ? h : apply(p);
+            }
+        };
+        for (ContentHash a : members.stream().map(ImageRecord::imageHash).distinct().toList()) {
+            for (Map.Entry<ContentHash, float[]> b : lib.imageVectors.entrySet()) {
+                if (!b.getKey().equals(a) && TestVectors.dot(lib.imageVectors.get(a), b.getValue()) >= link) {
+                    ContentHash ra = find.apply(a);
+                    ContentHash rb = find.apply(b.getKey());
+                    if (!ra.equals(rb)) {
+                        parent.put(ra, rb);
+                    }
+                }
+            }
+        }
+        Map<ContentHash, List<ImageRecord>> byRoot = new HashMap<>();
+        for (ImageRecord r : members) {
+            byRoot.computeIfAbsent(find.apply(r.imageHash()), x -> new ArrayList<>()).add(r);
+        }
+        List<List<String>> groups = new ArrayList<>();
+        for (List<ImageRecord> g : byRoot.values()) {
+            g.sort(java.util.Comparator.comparing(ImageRecord::path));
+            Set<Object> keys = new HashSet<>();
+            List<String> paths = new ArrayList<>();
+            for (ImageRecord r : g) {
+                if (f.distinct() == null || keys.add(FilterLibrary.distinctKey(f.distinct(), r, r.path()))) {
+                    paths.add(r.path());
+                }
+            }
+            if (paths.size() >= 2) {
+                groups.add(paths);
+            }
+        }
+        groups.sort(java.util.Comparator.comparingInt((List<String> g) -> -g.size()).thenComparing(g -> g.get(0)));
+        return groups;
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @Test

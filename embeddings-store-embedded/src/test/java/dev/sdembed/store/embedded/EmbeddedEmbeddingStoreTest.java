@@ -11,6 +11,8 @@ import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.SearchFilter;
+import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.StoreTestData;
@@ -23,7 +25,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.nio.file.Path;
@@ -124,12 +128,76 @@ class EmbeddedEmbeddingStoreTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
              Statement s = c.createStatement();
              ResultSet version = s.executeQuery("PRAGMA user_version")) {
-            assertThat(version.getInt(1)).isEqualTo(2);
+            assertThat(version.getInt(1)).isEqualTo(3);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
              Statement s = c.createStatement();
              ResultSet table = s.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'emb_" + slot.name() + "'")) {
             assertThat(table.getString(1)).doesNotContain("WITHOUT ROWID");
+        }
+    }
+
+    /**
+     * Versions 1 and 2 kept sampler, seed, steps and CFG only in the parameters JSON: opening such a file adds their
+     * columns and the filter indexes and fills the columns from the stored parameters, read as
+     * {@code GenerationSettings} reads them, so a filter finds an old record as it finds a new one.
+     */
+    @Test
+    void aVersion2FileGetsTheFilterColumnsFilledFromTheStoredParameters() throws Exception {
+        Path dir = temp.resolve("v2");
+        SlotSpec slot = EmbeddingStoreContract.IMAGE;
+        Map<String, Map<String, String>> parameters = new LinkedHashMap<>();
+        parameters.put("/v2/a.png", Map.of("sampler", " DPM++ 2M Karras", "seed", "3000000000", "steps", "28",
+                "cfg", "7.5"));
+        parameters.put("/v2/b.png", Map.of("seed", "random", "steps", "many", "cfg", "NaN"));
+        parameters.put("/v2/c.png", Map.of());
+        parameters.put("/v2/d.png", Map.of("cfg", "-0.0", "steps", "20"));
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (Map.Entry<String, Map<String, String>> e : parameters.entrySet()) {
+                ImageContent image = StoreTestData.imageContent(e.getKey());
+                b.image(image).embedding(slot.name(), image.hash(), TestVectors.unitVector(e.getKey().hashCode(),
+                        slot.dimension())).record(StoreTestData.record(e.getKey(), image, null, null).toBuilder()
+                        .parameters(e.getValue()).build());
+            }
+            store.write(b.build());
+        }
+        // Back to the version 2 layout: no settings columns, no filter indexes.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement()) {
+            for (String index : List.of("generator", "model_name", "sampler", "seed", "steps", "cfg", "size",
+                    "modified_at")) {
+                s.execute("DROP INDEX images_" + index);
+            }
+            for (String column : List.of("sampler", "seed", "steps", "cfg")) {
+                s.execute("ALTER TABLE images DROP COLUMN " + column);
+            }
+            s.execute("PRAGMA user_version = 2");
+        }
+
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot).build()) {
+            List<SearchHit> hits = store.search(SearchRequest.builder(SearchQuery.vector(slot.name(),
+                    new Embedding(TestVectors.unitVector(3, slot.dimension())))).filter(SearchFilter.builder()
+                    .seed(3_000_000_000L).sampler("DPM++ 2M Karras").build()).build());
+            assertThat(hits).extracting(SearchHit::path).containsExactly("/v2/a.png");
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT group_concat(path || '=' || coalesce(sampler, '-') || '|' "
+                    + "|| coalesce(seed, '-') || '|' || coalesce(steps, '-') || '|' || coalesce(cfg, '-'), ' ') FROM "
+                    + "(SELECT * FROM images ORDER BY path)")) {
+                assertThat(rs.getString(1)).isEqualTo("/v2/a.png=DPM++ 2M Karras|3000000000|28|7.5 "
+                        + "/v2/b.png=-|-|-|- /v2/c.png=-|-|-|- /v2/d.png=-|-|20|0.0");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                    + "('images_generator', 'images_model_name', 'images_sampler', 'images_seed', 'images_steps', "
+                    + "'images_cfg', 'images_size', 'images_modified_at')")) {
+                assertThat(rs.getInt(1)).isEqualTo(8);
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                assertThat(rs.getInt(1)).isEqualTo(3);
+            }
         }
     }
 }

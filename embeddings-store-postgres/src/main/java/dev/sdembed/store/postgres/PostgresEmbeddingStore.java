@@ -235,9 +235,12 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     public List<SearchHit> search(SearchRequest request) {
         ensureOpen();
         ResolvedSearch resolved = ResolvedSearch.resolve(request, slotsByName);
+        // Filters that drop candidates the index walk finds (images, or images sharing a distinct key) start with
+        // the longer candidate list; a minimum score only cuts the ranked hits.
+        boolean dropsCandidates = resolved.filter().restrictsImages() || resolved.filter().distinct() != null;
         return inTransaction(false, "searching slot '"
                 + resolved.targetSlot().name() + "'", h -> queries.search(h, resolved,
-                resolved.filter().isEmpty() ? efSearch : filteredEfSearch, exactSearchLimit));
+                dropsCandidates ? filteredEfSearch : efSearch, exactSearchLimit));
     }
 
     @Override

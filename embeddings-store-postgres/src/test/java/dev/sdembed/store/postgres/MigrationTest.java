@@ -29,15 +29,16 @@ class MigrationTest {
         String before;
         long tableOid;
         try (PostgresEmbeddingStore first = StoreProcessMain.builder(SERVER.url(), schema).build()) {
-            assertThat(first.appliedMigrations()).containsExactly(1);
-            before = single("SELECT version || ' ' || checksum || ' ' || applied_at FROM " + schema + ".schema_version");
+            assertThat(first.appliedMigrations()).containsExactly(1, 2);
+            before = single("SELECT string_agg(version || ' ' || checksum || ' ' || applied_at, '; ' ORDER BY version) FROM "
+                    + schema + ".schema_version");
             tableOid = Long.parseLong(single("SELECT '" + schema + ".emb_prompt_test'::regclass::oid"));
         }
         try (PostgresEmbeddingStore second = StoreProcessMain.builder(SERVER.url(), schema).build()) {
             assertThat(second.appliedMigrations()).isEmpty();
         }
-        assertThat(single("SELECT version || ' ' || checksum || ' ' || applied_at FROM " + schema + ".schema_version"))
-                .isEqualTo(before);
+        assertThat(single("SELECT string_agg(version || ' ' || checksum || ' ' || applied_at, '; ' ORDER BY version) FROM "
+                + schema + ".schema_version")).isEqualTo(before);
         assertThat(Long.parseLong(single("SELECT '" + schema + ".emb_prompt_test'::regclass::oid"))).isEqualTo(tableOid);
         assertThat(single("SELECT count(*) FROM " + schema + ".slots")).isEqualTo("2");
         try (PostgresEmbeddingStore third = StoreProcessMain.builder(SERVER.url(), schema).build()) {
@@ -93,7 +94,7 @@ class MigrationTest {
         execute("INSERT INTO " + schema + ".schema_version (version, description, checksum) VALUES (7, 'future', 'x')");
         assertThatThrownBy(() -> StoreProcessMain.builder(SERVER.url(), schema).build())
                 .isInstanceOf(StoreException.class)
-                .hasMessage("Schema '" + schema + "' is at version 7 but this build of sdembed knows migrations up to 1; "
+                .hasMessage("Schema '" + schema + "' is at version 7 but this build of sdembed knows migrations up to 2; "
                         + "use the newer sdembed that wrote it");
     }
 
@@ -121,5 +122,54 @@ class MigrationTest {
                 .build())
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("Slot 'huge' has 4001 dimensions; pgvector's HNSW index takes at most 4000 (as halfvec)");
+    }
+
+    /**
+     * A schema of the first version (no settings columns) is migrated at start: V2 adds the columns and their
+     * indexes and fills them from each record's stored parameters, read as {@code GenerationSettings} reads them,
+     * so filters find old records exactly as new ones.
+     */
+    @Test
+    void aVersion1SchemaGetsTheFilterColumnsFilledFromTheStoredParameters() throws Exception {
+        String schema = SERVER.newSchema("migrate_v2");
+        java.util.Map<String, java.util.Map<String, String>> parameters = new java.util.LinkedHashMap<>();
+        parameters.put("/v1/a.png", java.util.Map.of("sampler", " DPM++ 2M Karras", "seed", "3000000000", "steps",
+                "28", "cfg", "7.5"));
+        parameters.put("/v1/b.png", java.util.Map.of("seed", "random", "steps", "many", "cfg", "NaN"));
+        parameters.put("/v1/c.png", java.util.Map.of());
+        parameters.put("/v1/d.png", java.util.Map.of("cfg", "-0.0", "steps", "20"));
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (var e : parameters.entrySet()) {
+                var image = StoreTestData.imageContent(e.getKey());
+                b.image(image).embedding(EmbeddingStoreContract.IMAGE.name(), image.hash(), TestVectors.unitVector(
+                        e.getKey().hashCode(), EmbeddingStoreContract.IMAGE.dimension()))
+                        .record(StoreTestData.record(e.getKey(), image, null, null).toBuilder()
+                        .parameters(e.getValue()).build());
+            }
+            store.write(b.build());
+        }
+        // Back to what version 1 left: no settings columns, no filter indexes, V2 not recorded.
+        execute("ALTER TABLE " + schema + ".images DROP COLUMN sampler, DROP COLUMN seed, DROP COLUMN steps, "
+                + "DROP COLUMN cfg; DROP INDEX " + schema + ".images_generator, " + schema + ".images_model_name, "
+                + schema + ".images_size, " + schema + ".images_modified_at; DELETE FROM " + schema
+                + ".schema_version WHERE version = 2");
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(store.appliedMigrations()).containsExactly(2);
+            assertThat(single("SELECT string_agg(path || '=' || coalesce(sampler, '-') || '|' || coalesce(seed::text, "
+                    + "'-') || '|' || coalesce(steps::text, '-') || '|' || coalesce(cfg::text, '-'), ' ' ORDER BY path) "
+                    + "FROM " + schema + ".images"))
+                    .isEqualTo("/v1/a.png=DPM++ 2M Karras|3000000000|28|7.5 /v1/b.png=-|-|-|- /v1/c.png=-|-|-|- "
+                            + "/v1/d.png=-|-|20|0");
+            assertThat(single("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema + "' AND indexname IN "
+                    + "('images_generator', 'images_model_name', 'images_sampler', 'images_seed', 'images_steps', "
+                    + "'images_cfg', 'images_size', 'images_modified_at')")).isEqualTo("8");
+            var hits = store.search(dev.sdembed.store.SearchRequest.builder(dev.sdembed.store.SearchQuery.vector(
+                    EmbeddingStoreContract.IMAGE.name(), new dev.sdembed.encoder.Embedding(TestVectors.unitVector(1,
+                            EmbeddingStoreContract.IMAGE.dimension())))).filter(dev.sdembed.store.SearchFilter.builder()
+                    .seed(3_000_000_000L).build()).build());
+            assertThat(hits).extracting(dev.sdembed.store.SearchHit::path).containsExactly("/v1/a.png");
+            assertThat(store.checkInvariants().isConsistent()).isTrue();
+        }
     }
 }

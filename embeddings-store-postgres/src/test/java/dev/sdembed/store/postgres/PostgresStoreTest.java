@@ -13,6 +13,7 @@ import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStoreContract;
+import dev.sdembed.store.FilterLibrary;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
@@ -247,6 +248,20 @@ class PostgresStoreTest {
                         paths.get(0))).k(499).filter(comfy).build());
                 assertThat(similar).hasSize(499).noneMatch(h -> h.path().equals(paths.get(0)));
             }
+        }
+    }
+
+    /**
+     * The index path of every filter (the count that picks the exact path is skipped with a limit of 0): on a
+     * library smaller than ef_search the HNSW walk sees every vector, so its answers must be the brute-force ones too,
+     * distinct keys widening the walk where one content does not stand for one key.
+     */
+    @Test
+    void throughTheIndexEveryFilterGivesTheBruteForceAnswerOnASmallLibrary() {
+        try (PostgresEmbeddingStore store = PostgresTestStores.builder(SERVER, "filters_index").exactSearchLimit(0)
+                .slots(List.of(EmbeddingStoreContract.PROMPT, EmbeddingStoreContract.IMAGE)).build()) {
+            FilterLibrary lib = FilterLibrary.write(store, EmbeddingStoreContract.PROMPT, EmbeddingStoreContract.IMAGE);
+            EmbeddingStoreContract.assertFiltersGiveTheBruteForceAnswer(store, lib);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.StoreException;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.GenerationSettings;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.StoredImage;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -24,6 +26,9 @@ public final class Rows {
     public static final String IMAGE_COLUMNS = "path, image_hash, prompt_hash, negative_hash, generator, model_name, "
             + "parameters, width, height, file_size, modified_at, status, error";
     public static final String IMAGE_SELECT = "SELECT id, " + IMAGE_COLUMNS + " FROM images ";
+    /** What the writer sets: the record's columns, then its {@link GenerationSettings} for filters. */
+    public static final String WRITTEN_COLUMNS = IMAGE_COLUMNS + ", sampler, seed, steps, cfg";
+    public static final int WRITTEN_COLUMN_COUNT = 17;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, String>> PARAMETERS = new TypeReference<>() {
@@ -62,7 +67,7 @@ public final class Rows {
         return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 
-    /** Binds the 13 image columns, in {@link #IMAGE_COLUMNS} order, from parameter {@code first}. */
+    /** Binds the 17 written columns, in {@link #WRITTEN_COLUMNS} order, from parameter {@code first}. */
     public static void bindImage(PreparedStatement ps, int first, ImageRecord r) throws SQLException {
         ps.setString(first, r.path());
         ps.setBytes(first + 1, bytes(r.imageHash()));
@@ -77,6 +82,25 @@ public final class Rows {
         ps.setLong(first + 10, micros(r.modifiedAt()));
         ps.setString(first + 11, status(r.status()));
         ps.setString(first + 12, r.error());
+        bindSettings(ps, first + 13, r.settings());
+    }
+
+    /** Binds sampler, seed, steps and cfg (NULL where unknown) from parameter {@code first}. */
+    public static void bindSettings(PreparedStatement ps, int first, GenerationSettings g) throws SQLException {
+        ps.setString(first, g.sampler());
+        setNullable(ps, first + 1, g.seed(), Types.INTEGER);
+        setNullable(ps, first + 2, g.steps(), Types.INTEGER);
+        setNullable(ps, first + 3, g.cfg(), Types.REAL);
+    }
+
+    private static void setNullable(PreparedStatement ps, int index, Number value, int type) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, type);
+        } else if (value instanceof Double d) {
+            ps.setDouble(index, d);
+        } else {
+            ps.setLong(index, value.longValue());
+        }
     }
 
     /** The row at the cursor of a {@link #IMAGE_SELECT} query. */

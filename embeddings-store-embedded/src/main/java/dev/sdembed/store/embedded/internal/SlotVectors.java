@@ -140,7 +140,8 @@ public final class SlotVectors {
         return bits >= 0 ? bits : bits ^ 0x7FFFFFFF;
     }
 
-    private static int descendingKey(float f) {
+    /** A key whose ascending order is {@code f}'s descending order. */
+    static int descendingKey(float f) {
         return -ascendingKey(f) - 1;
     }
 

@@ -152,14 +152,14 @@ public final class SqliteBatchWriter {
         }
         Map<String, StoredImage> stored = queries.findImages(records.stream().map(ImageRecord::path).toList());
         StringBuilder set = new StringBuilder();
-        for (String column : Rows.IMAGE_COLUMNS.split(", ")) {
+        for (String column : Rows.WRITTEN_COLUMNS.split(", ")) {
             set.append(set.length() == 0 ? "" : ", ").append(column).append(" = ?");
         }
         int inserted = 0;
         int updated = 0;
         int unchanged = 0;
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO images (" + Rows.IMAGE_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO images (" + Rows.WRITTEN_COLUMNS
+                + ") VALUES (" + "?, ".repeat(Rows.WRITTEN_COLUMN_COUNT - 1) + "?)");
              PreparedStatement update = connection.prepareStatement("UPDATE images SET " + set + " WHERE id = ?");
              PreparedStatement textExists = connection.prepareStatement("SELECT 1 FROM text_contents WHERE hash = ?");
              PreparedStatement imageExists = connection.prepareStatement("SELECT 1 FROM image_contents WHERE hash = ?")) {
@@ -177,7 +177,7 @@ public final class SqliteBatchWriter {
                     inserted++;
                 } else if (!known.record().equals(r)) {
                     Rows.bindImage(update, 1, r);
-                    update.setLong(14, known.id());
+                    update.setLong(Rows.WRITTEN_COLUMN_COUNT + 1, known.id());
                     update.executeUpdate();
                     updated++;
                 } else {

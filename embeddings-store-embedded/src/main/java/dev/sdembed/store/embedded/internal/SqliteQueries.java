@@ -5,6 +5,7 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.SlotStats;
 import dev.sdembed.store.StoreStats;
@@ -111,7 +112,10 @@ public final class SqliteQueries {
         }
     }
 
-    /** Counts of records, contents and each slot's embeddings (stale ones among them). */
+    /**
+     * Counts of records, contents and each slot's embeddings (stale ones among them), and the indexed images by
+     * generator and model; run in the caller's read transaction so they agree.
+     */
     public StoreStats stats() throws SQLException {
         long images;
         long failed;
@@ -136,7 +140,24 @@ public final class SqliteQueries {
                 }
             }
         }
-        return new StoreStats(images, failed, texts, imageContents, slotStats);
+        List<StoreStats.Count> generators = new ArrayList<>();
+        List<StoreStats.Count> models = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT coalesce(generator, ?), count(*) FROM images "
+                + "WHERE status = 'ok' GROUP BY 1")) {
+            ps.setString(1, SearchFilter.NO_GENERATOR);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    generators.add(new StoreStats.Count(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT model_name, count(*) FROM images WHERE status = 'ok' GROUP BY 1")) {
+            while (rs.next()) {
+                models.add(new StoreStats.Count(rs.getString(1), rs.getLong(2)));
+            }
+        }
+        return new StoreStats(images, failed, texts, imageContents, slotStats, generators, models);
     }
 
     /** Deletes contents at reference count 0 and their embeddings, in the caller's transaction. */

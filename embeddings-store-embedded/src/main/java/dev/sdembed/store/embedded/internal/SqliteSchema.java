@@ -3,6 +3,7 @@ package dev.sdembed.store.embedded.internal;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.store.GenerationSettings;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.TextRole;
 import dev.sdembed.store.spi.SlotReconciliation;
@@ -29,8 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class SqliteSchema {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteSchema.class);
 
-    /** Version of the tables below, kept in {@code PRAGMA user_version}; a newer file is refused. */
-    public static final int VERSION = 2;
+    /**
+     * Version of the tables below, kept in {@code PRAGMA user_version}; a newer file is refused. 3: the generation
+     * settings filters compare (sampler, seed, steps, cfg) in columns of {@code images}, with an index on every
+     * filtered column.
+     */
+    public static final int VERSION = 3;
 
     private static final String[] TABLES = {
         "CREATE TABLE IF NOT EXISTS text_contents (hash BLOB PRIMARY KEY, text TEXT NOT NULL, "
@@ -42,7 +47,8 @@ public final class SqliteSchema {
                 + "image_hash BLOB REFERENCES image_contents (hash), prompt_hash BLOB REFERENCES text_contents (hash), "
                 + "negative_hash BLOB REFERENCES text_contents (hash), generator TEXT, model_name TEXT, "
                 + "parameters TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, "
-                + "file_size INTEGER NOT NULL, modified_at INTEGER NOT NULL, status TEXT NOT NULL, error TEXT)",
+                + "file_size INTEGER NOT NULL, modified_at INTEGER NOT NULL, status TEXT NOT NULL, error TEXT, "
+                + "sampler TEXT, seed INTEGER, steps INTEGER, cfg REAL)",
         "CREATE INDEX IF NOT EXISTS images_image_hash ON images (image_hash)",
         "CREATE INDEX IF NOT EXISTS images_prompt_hash ON images (prompt_hash)",
         "CREATE INDEX IF NOT EXISTS images_negative_hash ON images (negative_hash)",
@@ -68,6 +74,19 @@ public final class SqliteSchema {
                 + "UPDATE image_contents SET ref_count = ref_count + 1 WHERE hash = NEW.image_hash; END",
     };
 
+    /** The settings columns version 3 added, with their types, and the indexes of the filtered columns. */
+    private static final String[] SETTINGS_COLUMNS = {"sampler TEXT", "seed INTEGER", "steps INTEGER", "cfg REAL"};
+    private static final String[] FILTER_INDEXES = {
+        "CREATE INDEX IF NOT EXISTS images_generator ON images (generator)",
+        "CREATE INDEX IF NOT EXISTS images_model_name ON images (model_name)",
+        "CREATE INDEX IF NOT EXISTS images_sampler ON images (sampler)",
+        "CREATE INDEX IF NOT EXISTS images_seed ON images (seed)",
+        "CREATE INDEX IF NOT EXISTS images_steps ON images (steps)",
+        "CREATE INDEX IF NOT EXISTS images_cfg ON images (cfg)",
+        "CREATE INDEX IF NOT EXISTS images_size ON images (width, height)",
+        "CREATE INDEX IF NOT EXISTS images_modified_at ON images (modified_at)",
+    };
+
     /** An embedding table's columns (schema version 2). */
     private static final String SLOT_COLUMNS = "(hash BLOB NOT NULL UNIQUE, fingerprint TEXT NOT NULL, "
             + "embedding BLOB NOT NULL)";
@@ -91,6 +110,12 @@ public final class SqliteSchema {
             }
             if (version == 1) {
                 rebuildSlotTablesWithRowids(c);
+            }
+            if (version == 1 || version == 2) {
+                addSettingsColumns(c);
+            }
+            for (String ddl : FILTER_INDEXES) {
+                s.execute(ddl);
             }
             s.execute("PRAGMA user_version = " + VERSION);
         }
@@ -138,6 +163,49 @@ public final class SqliteSchema {
             SlotReconciliation.decideForReading(slot, null, stored.get(slot.name()), stored.keySet(),
                     "embedded store " + file);
         }
+    }
+
+    /**
+     * Versions 1 and 2 kept the generation settings only in the parameters JSON: version 3 adds a column for each
+     * and fills it from the stored parameters, read as {@link GenerationSettings} reads them (the writer fills them
+     * the same way), so records stored before find their filters as new ones do.
+     */
+    private static void addSettingsColumns(Connection c) throws SQLException {
+        List<String> present = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(images)")) {
+            while (rs.next()) {
+                present.add(rs.getString("name"));
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String column : SETTINGS_COLUMNS) {
+                if (!present.contains(column.substring(0, column.indexOf(' ')))) {
+                    s.execute("ALTER TABLE images ADD COLUMN " + column);
+                }
+            }
+        }
+        long filled = 0;
+        try (Statement read = c.createStatement();
+             ResultSet rs = read.executeQuery("SELECT id, json_extract(parameters, '$." + GenerationSettings.SAMPLER
+                     + "'), json_extract(parameters, '$." + GenerationSettings.SEED + "'), json_extract(parameters, '$."
+                     + GenerationSettings.STEPS + "'), json_extract(parameters, '$." + GenerationSettings.CFG
+                     + "') FROM images WHERE parameters <> '{}'");
+             PreparedStatement write = c.prepareStatement("UPDATE images SET sampler = ?, seed = ?, steps = ?, cfg = ? "
+                     + "WHERE id = ?")) {
+            while (rs.next()) {
+                GenerationSettings g = GenerationSettings.of(rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5));
+                if (g.equals(GenerationSettings.NONE)) {
+                    continue;
+                }
+                Rows.bindSettings(write, 1, g);
+                write.setLong(5, rs.getLong(1));
+                write.executeUpdate();
+                filled++;
+            }
+        }
+        LOG.info("Embedded store: sampler, seed, steps and cfg columns added for schema version {}, filled for {} "
+                + "images from their stored parameters", VERSION, filled);
     }
 
     /**

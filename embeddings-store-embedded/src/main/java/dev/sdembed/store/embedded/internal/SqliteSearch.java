@@ -16,13 +16,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Exact search and near-duplicate grouping over the slots' vectors in memory ({@link VectorCache}), joined to the
@@ -41,7 +43,10 @@ public final class SqliteSearch {
 
     /**
      * Exact top-k: every current vector of the target slot is scored, then contents are taken best first and
-     * joined to their images (status OK, filter, not the query image) until k images are found.
+     * joined to their images (status OK, the filter's conditions in the SQL, not the query image) until k images
+     * (or k distinct keys) are found. A filter passed by few images is asked first which contents they have
+     * (through the filtered columns' indexes), and only those are ranked; otherwise the best-first walk widens
+     * geometrically. The minimum score ends the walk at the first content below it.
      */
     public List<SearchHit> search(ResolvedSearch r) throws SQLException {
         float[] query;
@@ -56,49 +61,125 @@ public final class SqliteSearch {
         SlotVectors cache = vectors.get(connection, r.targetSlot());
         float[] scores = cache.scores(query);
         String column = SqliteSchema.imageColumn(r.targetSlot(), r.role());
-        List<SearchHit> hits = new ArrayList<>();
+        SearchFilter filter = r.filter();
+        SqliteFilter where = SqliteFilter.of(filter);
+        int[] order = filter.restrictsImages() ? matchingRows(cache, scores, column, where, exclude) : null;
+        boolean restricted = order != null;
         int wanted = Math.min(scores.length, r.k() * 4 + 16);
-        int[] order = SlotVectors.top(scores, wanted);
+        if (!restricted) {
+            order = SlotVectors.top(scores, wanted);
+        }
+        List<Hit> hits = new ArrayList<>();
         int from = 0;
         while (true) {
             List<ContentHash> contents = new ArrayList<>();
+            boolean belowMinimum = false;
             for (int i = from; i < order.length; i++) {
+                if (!filter.passesScore(scores[order[i]])) {
+                    belowMinimum = true;
+                    break;
+                }
                 contents.add(cache.hash(order[i]));
             }
-            collectHits(contents, column, r.filter(), exclude, cache, scores, hits);
+            collectHits(contents, column, where, r.role(), exclude, cache, scores, hits);
             from = order.length;
-            if (hits.size() >= r.k() || from >= scores.length) {
-                break;
+            List<SearchHit> ranked = rank(hits, filter.distinct(), r.k());
+            boolean exhausted = belowMinimum || restricted || from >= scores.length;
+            // Enough when the k-th hit is strictly better than any content not joined yet (ties are joined too).
+            if (exhausted || (ranked.size() >= r.k() && ranked.get(r.k() - 1).score() > scores[order[from - 1]])) {
+                return ranked;
             }
-            // Too few images passed (a selective filter, contents without OK images): widen geometrically; the
+            // Too few images passed (a filter, distinct keys, contents without OK images): widen geometrically; the
             // best-first prefix already joined is the same, so only the new contents are read.
             wanted = (int) Math.min(scores.length, wanted * 8L);
             order = SlotVectors.top(scores, wanted);
         }
-        hits.sort(Comparator.comparingDouble((SearchHit h) -> -h.score()).thenComparingLong(SearchHit::imageId));
-        return List.copyOf(hits.subList(0, Math.min(r.k(), hits.size())));
     }
 
-    private void collectHits(List<ContentHash> contents, String column, SearchFilter filter, long exclude,
-                             SlotVectors cache, float[] scores, List<SearchHit> hits) throws SQLException {
-        InLists.forHashes(connection, contents, "SELECT i.id, i.path, i.generator, i.model_name, i." + column
-                + ", t.text FROM images i LEFT JOIN text_contents t ON t.hash = i.prompt_hash WHERE i.status = 'ok' "
-                + "AND i.id <> ? AND i." + column + " IN ", ps -> ps.setLong(1, exclude), rs -> {
-                    String path = rs.getString(2);
-                    String generator = rs.getString(3);
-                    String model = rs.getString(4);
-                    if (passes(filter, path, generator, model)) {
-                        ContentHash content = ContentHash.of(rs.getBytes(5));
-                        hits.add(new SearchHit(rs.getLong(1), path, scores[cache.row(content)], content, generator,
-                                model, rs.getString(6)));
+    /**
+     * The rows of the contents that images passing the filter have, best first; null when more than a quarter of the
+     * slot's contents (at least 64) have such images, where walking the ranking best first finds k sooner.
+     */
+    private int[] matchingRows(SlotVectors cache, float[] scores, String column, SqliteFilter where, long exclude)
+            throws SQLException {
+        int cap = Math.max(64, scores.length / 4);
+        List<Integer> rows = new ArrayList<>();
+        int matched = 0;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT DISTINCT i." + column + " FROM images i "
+                + "WHERE i.status = 'ok' AND i." + column + " IS NOT NULL AND i.id <> ?" + where.sql() + " LIMIT ?")) {
+            ps.setLong(1, exclude);
+            ps.setInt(where.bind(ps, 2), cap + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    matched++;
+                    int row = cache.row(ContentHash.of(rs.getBytes(1)));
+                    if (row >= 0) {
+                        rows.add(row);
                     }
-                });
+                }
+            }
+        }
+        if (matched > cap) {
+            return null;
+        }
+        long[] keys = new long[rows.size()];
+        for (int i = 0; i < keys.length; i++) {
+            int row = rows.get(i);
+            keys[i] = ((long) SlotVectors.descendingKey(scores[row]) << 32) | row;
+        }
+        java.util.Arrays.sort(keys);
+        int[] order = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            order[i] = (int) keys[i];
+        }
+        return order;
     }
 
-    private static boolean passes(SearchFilter filter, String path, String generator, String model) {
-        return (filter.pathPrefix() == null || path.startsWith(filter.pathPrefix()))
-                && (filter.generator() == null || filter.generator().equals(generator))
-                && (filter.modelName() == null || filter.modelName().equals(model));
+    /** A hit with what distinct compares: its prompt and its file. */
+    private record Hit(SearchHit hit, ContentHash prompt, ContentHash file) {
+        /** An image without a prompt is its own key. */
+        Object key(SearchFilter.Distinct distinct) {
+            if (distinct == SearchFilter.Distinct.FILE) {
+                return file;
+            }
+            return prompt != null ? prompt : Long.valueOf(hit.imageId());
+        }
+    }
+
+    /** Best first (then lowest id), one per distinct key when asked, at most {@code k}. */
+    private static List<SearchHit> rank(List<Hit> hits, SearchFilter.Distinct distinct, int k) {
+        List<Hit> sorted = new ArrayList<>(hits);
+        sorted.sort(Comparator.comparingDouble((Hit h) -> -h.hit().score()).thenComparingLong(h -> h.hit().imageId()));
+        List<SearchHit> out = new ArrayList<>(Math.min(k, sorted.size()));
+        Set<Object> keys = new HashSet<>();
+        for (Hit h : sorted) {
+            if (distinct != null && !keys.add(h.key(distinct))) {
+                continue;
+            }
+            out.add(h.hit());
+            if (out.size() == k) {
+                break;
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private void collectHits(List<ContentHash> contents, String column, SqliteFilter where, TextRole role,
+                             long exclude, SlotVectors cache, float[] scores, List<Hit> hits) throws SQLException {
+        boolean negative = role == TextRole.NEGATIVE;
+        InLists.forHashes(connection, contents, "SELECT i.id, i.path, i.generator, i.model_name, i." + column
+                + ", t.text, i.prompt_hash, i.image_hash, " + (negative ? "n.text" : "NULL") + " FROM images i "
+                + "LEFT JOIN text_contents t ON t.hash = i.prompt_hash "
+                + (negative ? "LEFT JOIN text_contents n ON n.hash = i.negative_hash " : "")
+                + "WHERE i.status = 'ok' AND i.id <> ?" + where.sql() + " AND i." + column + " IN ", ps -> {
+                    ps.setLong(1, exclude);
+                    where.bind(ps, 2);
+                }, rs -> {
+                    ContentHash content = ContentHash.of(rs.getBytes(5));
+                    hits.add(new Hit(new SearchHit(rs.getLong(1), rs.getString(2), scores[cache.row(content)], content,
+                            rs.getString(3), rs.getString(4), rs.getString(6), rs.getString(9)),
+                            Rows.hash(rs.getBytes(7)), Rows.hash(rs.getBytes(8))));
+                });
     }
 
     private StoredImage storedQueryImage(ResolvedSearch r) throws SQLException {
@@ -134,24 +215,35 @@ public final class SqliteSearch {
     }
 
     /**
-     * Groups of images whose contents are near-identical in {@code slot}: each member content is compared with every
-     * vector of the slot (exact, quadratic in the slot's size).
+     * Groups of images whose contents are near-identical in {@code slot}: each member content (of an image passing
+     * the filter) is compared with every vector of the slot (exact, quadratic in the slot's size); distinct then keeps
+     * one member per key in each group.
      */
     public List<DuplicateGroup> nearDuplicates(SlotSpec slot, NearDuplicateRequest request) throws SQLException {
         SlotVectors cache = vectors.get(connection, slot);
         String column = SqliteSchema.imageColumn(slot, request.role());
+        SqliteFilter where = SqliteFilter.of(request.filter());
+        SearchFilter.Distinct distinct = request.filter().distinct();
         // Members in content order; a content's images are kept when it is linked or shared by two images.
         List<DuplicateGroup.Member> members = new ArrayList<>();
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id, path, generator, model_name, " + column + " FROM images "
-                     + "WHERE status = 'ok' AND " + column + " IS NOT NULL ORDER BY " + column + ", path")) {
-            while (rs.next()) {
-                if (passes(request.filter(), rs.getString(2), rs.getString(3), rs.getString(4))) {
-                    members.add(new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
-                            ContentHash.of(rs.getBytes(5))));
+        Map<Long, ContentHash> keys = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT i.id, i.path, i." + column + ", "
+                + (distinct == SearchFilter.Distinct.FILE ? "i.image_hash" : "i.prompt_hash") + " FROM images i "
+                + "WHERE i.status = 'ok' AND i." + column + " IS NOT NULL" + where.sql() + " ORDER BY i." + column
+                + ", i.path")) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    DuplicateGroup.Member m = new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                            ContentHash.of(rs.getBytes(3)));
+                    members.add(m);
+                    if (distinct != null && rs.getBytes(4) != null) {
+                        keys.put(m.imageId(), ContentHash.of(rs.getBytes(4)));
+                    }
                 }
             }
         }
+        double threshold = request.linkThreshold();
         DuplicateGrouper grouper = new DuplicateGrouper();
         ContentHash previous = null;
         for (DuplicateGroup.Member m : members) {
@@ -165,7 +257,7 @@ public final class SqliteSearch {
             }
             float[] scores = cache.scores(cache.vector(m.content()));
             for (int other : SlotVectors.top(scores, request.neighbours() + 1)) {
-                if (other != row && scores[other] >= request.threshold()) {
+                if (other != row && scores[other] >= threshold) {
                     grouper.link(m.content(), cache.hash(other), scores[other]);
                 }
             }
@@ -178,6 +270,7 @@ public final class SqliteSearch {
                 kept.addAll(run);
             }
         });
-        return grouper.groups(kept);
+        List<DuplicateGroup> groups = grouper.groups(kept);
+        return distinct == null ? groups : DuplicateGrouper.distinct(groups, m -> keys.get(m.imageId()));
     }
 }

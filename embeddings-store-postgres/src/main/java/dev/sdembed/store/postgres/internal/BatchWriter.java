@@ -2,6 +2,7 @@ package dev.sdembed.store.postgres.internal;
 
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ContentEmbedding;
+import dev.sdembed.store.GenerationSettings;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.TextContent;
@@ -34,8 +35,9 @@ import org.postgresql.copy.CopyManager;
  * keys lock them in one order and queue instead of deadlocking; reference counts follow in the images triggers.
  */
 public final class BatchWriter {
+    /** The image columns written; the last four are the record's {@link GenerationSettings}, for filters. */
     private static final String IMAGE_COLUMNS = "path, image_hash, prompt_hash, negative_hash, generator, model_name, "
-            + "parameters, width, height, file_size, modified_at, status, error";
+            + "parameters, width, height, file_size, modified_at, status, error, sampler, seed, steps, cfg";
 
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -271,13 +273,14 @@ public final class BatchWriter {
         execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_images (path text NOT NULL, image_hash bytea, "
                 + "prompt_hash bytea, negative_hash bytea, generator text, model_name text, parameters text NOT NULL, "
                 + "width integer NOT NULL, height integer NOT NULL, file_size bigint NOT NULL, "
-                + "modified_at timestamptz NOT NULL, status text NOT NULL, error text) ON COMMIT DELETE ROWS");
+                + "modified_at timestamptz NOT NULL, status text NOT NULL, error text, sampler text, seed bigint, "
+                + "steps integer, cfg double precision) ON COMMIT DELETE ROWS");
         List<ImageRecord> sorted = new ArrayList<>(records);
         sorted.sort(Comparator.comparing(ImageRecord::path));
         try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_images (" + IMAGE_COLUMNS
                 + ") FROM STDIN (FORMAT binary)")) {
             for (ImageRecord r : sorted) {
-                w.startRow(13);
+                w.startRow(17);
                 w.writeText(r.path());
                 w.writeBytes(r.imageHash() == null ? null : r.imageHash().toBytes());
                 w.writeBytes(r.promptHash() == null ? null : r.promptHash().toBytes());
@@ -291,6 +294,11 @@ public final class BatchWriter {
                 w.writeTimestamp(r.modifiedAt());
                 w.writeText(Rows.status(r.status()));
                 w.writeText(r.error());
+                GenerationSettings settings = r.settings();
+                w.writeText(settings.sampler());
+                w.writeNullableLong(settings.seed());
+                w.writeNullableInt(settings.steps());
+                w.writeNullableDouble(settings.cfg());
             }
             w.finish();
         }

@@ -66,6 +66,35 @@ final class BinaryCopyWriter implements AutoCloseable {
         putLong(value);
     }
 
+    /** An {@code integer}, or NULL. */
+    void writeNullableInt(Integer value) throws SQLException {
+        if (value == null) {
+            writeNull();
+        } else {
+            writeInt(value);
+        }
+    }
+
+    /** A {@code bigint}, or NULL. */
+    void writeNullableLong(Long value) throws SQLException {
+        if (value == null) {
+            writeNull();
+        } else {
+            writeLong(value);
+        }
+    }
+
+    /** A {@code double precision}, or NULL. */
+    void writeNullableDouble(Double value) throws SQLException {
+        if (value == null) {
+            writeNull();
+            return;
+        }
+        ensure(12);
+        putInt(8);
+        putLong(Double.doubleToLongBits(value));
+    }
+
     void writeTimestamp(Instant value) throws SQLException {
         writeLong(ChronoUnit.MICROS.between(PG_EPOCH, value));
     }

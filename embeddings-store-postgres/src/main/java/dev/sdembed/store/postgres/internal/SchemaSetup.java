@@ -3,6 +3,7 @@ package dev.sdembed.store.postgres.internal;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.GenerationSettings;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.spi.SlotReconciliation;
 import java.io.BufferedReader;
@@ -82,6 +83,59 @@ public final class SchemaSetup {
             }
         }
         return all;
+    }
+
+    /** The migration that gave the generation settings columns of their own ({@code V2__filter_columns.sql}). */
+    static final int FILTER_COLUMNS = 2;
+    private static final int BACKFILL_CHUNK = 10_000;
+
+    /**
+     * Fills the settings columns of the rows written before they existed, from their parameters, reading them as
+     * {@link GenerationSettings} does (so an old row and a new one with the same parameters agree); inside the
+     * migration's transaction. Returns the rows updated.
+     */
+    static long backfillSettings(Connection c) throws SQLException {
+        long updated = 0;
+        try (PreparedStatement read = c.prepareStatement("SELECT id, parameters->>'" + GenerationSettings.SAMPLER
+                + "', parameters->>'" + GenerationSettings.SEED + "', parameters->>'" + GenerationSettings.STEPS
+                + "', parameters->>'" + GenerationSettings.CFG + "' FROM images WHERE parameters <> '{}' ORDER BY id");
+             PreparedStatement write = c.prepareStatement("UPDATE images i SET sampler = u.sampler, seed = u.seed, "
+                     + "steps = u.steps, cfg = u.cfg FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::integer[], "
+                     + "?::double precision[]) AS u(id, sampler, seed, steps, cfg) WHERE i.id = u.id")) {
+            read.setFetchSize(BACKFILL_CHUNK);
+            List<Object[]> rows = new ArrayList<>();
+            try (ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    GenerationSettings s = GenerationSettings.of(rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5));
+                    if (!s.equals(GenerationSettings.NONE)) {
+                        rows.add(new Object[] {rs.getLong(1), s.sampler(), s.seed(), s.steps(), s.cfg()});
+                    }
+                    if (rows.size() == BACKFILL_CHUNK) {
+                        updated += update(c, write, rows);
+                    }
+                }
+            }
+            updated += update(c, write, rows);
+        }
+        return updated;
+    }
+
+    private static long update(Connection c, PreparedStatement write, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        String[] types = {"bigint", "text", "bigint", "integer", "float8"};
+        for (int column = 0; column < types.length; column++) {
+            Object[] values = new Object[rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                values[i] = rows.get(i)[column];
+            }
+            write.setArray(column + 1, c.createArrayOf(types[column], values));
+        }
+        int n = write.executeUpdate();
+        rows.clear();
+        return n;
     }
 
     /** Runs setup on {@code connection} (autocommit on; left as found). */
@@ -303,6 +357,13 @@ public final class SchemaSetup {
                 try (Statement st = c.createStatement()) {
                     st.execute("SET LOCAL search_path TO " + searchPath);
                     st.execute(m.sql());
+                }
+                if (m.version() == FILTER_COLUMNS) {
+                    long filled = backfillSettings(c);
+                    if (filled > 0) {
+                        LOG.info("Schema {}: sampler, seed, steps and cfg columns filled for {} images from their "
+                                + "stored parameters", schema, filled);
+                    }
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Identifiers.quote(schema)
                         + ".schema_version (version, description, checksum) VALUES (?, ?, ?)")) {

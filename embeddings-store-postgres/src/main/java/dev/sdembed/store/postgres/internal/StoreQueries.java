@@ -20,8 +20,10 @@ import dev.sdembed.store.spi.DuplicateGrouper;
 import dev.sdembed.store.spi.ResolvedSearch;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,6 +147,13 @@ public final class StoreQueries {
      * through at most {@code exactLimit} images, by the distance of every one of them. HNSW with a selective filter
      * returns the first k matches among its candidates, not the best k (recall@10 0.82 at ef_search 1000 when 5 %
      * of 100,000 match), while the distances of up to ~10,000 matches are exact and take no longer.
+     *
+     * <p>The index path walks the slot's contents best first, keeping those with a matching image (an
+     * {@code EXISTS} the iterative scan evaluates per candidate), then takes their matching images: each content
+     * stands for at least one image, so the best k contents hold the best k images, and images sharing a content are
+     * ranked by id as on the exact path. With {@link SearchFilter#distinct()} by the slot's own content (prompts of a
+     * prompt search, files of an image search) each content gives its lowest-id image; by another key the walk is
+     * widened until k keys are found. The minimum score cuts the ranked list: what it removes can only be worse.
      */
     public List<SearchHit> search(Handle h, ResolvedSearch r, int efSearch, int exactLimit) throws SQLException {
         SlotTable target = tables.get(r.targetSlot().name());
@@ -157,27 +166,147 @@ public final class StoreQueries {
             exclude = stored.imageId();
         }
         String column = target.imageColumn(r.role());
-        Matches matches = Matches.of(r.filter(), exclude);
-        boolean exact = !r.filter().isEmpty() && atMost(h, column, matches, exactLimit);
-        String select = "SELECT i.id, i.path, i.generator, i.model_name, i.prompt_hash, e.hash AS content, "
-                + "e.embedding <#> " + target.queryVector("q") + " AS distance FROM " + target.table()
-                + " e JOIN images i ON i." + column + " = e.hash WHERE e.fingerprint = :fingerprint" + matches.sql();
-        // OFFSET 0 fences the matches off from the ORDER BY, so the planner cannot walk the HNSW index for them.
-        String hits = exact
-                ? "SELECT * FROM (" + select + " OFFSET 0) m ORDER BY m.distance LIMIT :k"
-                : select + " ORDER BY e.embedding <#> " + target.queryVector("q") + " LIMIT :k";
-        String sql = "WITH hits AS MATERIALIZED (" + hits + ") "
-                + "SELECT h.id, h.path, h.generator, h.model_name, h.content, -h.distance AS score, t.text "
-                + "FROM hits h LEFT JOIN text_contents t ON t.hash = h.prompt_hash ORDER BY h.distance, h.id";
-        Query q = h.createQuery(sql)
-                .bind("q", ObjectArgument.of(new PGvector(vector.vector()), Types.OTHER))
-                .bind("fingerprint", target.spec().fingerprint())
-                .bind("k", r.k());
-        matches.bind(q);
-        return q.map((rs, ctx) -> new SearchHit(rs.getLong("id"), rs.getString("path"), rs.getDouble("score"),
-                ContentHash.of(rs.getBytes("content")), rs.getString("generator"), rs.getString("model_name"),
-                rs.getString("text"))).list();
+        SearchFilter filter = r.filter();
+        Matches matches = Matches.of(filter, exclude);
+        boolean exact = filter.restrictsImages() && atMost(h, column, matches, exactLimit);
+        Hits hits = new Hits(target, column, r, matches, new PGvector(vector.vector()));
+        return exact ? hits.exact(h) : hits.throughIndex(h);
     }
+
+    /** The SQL of one search, on either path; hits map to {@link SearchHit}s. */
+    private static final class Hits {
+        private final SlotTable target;
+        private final String column;
+        private final ResolvedSearch r;
+        private final Matches matches;
+        private final PGvector query;
+        private final String key;
+
+        Hits(SlotTable target, String column, ResolvedSearch r, Matches matches, PGvector query) {
+            this.target = target;
+            this.column = column;
+            this.r = r;
+            this.matches = matches;
+            this.query = query;
+            SearchFilter.Distinct distinct = r.filter().distinct();
+            // An image without a prompt is its own key: its id, 8 bytes, never a 32-byte hash.
+            this.key = distinct == null ? null : distinct == SearchFilter.Distinct.FILE ? "i.image_hash"
+                    : "coalesce(i.prompt_hash, int8send(i.id))";
+        }
+
+        private String distance(String embedding) {
+            return embedding + " <#> " + target.queryVector("q");
+        }
+
+        /** Image columns a hit needs, from {@code images i}. */
+        private String imageColumns() {
+            return "i.id, i.path, i.generator, i.model_name, i.prompt_hash, i.negative_hash"
+                    + (key == null ? "" : ", " + key + " AS key");
+        }
+
+        /** Every match ranked by its exact distance. */
+        List<SearchHit> exact(Handle h) {
+            String select = "SELECT " + imageColumns() + ", e.hash AS content, " + distance("e.embedding")
+                    + " AS distance FROM " + target.table() + " e JOIN images i ON i." + column + " = e.hash "
+                    + "WHERE e.fingerprint = :fingerprint" + matches.sql() + scoreCut(distance("e.embedding"));
+            // OFFSET 0 fences the matches off from the ORDER BY, so the planner cannot walk the HNSW index for them.
+            String ranked = key == null ? "SELECT * FROM (" + select + " OFFSET 0) m"
+                    : "SELECT DISTINCT ON (m.key) * FROM (" + select + " OFFSET 0) m ORDER BY m.key, m.distance, m.id";
+            String sql = "WITH hits AS MATERIALIZED (SELECT * FROM (" + ranked + ") d ORDER BY d.distance, d.id "
+                    + "LIMIT :k) " + withTexts("hits");
+            Query q = bind(h.createQuery(sql));
+            return q.map((rs, ctx) -> hit(rs)).list();
+        }
+
+        /** The best contents through the index, their matching images, widened when distinct keys are short. */
+        List<SearchHit> throughIndex(Handle h) {
+            SearchFilter.Distinct distinct = r.filter().distinct();
+            boolean byContent = distinct == null || (distinct == SearchFilter.Distinct.FILE && column.equals("image_hash"))
+                    || (distinct == SearchFilter.Distinct.PROMPT && column.equals("prompt_hash"));
+            int wide = r.k();
+            while (true) {
+                String contents = "SELECT e.hash, " + distance("e.embedding") + " AS distance FROM " + target.table()
+                        + " e WHERE e.fingerprint = :fingerprint AND EXISTS (SELECT 1 FROM images i WHERE i." + column
+                        + " = e.hash" + matches.sql() + ") ORDER BY " + distance("e.embedding") + " LIMIT :wide";
+                String images = byContent
+                        ? "SELECT i.*, c.hash AS content, c.distance FROM c CROSS JOIN LATERAL (SELECT " + imageColumns()
+                                + " FROM images i WHERE i." + column + " = c.hash" + matches.sql()
+                                + " ORDER BY i.id LIMIT :perContent) i"
+                        : "SELECT " + imageColumns() + ", c.hash AS content, c.distance FROM c JOIN images i ON i."
+                                + column + " = c.hash WHERE true" + matches.sql();
+                String ranked = key == null || byContent ? images
+                        : "SELECT DISTINCT ON (m.key) * FROM (" + images + ") m ORDER BY m.key, m.distance, m.id";
+                String sql = "WITH c AS MATERIALIZED (" + contents + "), "
+                        + "hits AS MATERIALIZED (SELECT * FROM (" + ranked + ") d ORDER BY d.distance, d.id LIMIT :k), "
+                        + "walked AS (SELECT count(*) AS contents, max(distance) AS last, "
+                        + "(SELECT count(*) FROM hits) AS found FROM c) "
+                        + "SELECT w.contents, w.last, w.found, x.* FROM walked w LEFT JOIN LATERAL (" + withTexts("hits")
+                        + ") x ON true ORDER BY x.score DESC NULLS LAST, x.id";
+                Query q = bind(h.createQuery(sql)).bind("wide", wide);
+                if (byContent) {
+                    // Without distinct a content gives up to k images (the best k may all share it), else its first.
+                    q.bind("perContent", key == null ? r.k() : 1);
+                }
+                List<SearchHit> hits = new ArrayList<>();
+                long[] walk = new long[2];
+                double[] last = new double[1];
+                q.map((rs, ctx) -> {
+                    walk[0] = rs.getLong("contents");
+                    walk[1] = rs.getLong("found");
+                    last[0] = rs.getDouble("last");
+                    if (rs.getObject("id") != null) {
+                        hits.add(hit(rs));
+                    }
+                    return Boolean.TRUE;
+                }).forEach(ignored -> { });
+                boolean exhausted = walk[0] < wide;
+                // Contents past the last one walked are no nearer: when it already fails the minimum score, so do they.
+                boolean belowMinimum = r.filter().minScore() != null && -last[0] < r.filter().minScore();
+                if (walk[1] >= r.k() || exhausted || belowMinimum || wide >= MAX_WALK) {
+                    return hits;
+                }
+                wide = (int) Math.min(MAX_WALK, wide * 8L);
+            }
+        }
+
+        /** The hits with their prompt (and negative prompt when negatives were matched), best first. */
+        private String withTexts(String hits) {
+            boolean negative = r.role() == TextRole.NEGATIVE;
+            return "SELECT h.id, h.path, h.generator, h.model_name, h.content, -h.distance AS score, t.text, "
+                    + (negative ? "n.text" : "NULL") + " AS negative_text FROM " + hits + " h "
+                    + "LEFT JOIN text_contents t ON t.hash = h.prompt_hash "
+                    + (negative ? "LEFT JOIN text_contents n ON n.hash = h.negative_hash " : "")
+                    + "WHERE true" + scoreCut("h.distance") + " ORDER BY h.distance, h.id";
+        }
+
+        private String scoreCut(String distance) {
+            return r.filter().minScore() == null ? "" : " AND " + distance + " <= :maxDistance";
+        }
+
+        private Query bind(Query q) {
+            q.bind("q", ObjectArgument.of(query, Types.OTHER))
+                    .bind("fingerprint", target.spec().fingerprint())
+                    .bind("k", r.k());
+            if (r.filter().minScore() != null) {
+                q.bind("maxDistance", -r.filter().minScore());
+            }
+            matches.bind(q);
+            return q;
+        }
+
+        private static SearchHit hit(java.sql.ResultSet rs) throws SQLException {
+            return new SearchHit(rs.getLong("id"), rs.getString("path"), rs.getDouble("score"),
+                    ContentHash.of(rs.getBytes("content")), rs.getString("generator"), rs.getString("model_name"),
+                    rs.getString("text"), rs.getString("negative_text"));
+        }
+    }
+
+    /**
+     * The most contents one index search walks when widening for distinct keys: past it, fewer than k hits come
+     * back rather than a walk over the whole slot (pgvector's iterative scans stop there too, at
+     * {@code hnsw.max_scan_tuples}).
+     */
+    static final int MAX_WALK = 20_000;
 
     /** The conditions an image must meet to be a hit ({@code AND ...} on {@code images i}), and their values. */
     private record Matches(String sql, SearchFilter filter, Long exclude) {
@@ -248,13 +377,15 @@ public final class StoreQueries {
         return role == TextRole.NEGATIVE ? "negative prompt" : "prompt";
     }
 
-    /** Links each content to its nearest neighbours through the index (one index scan per content), then groups. */
+    /**
+     * Links each content to its nearest neighbours through the index (one index scan per content), then groups the
+     * images that pass the filter; distinct then keeps one member per key in each group.
+     */
     public List<DuplicateGroup> nearDuplicates(Handle h, SlotTable t, NearDuplicateRequest request, int efSearch) {
         configureSearch(h, Math.max(efSearch, request.neighbours() + 1));
         String column = t.imageColumn(request.role());
-        StringBuilder members = new StringBuilder(" FROM images i WHERE i.status = 'ok' AND i.").append(column)
-                .append(" IS NOT NULL");
-        appendFilter(members, request.filter());
+        Matches matches = Matches.of(request.filter(), null);
+        String members = " FROM images i WHERE i." + column + " IS NOT NULL" + matches.sql();
         String links = "SELECT a.hash AS a, n.hash AS b, -n.distance AS similarity FROM " + t.table() + " a "
                 + "CROSS JOIN LATERAL (SELECT b.hash, b.embedding <#> a.embedding AS distance FROM " + t.table() + " b "
                 + "WHERE b.fingerprint = :fingerprint ORDER BY b.embedding <#> a.embedding LIMIT :limit) n "
@@ -264,9 +395,9 @@ public final class StoreQueries {
         Query linkQuery = h.createQuery(links)
                 .bind("fingerprint", t.spec().fingerprint())
                 .bind("limit", request.neighbours() + 1)
-                .bind("threshold", request.threshold())
+                .bind("threshold", request.linkThreshold())
                 .setFetchSize(10_000);
-        bindFilter(linkQuery, request.filter());
+        matches.bind(linkQuery);
         linkQuery.map((rs, ctx) -> {
             grouper.link(ContentHash.of(rs.getBytes(1)), ContentHash.of(rs.getBytes(2)), rs.getDouble(3));
             return Boolean.TRUE;
@@ -274,28 +405,40 @@ public final class StoreQueries {
 
         // Members stream in content order; a content's images are kept when it is linked or shared by two images,
         // so memory follows the duplicates found, not the library.
-        Query memberQuery = h.createQuery("SELECT i.id, i.path, i." + column + " AS content" + members
+        SearchFilter.Distinct distinct = request.filter().distinct();
+        Query memberQuery = h.createQuery("SELECT i.id, i.path, i." + column + " AS content, "
+                + (distinct == SearchFilter.Distinct.FILE ? "i.image_hash" : "i.prompt_hash") + " AS key" + members
                 + " ORDER BY i." + column + ", i.path").setFetchSize(10_000);
-        bindFilter(memberQuery, request.filter());
+        matches.bind(memberQuery);
         List<DuplicateGroup.Member> kept = new ArrayList<>();
         List<DuplicateGroup.Member> run = new ArrayList<>();
-        try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> new DuplicateGroup.Member(
-                rs.getLong(1), rs.getString(2), ContentHash.of(rs.getBytes(3)))).stream()) {
+        Map<Long, ContentHash> keys = new HashMap<>();
+        try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> {
+            DuplicateGroup.Member m = new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                    ContentHash.of(rs.getBytes(3)));
+            if (distinct != null && rs.getBytes(4) != null) {
+                keys.put(m.imageId(), ContentHash.of(rs.getBytes(4)));
+            }
+            return m;
+        }).stream()) {
             stream.forEach(m -> {
                 if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
-                    keep(grouper, run, kept);
+                    keep(grouper, run, kept, keys);
                 }
                 run.add(m);
             });
         }
-        keep(grouper, run, kept);
-        return grouper.groups(kept);
+        keep(grouper, run, kept, keys);
+        List<DuplicateGroup> groups = grouper.groups(kept);
+        return distinct == null ? groups : DuplicateGrouper.distinct(groups, m -> keys.get(m.imageId()));
     }
 
     private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
-                             List<DuplicateGroup.Member> kept) {
+                             List<DuplicateGroup.Member> kept, Map<Long, ContentHash> keys) {
         if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
             kept.addAll(run);
+        } else {
+            run.forEach(m -> keys.remove(m.imageId()));
         }
         run.clear();
     }
@@ -314,7 +457,13 @@ public final class StoreQueries {
             slots.add(new SlotStats(t.spec().name(), asLong(row.get("embeddings")), asLong(row.get("stale")),
                     asLong(row.get("refs")), t.bytesPerVector()));
         }
-        return new StoreStats(asLong(images.get("total")), asLong(images.get("failed")), texts, imageContents, slots);
+        List<StoreStats.Count> generators = h.createQuery("SELECT coalesce(generator, :none), count(*) FROM images "
+                + "WHERE status = 'ok' GROUP BY 1").bind("none", SearchFilter.NO_GENERATOR)
+                .map((rs, ctx) -> new StoreStats.Count(rs.getString(1), rs.getLong(2))).list();
+        List<StoreStats.Count> models = h.createQuery("SELECT model_name, count(*) FROM images WHERE status = 'ok' "
+                + "GROUP BY 1").map((rs, ctx) -> new StoreStats.Count(rs.getString(1), rs.getLong(2))).list();
+        return new StoreStats(asLong(images.get("total")), asLong(images.get("failed")), texts, imageContents, slots,
+                generators, models);
     }
 
     public MaintenanceResult removeUnreferenced(Handle h) {
@@ -382,28 +531,112 @@ public final class StoreQueries {
                 + "true), set_config('jit', 'off', true)", String.valueOf(Math.min(efSearch, 1000)));
     }
 
-    private static void appendFilter(StringBuilder sql, SearchFilter filter) {
-        if (filter.pathPrefix() != null) {
+    /**
+     * The filter's conditions on {@code images i} as {@code AND ...}, each on an indexed column; the values are bound
+     * by {@link #bindFilter}. They mean what {@link SearchFilter#matches} means: a width range never matches an
+     * unknown width (0), a NULL setting never matches.
+     */
+    private static void appendFilter(StringBuilder sql, SearchFilter f) {
+        if (f.pathPrefix() != null) {
+            // With the path's C collation, PostgreSQL 15 walks the path index for starts_with.
             sql.append(" AND starts_with(i.path, :pathPrefix)");
         }
-        if (filter.generator() != null) {
-            sql.append(" AND i.generator = :generator");
+        if (f.generator() != null) {
+            sql.append(f.generator().equals(SearchFilter.NO_GENERATOR)
+                    ? " AND (i.generator IS NULL OR i.generator = :generator)" : " AND i.generator = :generator");
         }
-        if (filter.modelName() != null) {
+        if (f.modelName() != null) {
             sql.append(" AND i.model_name = :modelName");
+        }
+        if (f.sampler() != null) {
+            sql.append(" AND i.sampler = :sampler");
+        }
+        if (f.seed() != null) {
+            sql.append(" AND i.seed = :seed");
+        }
+        appendRange(sql, "i.steps", "steps", f.steps());
+        appendRange(sql, "i.cfg", "cfg", f.cfg());
+        appendRange(sql, "i.width", "width", f.width());
+        appendRange(sql, "i.height", "height", f.height());
+        if (f.modified() != null) {
+            if (f.modified().min() != null) {
+                sql.append(" AND i.modified_at >= CAST(:modifiedMin AS timestamptz)");
+            }
+            if (f.modified().max() != null) {
+                sql.append(" AND i.modified_at <= CAST(:modifiedMax AS timestamptz)");
+            }
         }
     }
 
-    private static void bindFilter(SqlStatement<?> statement, SearchFilter filter) {
-        if (filter.pathPrefix() != null) {
-            statement.bind("pathPrefix", filter.pathPrefix());
+    private static void appendRange(StringBuilder sql, String column, String name, SearchFilter.Range<?> range) {
+        if (range != null) {
+            if (range.min() != null) {
+                sql.append(" AND ").append(column).append(" >= :").append(name).append("Min");
+            }
+            if (range.max() != null) {
+                sql.append(" AND ").append(column).append(" <= :").append(name).append("Max");
+            }
+            if (column.equals("i.width") || column.equals("i.height")) {
+                sql.append(" AND ").append(column).append(" > 0");
+            }
         }
-        if (filter.generator() != null) {
-            statement.bind("generator", filter.generator());
+    }
+
+    private static void bindFilter(SqlStatement<?> statement, SearchFilter f) {
+        if (f.pathPrefix() != null) {
+            statement.bind("pathPrefix", f.pathPrefix());
         }
-        if (filter.modelName() != null) {
-            statement.bind("modelName", filter.modelName());
+        if (f.generator() != null) {
+            statement.bind("generator", f.generator());
         }
+        if (f.modelName() != null) {
+            statement.bind("modelName", f.modelName());
+        }
+        if (f.sampler() != null) {
+            statement.bind("sampler", f.sampler());
+        }
+        if (f.seed() != null) {
+            statement.bind("seed", f.seed().longValue());
+        }
+        bindRange(statement, "steps", f.steps());
+        bindRange(statement, "cfg", f.cfg());
+        bindRange(statement, "width", f.width());
+        bindRange(statement, "height", f.height());
+        if (f.modified() != null) {
+            // As ISO text cast in SQL: exact to the microsecond whatever the JVM's or the session's time zone.
+            if (f.modified().min() != null) {
+                statement.bind("modifiedMin", timestamp(f.modified().min()));
+            }
+            if (f.modified().max() != null) {
+                statement.bind("modifiedMax", timestamp(f.modified().max()));
+            }
+        }
+    }
+
+    private static void bindRange(SqlStatement<?> statement, String name, SearchFilter.Range<?> range) {
+        if (range != null) {
+            if (range.min() != null) {
+                bindNumber(statement, name + "Min", range.min());
+            }
+            if (range.max() != null) {
+                bindNumber(statement, name + "Max", range.max());
+            }
+        }
+    }
+
+    private static void bindNumber(SqlStatement<?> statement, String name, Object value) {
+        if (value instanceof Integer i) {
+            statement.bind(name, i.intValue());
+        } else {
+            statement.bind(name, ((Double) value).doubleValue());
+        }
+    }
+
+    /** Records keep years 1 to 9999, PostgreSQL parses those: a bound beyond them is moved to them. */
+    private static String timestamp(Instant t) {
+        Instant earliest = Instant.parse("0001-01-01T00:00:00Z");
+        Instant latest = Instant.parse("9999-12-31T23:59:59.999999Z");
+        return (t.isBefore(earliest) ? earliest : t.isAfter(latest) ? latest : t).toString();
     }
 
     private static long asLong(Object value) {
