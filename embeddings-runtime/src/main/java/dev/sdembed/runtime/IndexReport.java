@@ -1,6 +1,8 @@
 package dev.sdembed.runtime;
 
 import dev.sdembed.pipeline.PipelineSummary;
+import dev.sdembed.store.SearchFilter;
+import dev.sdembed.store.StoreStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +38,53 @@ public final class IndexReport {
         lines.add(String.format(Locale.ROOT, "Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)",
                 s.vectorBytesStored(), s.vectorBytesWithoutDedup(), s.storageSavedPercent()));
         return lines;
+    }
+
+    /**
+     * {@link #lines(PipelineSummary)}, then, when some indexed images in the store have no generation metadata, a
+     * line saying how many and what that leaves searchable ({@link #withoutMetadata}).
+     *
+     * @param stats     the store's counts after the run; null when they could not be read (nothing is added)
+     * @param imageSlot whether an image slot is configured (their pixels are then searchable)
+     */
+    public static List<String> lines(PipelineSummary s, StoreStats stats, boolean imageSlot) {
+        List<String> lines = lines(s);
+        String without = stats == null ? null : withoutMetadata(stats, imageSlot);
+        if (without != null) {
+            lines.add(without);
+        }
+        return lines;
+    }
+
+    /**
+     * What the store's indexed images without generation metadata (generator {@code none}) mean for search, e.g.
+     * {@code 2 of the 50 indexed images have no generation metadata (generator none), so only their pixels are
+     * searchable}; null when every indexed image has metadata. The count is the store's, over every run.
+     */
+    public static String withoutMetadata(StoreStats stats, boolean imageSlot) {
+        long without = stats.imagesWithoutMetadata();
+        if (without == 0) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%d of the %d indexed images %s no generation metadata (generator %s), so %s",
+                without, stats.okImages(), without == 1 ? "has" : "have", SearchFilter.NO_GENERATOR, imageSlot
+                        ? "only their pixels are searchable"
+                        : "they cannot be searched: no prompt to match, and no image slot configured to compare pixels");
+    }
+
+    /**
+     * {@link #json(PipelineSummary)} plus {@code store}: the store's indexed images and how many of them have no
+     * generation metadata ({@code {"indexedImages", "imagesWithoutMetadata"}}), when {@code stats} is not null.
+     */
+    public static Map<String, Object> json(PipelineSummary s, StoreStats stats) {
+        Map<String, Object> m = json(s);
+        if (stats != null) {
+            Map<String, Object> store = new LinkedHashMap<>();
+            store.put("indexedImages", stats.okImages());
+            store.put("imagesWithoutMetadata", stats.imagesWithoutMetadata());
+            m.put("store", store);
+        }
+        return m;
     }
 
     /** The summary's fields, in order, for one JSON object ({@code --json-summary}). */

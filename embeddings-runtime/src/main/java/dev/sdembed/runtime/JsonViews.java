@@ -17,7 +17,10 @@ public final class JsonViews {
     private JsonViews() {
     }
 
-    /** {@code rank}, {@code score} (6 decimals), {@code path}, {@code imageId}, {@code generator}, {@code model}, {@code prompt}. */
+    /**
+     * {@code rank}, {@code score} (6 decimals), {@code path}, {@code imageId}, {@code generator}, {@code model},
+     * {@code prompt}, and {@code negativePrompt} for a hit of a search of negative prompts.
+     */
     public static Map<String, Object> hit(int rank, SearchHit h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rank", rank);
@@ -27,6 +30,10 @@ public final class JsonViews {
         m.put("generator", h.generator());
         m.put("model", h.modelName());
         m.put("prompt", h.prompt());
+        if (h.negativePrompt() != null) {
+            // Only a search of negative prompts carries it: the text that matched.
+            m.put("negativePrompt", h.negativePrompt());
+        }
         return m;
     }
 
@@ -41,7 +48,8 @@ public final class JsonViews {
 
     /**
      * Images (and failed ones), distinct texts and image contents, per slot the embeddings, stale ones, references
-     * and bytes of vectors, and the totals with the share deduplication saves.
+     * and bytes of vectors, the totals with the share deduplication saves, then the indexed images ({@code okImages}),
+     * those without generation metadata, and the indexed images by generator and by model.
      */
     public static Map<String, Object> stats(StoreStats stats) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -64,7 +72,23 @@ public final class JsonViews {
         m.put("vectorBytes", stats.vectorBytes());
         m.put("vectorBytesWithoutDedup", stats.vectorBytesWithoutDedup());
         m.put("storageSavedPercent", Math.round(stats.storageSavedPercent() * 10) / 10.0);
+        m.put("okImages", stats.okImages());
+        m.put("imagesWithoutMetadata", stats.imagesWithoutMetadata());
+        m.put("generators", counts(stats.generators(), "generator"));
+        m.put("models", counts(stats.models(), "model"));
         return m;
+    }
+
+    /** A breakdown as {@code [{key: value, "images": n}, ...]}, most images first; a null value stays null. */
+    private static List<Map<String, Object>> counts(List<StoreStats.Count> counts, String key) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (StoreStats.Count c : counts) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(key, c.value());
+            m.put("images", c.images());
+            out.add(m);
+        }
+        return out;
     }
 
     /** A similarity as printed: 6 decimals. */

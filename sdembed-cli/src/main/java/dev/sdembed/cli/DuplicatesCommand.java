@@ -4,6 +4,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.runtime.JsonViews;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SlotSpec;
 import java.io.PrintWriter;
 import java.util.List;
@@ -18,6 +19,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "duplicates", mixinStandardHelpOptions = true,
         description = {"Groups near-identical indexed images (by an image slot, else by prompt in a text slot),"
                 + " largest group first.",
+                "The filters pick the images that take part; --min-score raises the threshold, --distinct file"
+                        + " counts identical files once (groups of mere copies drop out), --distinct prompt keeps one"
+                        + " image per prompt in each group.",
                 "Prints each group with its size, its lowest similarity between linked images and its files;"
                         + " --json: one JSON object per group: {\"size\", \"lowestLink\", \"paths\"}."})
 public final class DuplicatesCommand implements Callable<Integer> {
@@ -26,6 +30,9 @@ public final class DuplicatesCommand implements Callable<Integer> {
 
     @Mixin
     StoreOptions storeOptions;
+
+    @Mixin
+    FilterOptions filterOptions;
 
     @Option(names = "--threshold", paramLabel = "SIMILARITY", defaultValue = "0.95",
             description = "Least cosine similarity that links two images, in (0, 1] (default: ${DEFAULT-VALUE}).")
@@ -44,15 +51,17 @@ public final class DuplicatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SearchFilter filter = filterOptions.filter();
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec s = session.comparedSlot(slot, "duplicates");
-            List<DuplicateGroup> groups = session.store.nearDuplicates(NearDuplicateRequest.of(s.name())
-                    .withThreshold(threshold).withNeighbours(neighbours));
+            NearDuplicateRequest request = NearDuplicateRequest.of(s.name()).withThreshold(threshold)
+                    .withNeighbours(neighbours).withFilter(filter);
+            List<DuplicateGroup> groups = session.store.nearDuplicates(request);
             PrintWriter out = spec.commandLine().getOut();
             if (!json) {
-                out.printf(Locale.ROOT, "%d groups of images at least %.3f similar by slot %s%s%n", groups.size(),
-                        threshold, StoreSession.describe(s), s.modality() == Modality.TEXT
-                                ? " (their prompts: no image slot compared)" : "");
+                out.printf(Locale.ROOT, "%d groups of images at least %.3f similar by slot %s%s%s%n", groups.size(),
+                        request.linkThreshold(), StoreSession.describe(s), s.modality() == Modality.TEXT
+                                ? " (their prompts: no image slot compared)" : "", FilterOptions.describe(filter));
             }
             int number = 0;
             for (DuplicateGroup g : groups) {

@@ -2,6 +2,7 @@ package dev.sdembed.cli;
 
 import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.SdembedException;
 import dev.sdembed.runtime.IndexReport;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
@@ -9,6 +10,7 @@ import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.pipeline.Progress;
 import dev.sdembed.pipeline.ProgressListener;
+import dev.sdembed.store.StoreStats;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +95,7 @@ public final class IndexCommand implements Callable<Integer> {
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
                     PipelineSummary summary = pipeline.run(roots);
-                    print(summary, out);
+                    print(summary, storeStats(sdembed, err), !sdembed.slots().imageEncoders().isEmpty(), out);
                     return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
                 } finally {
                     summaryPrinted.countDown();
@@ -138,11 +140,24 @@ public final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PipelineSummary s, PrintWriter out) {
+    /**
+     * The store's counts after the run, for the images without generation metadata (a count the store answers for
+     * all runs); null, with a line saying why, when the store cannot be read now: the run itself is written.
+     */
+    private static StoreStats storeStats(Sdembed sdembed, PrintWriter err) {
+        try {
+            return sdembed.store().stats();
+        } catch (SdembedException e) {
+            err.println("sdembed: indexed, but could not count the store's images afterwards: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private void print(PipelineSummary s, StoreStats stats, boolean imageSlot, PrintWriter out) {
         if (jsonSummary) {
-            out.println(Json.line(IndexReport.json(s)));
+            out.println(Json.line(IndexReport.json(s, stats)));
         } else {
-            IndexReport.lines(s).forEach(out::println);
+            IndexReport.lines(s, stats, imageSlot).forEach(out::println);
         }
         out.flush();
     }

@@ -3,10 +3,13 @@ package dev.sdembed.cli;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.runtime.QuerySlots;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
+import dev.sdembed.store.TextRole;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,19 +19,25 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = {"Finds the indexed images nearest to a text: by their prompts (--mode prompt, with a text"
-                + " slot's encoder) or by their pixels (--mode image, with a text slot that shares an embedding"
-                + " space with an image slot, e.g. a CLIP text and vision pair).",
+                + " slot's encoder), by their negative prompts (--mode negative: what the images were told to"
+                + " avoid) or by their pixels (--mode image, with a text slot that shares an embedding space with"
+                + " an image slot, e.g. a CLIP text and vision pair). The filters restrict the images in the store's"
+                + " query, so k hits come back whenever k images pass.",
                 "Prints the hits best first, one per line: rank, score (cosine similarity), file and the start of its"
-                        + " prompt. With --json one JSON object per hit: {\"rank\", \"score\", \"path\", \"imageId\","
-                        + " \"generator\", \"model\", \"prompt\"}."})
+                        + " prompt (its negative prompt for --mode negative). With --json one JSON object per hit:"
+                        + " {\"rank\", \"score\", \"path\", \"imageId\", \"generator\", \"model\", \"prompt\"},"
+                        + " plus \"negativePrompt\" for --mode negative."})
 public final class SearchCommand implements Callable<Integer> {
-    enum Mode { PROMPT, IMAGE }
+    enum Mode { PROMPT, NEGATIVE, IMAGE }
 
     @Spec
     CommandSpec spec;
 
     @Mixin
     StoreOptions storeOptions;
+
+    @Mixin
+    FilterOptions filterOptions;
 
     @Option(names = "--text", required = true, paramLabel = "TEXT", description = "What to look for.")
     String text;
@@ -37,7 +46,8 @@ public final class SearchCommand implements Callable<Integer> {
     int k;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "prompt",
-            description = "prompt: match the images' prompts; image: match their pixels (default: ${DEFAULT-VALUE}).")
+            description = "prompt: match the images' prompts; negative: their negative prompts; image: their pixels"
+                    + " (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
     @Option(names = "--json", description = "One JSON object per hit instead of the readable lines.")
@@ -49,23 +59,30 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SearchFilter filter = filterOptions.filter();
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec query;
             SlotSpec target;
-            if (mode == Mode.PROMPT) {
+            if (mode != Mode.IMAGE) {
                 query = session.slot(slot, Modality.TEXT).orElseThrow(() -> new InvalidInputException(
-                        "No text slot configured; --mode prompt needs one"));
+                        "No text slot configured; --mode " + mode.name().toLowerCase(Locale.ROOT) + " needs one"));
                 target = query;
             } else {
                 QuerySlots.Pair pair = session.querySlots.textToImage(slot, "--mode image");
                 query = pair.text();
                 target = pair.image();
             }
+            TextRole role = mode == Mode.NEGATIVE ? TextRole.NEGATIVE : TextRole.PROMPT;
             SearchRequest request = SearchRequest.builder(session.querySlots.text(query, text))
-                    .target(target.name()).k(k).build();
+                    .target(target.name()).role(role).k(k).filter(filter).build();
             List<SearchHit> hits = session.store.search(request);
+            String by = switch (mode) {
+                case PROMPT -> "prompt";
+                case NEGATIVE -> "negative prompt";
+                case IMAGE -> "image";
+            };
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, "Top " + k + " for \"" + text + "\" by "
-                    + (mode == Mode.PROMPT ? "prompt" : "image") + ", slot " + StoreSession.describe(target));
+                    + by + ", slot " + StoreSession.describe(target) + FilterOptions.describe(filter));
         }
         return ExitCodes.OK;
     }

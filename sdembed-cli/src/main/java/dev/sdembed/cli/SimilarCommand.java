@@ -5,6 +5,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Spec;
                 + " image is looked up in the store and left out of its own hits; another file is embedded first.",
                 "Without an image slot (no CLIP vision model configured) it finds the images whose prompts are most"
                         + " like IMAGE's prompt, in the first text slot, and says so.",
+                "The filters (--generator, --steps, --folder, --distinct, ...) restrict the hits as for search.",
                 "Prints the hits best first as search does (--json: one JSON object per hit)."})
 public final class SimilarCommand implements Callable<Integer> {
     @Spec
@@ -32,6 +34,9 @@ public final class SimilarCommand implements Callable<Integer> {
 
     @Mixin
     StoreOptions storeOptions;
+
+    @Mixin
+    FilterOptions filterOptions;
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "An image file.")
     Path image;
@@ -52,6 +57,7 @@ public final class SimilarCommand implements Callable<Integer> {
             throw new InvalidInputException("Image " + StoreSession.printable(image.toString())
                     + " does not exist or is not a file");
         }
+        SearchFilter filter = filterOptions.filter();
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec s = session.comparedSlot(slot, "similar");
             String key = BulkEmbeddingPipeline.storedPath(image);
@@ -69,7 +75,8 @@ public final class SimilarCommand implements Callable<Integer> {
                 heading = "Top " + k + " like " + shown + " by its prompt, slot " + StoreSession.describe(s)
                         + (slot == null ? " (no image slot configured: pixels are not compared)" : "");
             }
-            List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).build());
+            heading += FilterOptions.describe(filter);
+            List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).filter(filter).build());
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, heading);
         }
         return ExitCodes.OK;

@@ -51,7 +51,8 @@ final class StoreSession implements AutoCloseable {
 
     /**
      * The hits, best first: with {@code json} one JSON object per line, else a heading and one line per hit with
-     * rank, score, path and the start of the prompt.
+     * rank, score, path and the start of the prompt, or of the negative prompt that matched in a search of negative
+     * prompts.
      */
     static void printHits(PrintWriter out, List<SearchHit> hits, boolean json, String heading) {
         if (json) {
@@ -63,9 +64,10 @@ final class StoreSession implements AutoCloseable {
             int width = hits.stream().mapToInt(h -> displayPath(h.path()).length()).max().orElse(0);
             for (int i = 0; i < hits.size(); i++) {
                 SearchHit h = hits.get(i);
+                String text = h.negativePrompt() != null ? "negative: " + excerpt(h.negativePrompt(), PROMPT_EXCERPT)
+                        : h.prompt() == null ? "(no prompt)" : excerpt(h.prompt(), PROMPT_EXCERPT);
                 out.printf(Locale.ROOT, "%3d  %.4f  %-" + Math.max(1, width) + "s  %s%n", i + 1, h.score(),
-                        displayPath(h.path()),
-                        h.prompt() == null ? "(no prompt)" : excerpt(h.prompt(), PROMPT_EXCERPT));
+                        displayPath(h.path()), text);
             }
         }
         out.flush();

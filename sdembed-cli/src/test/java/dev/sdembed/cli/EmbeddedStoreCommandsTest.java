@@ -78,7 +78,7 @@ class EmbeddedStoreCommandsTest {
 
     @Test
     void statsCountTheIndexedLibrary() throws IOException {
-        JsonNode stats = query("stats").get(0);
+        JsonNode stats = query("stats", "--json").get(0);
         assertThat(stats.get("images").asLong()).isEqualTo(5);
         assertThat(stats.get("imageContents").asLong()).isEqualTo(4);
         assertThat(stats.get("textContents").asLong()).as("4 prompts and one negative").isEqualTo(5);

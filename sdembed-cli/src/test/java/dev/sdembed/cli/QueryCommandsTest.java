@@ -101,7 +101,7 @@ class QueryCommandsTest {
 
     @Test
     void statsCountsImagesContentsAndDedupSavings() throws IOException {
-        JsonNode stats = lines(query("stats")).get(0);
+        JsonNode stats = lines(query("stats", "--json")).get(0);
         assertThat(stats.get("images").asLong()).isEqualTo(6);
         assertThat(stats.get("failedImages").asLong()).isZero();
         assertThat(stats.get("textContents").asLong()).as("5 prompts and one negative").isEqualTo(6);
@@ -111,6 +111,23 @@ class QueryCommandsTest {
         assertThat(text.get("embeddings").asLong()).isEqualTo(6);
         assertThat(text.get("references").asLong()).isEqualTo(12);
         assertThat(stats.get("storageSavedPercent").asDouble()).isGreaterThan(0);
+    }
+
+    /** The filters, negative prompts and readable stats on the PostgreSQL store (every filter: the store contract). */
+    @Test
+    void filtersNegativePromptsAndReadableStatsOnPostgres() throws IOException {
+        List<JsonNode> negatives = lines(query("search", "--mode", "negative", "--text", "blurry", "-k", "3", "--json"));
+        assertThat(negatives).hasSize(3).allSatisfy(h -> assertThat(h.get("negativePrompt").asText()).isEqualTo("blurry"));
+        List<JsonNode> files = lines(query("search", "--text", "a castle", "-k", "10", "--json", "--distinct", "file"));
+        assertThat(files).as("the copy of img-2 counts once").hasSize(5);
+        List<JsonNode> folder = lines(query("search", "--text", "a castle", "-k", "10", "--json", "--seed", "302",
+                "--steps", "20", "--cfg", "7", "--sampler", "Euler a", "--folder", library.toString()));
+        assertThat(folder).extracting(h -> h.get("path").asText()).containsExactlyInAnyOrder(
+                library.resolve("img-2.png").toString(), library.resolve("copy-of-2.png").toString());
+        CliRun stats = query("stats");
+        assertThat(stats.exitCode()).as(stats.err()).isZero();
+        assertThat(stats.outLines()).startsWith("Images: 6 (6 indexed, 0 failed)", "Generators: a1111 6",
+                "Models: test-model 6");
     }
 
     @Test
