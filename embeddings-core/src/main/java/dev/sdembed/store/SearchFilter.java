@@ -1,6 +1,7 @@
 package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
+import dev.sdembed.pipeline.internal.StoredPaths;
 import dev.sdembed.store.internal.NulChecks;
 import java.io.File;
 import java.nio.file.Path;
@@ -346,9 +347,12 @@ public record SearchFilter(String pathPrefix, String generator, String modelName
             return this;
         }
 
-        /** {@link #folder(String)} for a path, made absolute and normalised as the pipeline keys files. */
+        /**
+         * {@link #folder(String)} for a path, written as the bulk pipeline writes the paths it stores
+         * ({@code BulkEmbeddingPipeline.storedPath}: absolute, normalised, undecodable name bytes as {@code \xHH}).
+         */
         public Builder folder(Path folder) {
-            return folder(folder == null ? null : folder.toAbsolutePath().normalize().toString());
+            return folder(folder == null ? null : StoredPaths.of(folder));
         }
 
         /** A front-end id; {@code none} selects images without metadata. */
