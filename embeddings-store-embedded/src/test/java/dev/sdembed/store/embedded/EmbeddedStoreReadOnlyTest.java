@@ -140,16 +140,16 @@ class EmbeddedStoreReadOnlyTest {
         assertThat(sha256(file)).as("sdembed.db after read-only opens").isEqualTo(bytes);
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            s.execute("PRAGMA user_version = 1");
+            s.execute("PRAGMA user_version = 2");
         }
         assertThatThrownBy(() -> reader(dir).build()).isInstanceOf(StoreException.class)
-                .hasMessage("Embedded store " + file + " has schema version 1, which this sdembed reads once it is "
-                        + "upgraded to 2; opening it for writing upgrades it (e.g. run index once), then read it");
+                .hasMessage("Embedded store " + file + " has schema version 2, which this sdembed reads once it is "
+                        + "upgraded to 3; opening it for writing upgrades it (e.g. run index once), then read it");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            s.execute("PRAGMA user_version = 3");
+            s.execute("PRAGMA user_version = 4");
         }
         assertThatThrownBy(() -> reader(dir).build()).isInstanceOf(InvalidInputException.class)
-                .hasMessage("Embedded store " + file + " has schema version 3 but this sdembed knows at most 2; open "
+                .hasMessage("Embedded store " + file + " has schema version 4 but this sdembed knows at most 3; open "
                         + "it with a newer sdembed");
     }
 
