@@ -57,7 +57,7 @@ class EmbeddedStoreProcessesTest {
             indexing.awaitLine("sdembed: progress", RUN);
 
             // This test's JVM is the second process.
-            CliRun stats = CliRun.of("stats", "--config", config, "--store", store.toString());
+            CliRun stats = CliRun.of("stats", "--json", "--config", config, "--store", store.toString());
             CliRun search = CliRun.of("search", "--text", "a lighthouse by the river", "-k", "3", "--json",
                     "--config", config, "--store", store.toString());
             CliRun second = CliRun.of("index", "--config", config, "--store", store.toString(), library.toString());
@@ -83,7 +83,7 @@ class EmbeddedStoreProcessesTest {
 
             assertThat(indexing.awaitExit(RUN)).as(indexing.output()).isZero();
         }
-        CliRun after = CliRun.of("stats", "--config", config, "--store", store.toString());
+        CliRun after = CliRun.of("stats", "--json", "--config", config, "--store", store.toString());
         assertThat(Json.MAPPER.readTree(after.outLines().get(0)).get("images").asLong()).isEqualTo(FILES);
     }
 
@@ -129,7 +129,7 @@ class EmbeddedStoreProcessesTest {
                         + "sdembed.db-shm beside sdembed.db. Make it writable for this user, or only read the store "
                         + "(search, similar, duplicates and stats open it read-only)");
             }
-            try (ChildJvm stats = ChildJvm.start(launcher, SdembedCommand.class, "stats", "--config", config,
+            try (ChildJvm stats = ChildJvm.start(launcher, SdembedCommand.class, "stats", "--json", "--config", config,
                     "--store", store.toString())) {
                 assertThat(stats.awaitExit(RUN)).as(stats.output()).isZero();
                 String json = stats.lines().stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
