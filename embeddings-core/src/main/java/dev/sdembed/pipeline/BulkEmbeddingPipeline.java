@@ -14,7 +14,7 @@ import dev.sdembed.metadata.MetadataReader;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.pipeline.internal.DeviceWorker;
 import dev.sdembed.pipeline.internal.SlotWorker;
-import dev.sdembed.pipeline.internal.StoredPaths;
+import dev.sdembed.internal.StoredPaths;
 import dev.sdembed.store.EmbeddingStore;
 import java.io.IOException;
 import java.nio.file.Files;

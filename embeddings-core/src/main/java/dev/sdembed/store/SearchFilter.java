@@ -1,7 +1,7 @@
 package dev.sdembed.store;
 
 import dev.sdembed.InvalidInputException;
-import dev.sdembed.pipeline.internal.StoredPaths;
+import dev.sdembed.internal.StoredPaths;
 import dev.sdembed.store.internal.NulChecks;
 import java.io.File;
 import java.nio.file.Path;

@@ -1,16 +1,14 @@
 package dev.sdembed.cli;
 
-import dev.sdembed.InvalidInputException;
-import dev.sdembed.runtime.FilterText;
+import dev.sdembed.runtime.FilterRequest;
 import dev.sdembed.store.SearchFilter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.ZoneId;
 import picocli.CommandLine.Option;
 
 /**
  * The filters of {@code search}, {@code similar} and {@code duplicates} (a picocli mixin): each option's text is
- * parsed by {@link FilterText}, so a bad value is refused naming the option, the value and the form expected, and
+ * parsed by {@link FilterRequest} (with {@code FilterText}), so a bad value is refused naming the option, the value and the form expected, and
  * the whole becomes one {@link SearchFilter} the store applies in its query.
  */
 public final class FilterOptions {
@@ -72,59 +70,13 @@ public final class FilterOptions {
     }
 
     SearchFilter filter(ZoneId zone) {
-        SearchFilter.Builder b = SearchFilter.builder();
-        if (generator != null) {
-            b.generator(FilterText.generator("--generator", generator));
-        }
-        b.modelName(text("--model", model)).sampler(text("--sampler", sampler));
-        if (seed != null) {
-            b.seed(FilterText.whole("--seed", seed));
-        }
-        if (steps != null) {
-            b.steps(FilterText.wholeRange("--steps", steps, 0));
-        }
-        if (cfg != null) {
-            b.cfg(FilterText.decimalRange("--cfg", cfg));
-        }
-        if (size != null) {
-            if (width != null || height != null) {
-                throw new InvalidInputException("--size " + size.strip() + " and --" + (width != null ? "width "
-                        + width.strip() : "height " + height.strip()) + " both give the size; use --size WxH for an"
-                        + " exact size or --width/--height for ranges");
-            }
-            int[] wh = FilterText.size("--size", size);
-            b.size(wh[0], wh[1]);
-        }
-        if (width != null) {
-            b.width(FilterText.wholeRange("--width", width, 1));
-        }
-        if (height != null) {
-            b.height(FilterText.wholeRange("--height", height, 1));
-        }
-        Instant from = since == null ? null : FilterText.from("--since", since, zone);
-        Instant to = until == null ? null : FilterText.until("--until", until, zone);
-        if (from != null && to != null && from.isAfter(to)) {
-            throw new InvalidInputException("--since " + since.strip() + " is after --until " + until.strip()
-                    + "; no file can be modified in between");
-        }
-        b.modified(from, to);
-        if (folder != null) {
-            b.folder(folder);
-        }
-        if (minScore != null) {
-            b.minScore(FilterText.similarity("--min-score", minScore));
-        }
-        if (distinct != null) {
-            b.distinct(FilterText.distinct("--distinct", distinct));
-        }
-        return b.build();
+        return new FilterRequest(generator, model, sampler, seed, steps, cfg, size, width, height, since, until,
+                folder == null ? null : folder.toString(), minScore, distinct).toFilter(zone, FilterOptions::option);
     }
 
-    private static String text(String option, String value) {
-        if (value != null && value.isBlank()) {
-            throw new InvalidInputException(option + " is empty; leave it out to not filter on it");
-        }
-        return value;
+    /** How the command line spells a filter: {@code minScore} is {@code --min-score}. */
+    private static String option(String component) {
+        return "--" + component.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** {@code "; only <conditions>"} for a heading, or nothing without a filter. */

@@ -140,13 +140,41 @@ abstract class ServerApiContract {
         assertThat(none.get("hits")).isEmpty();
     }
 
-    @Test
-    void filtersOfTheNextVersionAreRefusedByName() {
-        for (String filter : List.of("sampler", "seed", "steps", "cfg", "size", "date", "minScore", "distinct")) {
-            assertError(http.get("/api/search?text=fox&" + filter + "=1"), 400,
-                    "filter '" + filter + "' is not supported by this version");
+    /** The hits of a prompt search for "a red fox" over the whole library, with {@code filter} added. */
+    private JsonNode foxes(String... filter) {
+        Map<String, Object> q = new java.util.LinkedHashMap<>(Map.of("text", "a red fox", "k", 20));
+        for (int i = 0; i < filter.length; i += 2) {
+            q.put(filter[i], filter[i + 1]);
         }
-        assertError(http.get("/api/duplicates?sampler=euler"), 400, "filter 'sampler' is not supported");
+        return http.get("/api/search?" + Http.query(q)).json().get("hits");
+    }
+
+    @Test
+    void everyFilterOfTheCommandLineIsTakenAndItsBadValuesAreNamed() {
+        // The library: img-0..4 are A1111 (sampler "Euler a", 20 steps, CFG 7, 64x64, seed 500 + i), img-5 ComfyUI
+        // ("euler"), copy-of-2 a byte copy of img-2; the rotated JPEG has no metadata, so no prompt hit.
+        int all = foxes().size();
+        assertThat(foxes("seed", "501")).singleElement().satisfies(h -> assertThat(h.get("path").asText())
+                .endsWith("img-1.png"));
+        assertThat(foxes("sampler", "Euler a")).hasSize(all - 1).allSatisfy(h ->
+                assertThat(h.get("generator").asText()).isEqualTo("a1111"));
+        assertThat(foxes("steps", "20", "cfg", "7", "size", "64x64")).hasSize(all);
+        assertThat(foxes("steps", "21..")).isEmpty();
+        assertThat(foxes("size", "48x48")).isEmpty();
+        assertThat(foxes("date", "1990-01-01..1990-12-31")).isEmpty();
+        assertThat(foxes("date", "2000-01-01..")).hasSize(all);
+        assertThat(foxes("minScore", "0.99")).allSatisfy(h -> assertThat(h.get("score").asDouble())
+                .isGreaterThanOrEqualTo(0.99));
+        JsonNode distinct = foxes("distinct", "prompt");
+        assertThat(distinct).extracting(h -> h.get("prompt").asText()).doesNotHaveDuplicates();
+        assertThat(distinct.size()).isLessThan(all);
+        assertError(http.get("/api/search?text=fox&steps=20..x"), 400, "steps is '20..x'; expected N or MIN..MAX");
+        assertError(http.get("/api/search?text=fox&size=big"), 400, "size is 'big'; expected WxH");
+        assertError(http.get("/api/search?text=fox&distinct=maybe"), 400, "distinct is 'maybe'");
+        assertError(http.get("/api/search?text=fox&minScore=2"), 400, "minScore is '2'; expected a similarity");
+        assertError(http.get("/api/search?text=fox&date=2024-01-01&since=2024-01-01"), 400,
+                "parameter 'date' gives the date range that 'since' and 'until' give");
+        assertError(http.get("/api/duplicates?generator=midjourney"), 400, "generator is 'midjourney'");
     }
 
     @Test
@@ -325,7 +353,8 @@ abstract class ServerApiContract {
         assertThat(info.get("slots").get(0).get("device").asText()).isEqualTo("cpu");
         assertThat(info.get("searchModes")).extracting(JsonNode::asText).containsExactly("prompt", "negative");
         assertThat(info.get("counts").get("images").asLong()).isEqualTo(8);
-        assertThat(info.get("filters").get("notYet")).extracting(JsonNode::asText).contains("sampler", "distinct");
+        assertThat(info.get("filters")).extracting(JsonNode::asText).contains("folder", "sampler", "steps", "date",
+                "distinct");
         assertThat(info.get("store").get("kind").asText()).isEqualTo(storeKind());
         assertThat(http.get("/health").json().get("status").asText()).isEqualTo("ok");
     }

@@ -8,6 +8,7 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.ImageHeader;
 import dev.sdembed.internal.PerFileErrors;
+import dev.sdembed.internal.StoredPaths;
 import dev.sdembed.io.FileErrors;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.Generator;

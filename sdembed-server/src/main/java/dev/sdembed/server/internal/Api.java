@@ -105,7 +105,7 @@ public final class Api {
         m.put("similarBy", slots.imageSlot().isPresent() ? "pixels" : "prompt");
         m.put("imageUpload", slots.imageSlot().isPresent() || slots.slot(null, Modality.TEXT).isPresent());
         m.put("duplicatesBy", duplicateKinds());
-        m.put("filters", Map.of("supported", SearchParams.supportedFilters(), "notYet", SearchParams.plannedFilters()));
+        m.put("filters", SearchParams.filters());
         m.put("limits", Map.of("maxPage", limits.maxPage(), "maxRank", MAX_END, "maxTextLength",
                 limits.maxTextLength(), "maxBodyBytes", limits.maxBodyBytes(), "maxPixels", limits.maxPixels(),
                 "maxInputs", limits.maxInputs(), "thumbnailSizes", Thumbnails.SIZES));

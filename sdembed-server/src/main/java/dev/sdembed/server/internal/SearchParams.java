@@ -1,44 +1,32 @@
 package dev.sdembed.server.internal;
 
+import dev.sdembed.runtime.FilterRequest;
 import dev.sdembed.store.SearchFilter;
-import java.io.File;
-import java.util.LinkedHashMap;
+import java.time.ZoneId;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BiFunction;
 
 /**
  * Every query parameter of the search, similar and duplicates routes, parsed and checked in one place: the filters
- * (mapped to a {@link SearchFilter}), the page ({@code offset} and {@code k}, alias {@code limit}) and the route's own
- * parameters. A parameter no route knows is an error naming the known ones, so a typo never silently widens a search.
- *
- * <p>Filters the store does not support yet (issue 18: sampler, seed, steps and CFG ranges, size, file date range,
- * minimum score, distinct) are known names answered with 400 "filter 'sampler' is not supported by this version";
- * when {@link SearchFilter} gains them, only {@link #FILTERS} changes, never a route.
+ * (parsed by the runtime's {@link FilterRequest}, as the command line parses its filter options, into a
+ * {@link SearchFilter} the store applies in its query), the page ({@code offset} and {@code k}, alias {@code limit})
+ * and the route's own parameters. A parameter no route knows is an error naming the known ones, so a typo never
+ * silently widens a search.
  */
 public final class SearchParams {
     /** Hits or groups per page by default. */
     public static final int DEFAULT_PAGE = 20;
 
-    /** The filters, in the order the API documents them, each applied to the filter built so far. */
-    private static final Map<String, BiFunction<SearchFilter, String, SearchFilter>> FILTERS = new LinkedHashMap<>();
-
-    static {
-        FILTERS.put("folder", (f, v) -> f.withPathPrefix(folder(v)));
-        FILTERS.put("generator", SearchFilter::withGenerator);
-        FILTERS.put("model", SearchFilter::withModelName);
-        for (String planned : List.of("sampler", "seed", "steps", "cfg", "size", "date", "minScore", "distinct")) {
-            FILTERS.put(planned, (f, v) -> {
-                throw ApiException.badRequest("filter '" + planned + "' is not supported by this version");
-            });
-        }
-    }
-
-    private static final Set<String> SUPPORTED_FILTERS = Set.of("folder", "generator", "model");
+    /**
+     * The filter parameters, in the order the API documents them. {@code date} is a day or a range of days
+     * ({@code 2024-05-01..2024-05-31}, either end open), the same as {@code since} and {@code until} together.
+     */
+    private static final List<String> FILTERS = List.of("folder", "generator", "model", "sampler", "seed", "steps",
+            "cfg", "size", "width", "height", "date", "since", "until", "minScore", "distinct");
 
     private final Map<String, List<String>> query;
     private final Set<String> allowed;
@@ -50,7 +38,7 @@ public final class SearchParams {
     public SearchParams(Map<String, List<String>> query, Set<String> routeNames) {
         this.query = query;
         this.allowed = new LinkedHashSet<>(routeNames);
-        allowed.addAll(FILTERS.keySet());
+        allowed.addAll(FILTERS);
         allowed.addAll(List.of("k", "limit", "offset"));
         for (String name : query.keySet()) {
             if (!allowed.contains(name)) {
@@ -60,25 +48,29 @@ public final class SearchParams {
         }
     }
 
-    /** The filters the store applies today, and those answered with 400 until it does. */
-    public static List<String> supportedFilters() {
-        return FILTERS.keySet().stream().filter(SUPPORTED_FILTERS::contains).toList();
-    }
-
-    public static List<String> plannedFilters() {
-        return FILTERS.keySet().stream().filter(n -> !SUPPORTED_FILTERS.contains(n)).toList();
+    /** The filter parameters every search, similar and duplicates route takes. */
+    public static List<String> filters() {
+        return FILTERS;
     }
 
     /** The filter the parameters describe; {@link SearchFilter#NONE} when none is given. */
     public SearchFilter filter() {
-        SearchFilter f = SearchFilter.NONE;
-        for (Map.Entry<String, BiFunction<SearchFilter, String, SearchFilter>> e : FILTERS.entrySet()) {
-            String v = text(e.getKey(), 512);
-            if (v != null) {
-                f = e.getValue().apply(f, v);
+        String date = text("date", 64);
+        String since = text("since", 64);
+        String until = text("until", 64);
+        if (date != null) {
+            if (since != null || until != null) {
+                throw ApiException.badRequest("parameter 'date' gives the date range that 'since' and 'until' give;"
+                        + " use one or the other");
             }
+            int dots = date.indexOf("..");
+            since = dots < 0 ? date : date.substring(0, dots).isBlank() ? null : date.substring(0, dots);
+            until = dots < 0 ? date : date.substring(dots + 2).isBlank() ? null : date.substring(dots + 2);
         }
-        return f;
+        return new FilterRequest(text("generator", 64), text("model", 512), text("sampler", 128), text("seed", 32),
+                text("steps", 32), text("cfg", 64), text("size", 32), text("width", 32), text("height", 32), since,
+                until, text("folder", 4096), text("minScore", 32), text("distinct", 16))
+                .toFilter(ZoneId.systemDefault(), name -> name);
     }
 
     /** A single-valued parameter, null when absent; blank, repeated or longer than {@code maxLength} is an error. */
@@ -197,7 +189,4 @@ public final class SearchParams {
     }
 
     /** A folder as a path prefix: with its trailing separator, so {@code /a/b} does not match {@code /a/bc}. */
-    private static String folder(String v) {
-        return v.endsWith("/") || v.endsWith(File.separator) ? v : v + File.separator;
-    }
 }

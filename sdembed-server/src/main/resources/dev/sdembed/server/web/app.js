@@ -41,9 +41,12 @@ function showView(view) {
   }
 }
 
+const FILTERS = ['folder', 'generator', 'model', 'sampler', 'seed', 'steps', 'cfg', 'size', 'date', 'minScore',
+                 'distinct'];
+
 function filters() {
   const f = {};
-  for (const name of ['folder', 'generator', 'model']) {
+  for (const name of FILTERS) {
     const v = $('f-' + name).value.trim();
     if (v) f[name] = v;
   }
@@ -59,7 +62,7 @@ function setLink(params, push) {
 
 async function route() {
   const p = new URLSearchParams(location.search);
-  for (const name of ['folder', 'generator', 'model']) $('f-' + name).value = p.get(name) || '';
+  for (const name of FILTERS) $('f-' + name).value = p.get(name) || '';
   if (['folder', 'generator', 'model'].some((n) => p.get(n))) toggleFilters(true);
   const view = p.get('view') || 'search';
   showView(view);
@@ -326,7 +329,6 @@ async function start() {
   for (const option of Array.from($('mode').options)) option.disabled = !modes.includes(option.value);
   $('upload-label').hidden = !state.info.imageUpload;
   for (const by of state.info.duplicatesBy) $('dup-by').append(el('option', { value: by, text: by }));
-  if (state.info.filters.notYet.length) $('f-later').textContent = 'Coming: ' + state.info.filters.notYet.join(', ');
 
   $('search-form').addEventListener('submit', (e) => {
     e.preventDefault();

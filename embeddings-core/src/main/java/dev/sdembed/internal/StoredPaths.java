@@ -1,4 +1,4 @@
-package dev.sdembed.pipeline.internal;
+package dev.sdembed.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
