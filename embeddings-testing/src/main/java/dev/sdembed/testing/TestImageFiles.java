@@ -41,6 +41,57 @@ public final class TestImageFiles {
         return file;
     }
 
+    /**
+     * A {@code width x height} picture with structure, as pictures have and the smooth {@link #pattern} lacks: a seeded
+     * gradient sky over a horizon, with a dozen filled ellipses and rectangles of seeded sizes, places and colours. Two
+     * seeds give two different pictures (their pixel hashes far apart), as PNG or JPEG ("png"/"jpg").
+     */
+    public static Path picture(Path file, int width, int height, long seed, String format) {
+        return write(drawPicture(width, height, seed), format, file);
+    }
+
+    /** The pixels {@link #picture} writes. */
+    public static BufferedImage drawPicture(int width, int height, long seed) {
+        Random random = new Random(seed);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+        int horizon = height / 3 + random.nextInt(height / 3);
+        g.setPaint(new java.awt.GradientPaint(0, 0, new java.awt.Color(random.nextInt(0xffffff)), 0, horizon,
+                new java.awt.Color(random.nextInt(0xffffff))));
+        g.fillRect(0, 0, width, horizon);
+        g.setPaint(new java.awt.GradientPaint(0, horizon, new java.awt.Color(random.nextInt(0xffffff)), width, height,
+                new java.awt.Color(random.nextInt(0xffffff))));
+        g.fillRect(0, horizon, width, height - horizon);
+        for (int i = 0; i < 12; i++) {
+            g.setColor(new java.awt.Color(random.nextInt(0xffffff)));
+            int w = width / 10 + random.nextInt(width / 3);
+            int h = height / 10 + random.nextInt(height / 3);
+            int x = random.nextInt(width) - w / 2;
+            int y = random.nextInt(height) - h / 2;
+            if (random.nextBoolean()) {
+                g.fillOval(x, y, w, h);
+            } else {
+                g.fillRect(x, y, w, h);
+            }
+        }
+        g.dispose();
+        return image;
+    }
+
+    /** Writes {@code image} as {@code format} ("png", "jpg" or "jpeg") to {@code file}. */
+    public static Path write(BufferedImage image, String format, Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            if (!ImageIO.write(image, format, file.toFile())) {
+                throw new IllegalArgumentException("No ImageIO writer for " + format);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
     /** The first {@code fraction} of {@code source}'s bytes: a download that stopped early. */
     public static Path truncated(Path source, Path file, double fraction) {
         try {

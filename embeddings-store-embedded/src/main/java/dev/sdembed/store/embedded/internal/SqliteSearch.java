@@ -4,13 +4,17 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.ImageStatus;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TextRole;
 import dev.sdembed.store.spi.DuplicateGrouper;
+import dev.sdembed.store.spi.PixelHashIndex;
 import dev.sdembed.store.spi.ResolvedSearch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,10 +23,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Exact search and near-duplicate grouping over the slots' vectors in memory ({@link VectorCache}), joined to the
@@ -131,6 +137,85 @@ public final class SqliteSearch {
                 return Rows.vector(rs.getBytes(2));
             }
         }
+    }
+
+    /** Groups of OK images sharing one image content (identical files), passing {@code filter}. */
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) throws SQLException {
+        List<DuplicateGroup.Member> members = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, path, generator, model_name, image_hash FROM images "
+                     + "WHERE status = 'ok' AND image_hash IN (SELECT image_hash FROM images WHERE status = 'ok' "
+                     + "GROUP BY image_hash HAVING count(*) > 1) ORDER BY image_hash, path")) {
+            while (rs.next()) {
+                if (passes(filter, rs.getString(2), rs.getString(3), rs.getString(4))) {
+                    members.add(new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                            ContentHash.of(rs.getBytes(5))));
+                }
+            }
+        }
+        return new DuplicateGrouper().groups(members);
+    }
+
+    /**
+     * Groups of OK images whose contents' pixel hashes are within the request's distance: the distinct hashes of the
+     * images passing the filter go into a {@link PixelHashIndex} (about 150 bytes per content), which links each
+     * with the contents in the buckets of its bands; then the images of linked contents, or of contents two images
+     * share, are read again and grouped.
+     */
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) throws SQLException {
+        SearchFilter filter = request.filter();
+        PixelHashIndex index = new PixelHashIndex();
+        Set<ContentHash> indexed = new HashSet<>();
+        long withoutHash = 0;
+        String select = "SELECT i.id, i.path, i.generator, i.model_name, i.image_hash, c.pixel_hash FROM images i "
+                + "JOIN image_contents c ON c.hash = i.image_hash WHERE i.status = 'ok' ";
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(select)) {
+            while (rs.next()) {
+                if (!passes(filter, rs.getString(2), rs.getString(3), rs.getString(4))) {
+                    continue;
+                }
+                PixelHash hash = Rows.pixelHash(rs, 6);
+                if (hash == null) {
+                    withoutHash++;
+                    continue;
+                }
+                ContentHash content = ContentHash.of(rs.getBytes(5));
+                if (indexed.add(content)) {
+                    index.add(content, hash);
+                }
+            }
+        }
+        DuplicateGrouper grouper = new DuplicateGrouper();
+        for (PixelHashIndex.Link link : index.links(request.maxDistance())) {
+            grouper.link(link.a(), link.b(), PixelHash.similarity(link.distance()));
+        }
+        List<DuplicateGroup.Member> kept = new ArrayList<>();
+        List<DuplicateGroup.Member> run = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery(select + "ORDER BY i.image_hash, i.path")) {
+            while (rs.next()) {
+                if (!passes(filter, rs.getString(2), rs.getString(3), rs.getString(4))) {
+                    continue;
+                }
+                DuplicateGroup.Member m = new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                        ContentHash.of(rs.getBytes(5)));
+                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
+                    keep(grouper, run, kept);
+                }
+                run.add(m);
+            }
+        }
+        keep(grouper, run, kept);
+        return new PixelDuplicates(grouper.groups(kept), withoutHash);
+    }
+
+    /** Keeps a content's images when the content is linked or shared by two images. */
+    private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
+                             List<DuplicateGroup.Member> kept) {
+        if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
+            kept.addAll(run);
+        }
+        run.clear();
     }
 
     /**
