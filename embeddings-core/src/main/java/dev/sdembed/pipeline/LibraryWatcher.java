@@ -106,7 +106,7 @@ public final class LibraryWatcher implements AutoCloseable {
      * @param failed  files that failed
      * @param vanished files found gone
      * @param moved   of those, found at a new path
-     * @param removed records re-pointed or deleted for gone files
+     * @param removed records of gone files deleted (those that did not move)
      */
     public record Totals(long syncs, long indexed, long failed, long vanished, long moved, long removed) {
     }

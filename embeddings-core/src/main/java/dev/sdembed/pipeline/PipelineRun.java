@@ -316,6 +316,7 @@ final class PipelineRun {
             }
             return;
         }
+        long movedThere = 0;
         for (int start = 0; start < gone.size(); start += PRUNE_BATCH) {
             List<Gone> chunk = gone.subList(start, Math.min(gone.size(), start + PRUNE_BATCH));
             List<String> targets = chunk.stream().map(g -> movedTo.get(g.path())).filter(p -> p != null).toList();
@@ -334,10 +335,13 @@ final class PipelineRun {
                 }
             }
             settings.store().write(batch.build());
-            removed += chunk.size();
+            movedThere += outcome.stream().filter(VanishedFile::moved).count();
+            removed += outcome.stream().filter(v -> !v.moved()).count();
             outcome.forEach(this::tell);
         }
-        LOG.debug("Pruned {} records of vanished files, {} of them moved", removed, moved);
+        // A new path whose record went away meanwhile leaves its match deleted rather than moved.
+        moved = movedThere;
+        LOG.debug("Pruned the records of {} vanished files: {} moved, {} removed", gone.size(), moved, removed);
     }
 
     private void tell(VanishedFile file) {

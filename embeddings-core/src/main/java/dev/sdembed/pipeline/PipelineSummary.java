@@ -21,9 +21,10 @@ import java.util.List;
  * @param cancelled              whether the run was stopped by {@link BulkEmbeddingPipeline#close()} before the end
  * @param vanished               indexed files gone from the folders walked (see {@link VanishedFile}); 0 for a run
  *                               that was stopped
- * @param moved                  of those, files found at a new path with the same content
- * @param removed                records re-pointed or deleted for vanished files: all of them when the run prunes,
- *                               else 0
+ * @param moved                  of those, files found at a new path with the same content (their records re-pointed
+ *                               there when the run prunes)
+ * @param removed                of those, records deleted (with the contents only they used) by a pruning run: the
+ *                               vanished files that did not move; 0 without pruning
  * @param pixelHashesAdded       image contents stored before without a pixel hash that got one in this run
  * @param rootsNotScanned        roots that were missing or empty folders, nothing under them walked or pruned
  */

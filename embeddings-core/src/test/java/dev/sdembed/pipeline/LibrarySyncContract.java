@@ -186,7 +186,7 @@ public abstract class LibrarySyncContract {
 
         assertThat(summary.vanished()).isEqualTo(3);
         assertThat(summary.moved()).isEqualTo(1);
-        assertThat(summary.removed()).isEqualTo(3);
+        assertThat(summary.removed()).isEqualTo(2);
         assertThat(summary.rootsNotScanned()).isEmpty();
         assertThat(text.documentCalls.get()).as("no text embedded for a rename").isEqualTo(textCalls);
         assertThat(pixels.calls.get()).as("no image embedded for a rename").isEqualTo(imageCalls);
@@ -402,7 +402,7 @@ public abstract class LibrarySyncContract {
 
             LibraryWatcher.Totals totals = watch.stop();
             assertThat(totals.moved()).isEqualTo(1);
-            assertThat(totals.removed()).isEqualTo(2);
+            assertThat(totals.removed()).isEqualTo(1);
             assertThat(syncs).extracting(LibraryWatcher.Sync::trigger).contains(LibraryWatcher.Trigger.EVENTS);
         }
         assertThat(records(store).keySet()).isEqualTo(filesUnder(lib));

@@ -8,6 +8,7 @@ import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.pipeline.Progress;
 import dev.sdembed.pipeline.ProgressListener;
+import dev.sdembed.pipeline.VanishedFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +28,16 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = {"Indexes folders of generated images: reads each file's prompt and negative prompt, embeds"
-                + " every text and image once per slot and stores image records that reference the embeddings.",
+                + " every text and image once per slot, hashes the pixels (for duplicates --by pixels) and stores image"
+                + " records that reference the embeddings.",
                 "Resumable: files already indexed (same path, size and time, every slot current) are skipped, so a"
                         + " stopped run continues where it stopped. A file that cannot be read is stored as failed"
                         + " and printed as {\"failed\", \"error\"}; --retry-failed tries those again.",
+                "Indexed files that are gone from the folders walked are printed as {\"vanished\", \"movedTo\","
+                        + " \"removed\"}: movedTo when the same file turned up at a new path (a move or rename)."
+                        + " --prune removes their records (a moved file's record goes to its new path, nothing"
+                        + " embedded again). A root that is missing or empty, as an unmounted drive is, is never"
+                        + " pruned.",
                 "Exit code 1 when some files failed; the others are still indexed."})
 public final class IndexCommand implements Callable<Integer> {
     /** How long a Ctrl-C waits for the summary after the batches in flight are written. */
@@ -47,6 +54,15 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Option(names = "--retry-failed", description = "Index files stored as failed again, even when unchanged.")
     boolean retryFailed;
+
+    @Option(names = "--prune", description = "Remove the records of indexed files that are gone from the folders"
+            + " walked (moved files' records follow them), with the texts, images and embeddings only they used."
+            + " Roots that are missing or empty are never pruned.")
+    boolean prune;
+
+    @Option(names = "--no-pixel-hash", description = "Do not hash new images' pixels: saves a decode per new image"
+            + " when no image slot decodes it, and leaves them out of duplicates --by pixels.")
+    boolean noPixelHash;
 
     @Option(names = "--json-summary", description = "Print the end-of-run summary as one JSON object.")
     boolean jsonSummary;
@@ -78,7 +94,8 @@ public final class IndexCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.BULK).open()) {
             describeSlots(sdembed.slots(), err);
-            BulkEmbeddingPipeline.Builder b = sdembed.pipeline().retryFailed(retryFailed)
+            BulkEmbeddingPipeline.Builder b = sdembed.pipeline().retryFailed(retryFailed).prune(prune)
+                    .pixelHashes(!noPixelHash)
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
             if (batchSize != null) {
@@ -109,8 +126,9 @@ public final class IndexCommand implements Callable<Integer> {
     static void describeSlots(LoadedSlots slots, PrintWriter err) {
         err.println("sdembed: slots: " + String.join(", ", slots.specs().stream().map(StoreSession::describe).toList()));
         if (slots.imageEncoders().isEmpty()) {
-            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar and"
-                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots, export the"
+            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar"
+                    + " compares prompts, and search --mode image and duplicates --by image are off. To add CLIP slots,"
+                    + " export the"
                     + " models as models/README.md describes and list them under \"slots\" in a --config file"
                     + " (README, \"The command line\").");
         }
@@ -150,8 +168,30 @@ public final class IndexCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "Vectors stored: %d bytes (%d without deduplication, %.1f %% saved)%n", s.vectorBytesStored(),
                     s.vectorBytesWithoutDedup(), s.storageSavedPercent());
+            printSync(s, prune, out);
         }
         out.flush();
+    }
+
+    /**
+     * The lines about what a run found gone and the pixel hashes it added to images indexed before, each only when
+     * there is something to say.
+     */
+    static void printSync(PipelineSummary s, boolean prune, PrintWriter out) {
+        if (s.vanished() > 0) {
+            if (prune) {
+                out.printf(Locale.ROOT, "Vanished: %d indexed files are gone from the folders walked: %d moved, %d"
+                        + " removed%n", s.vanished(), s.moved(), s.removed());
+            } else {
+                out.printf(Locale.ROOT, "Vanished: %d indexed files are gone from the folders walked%s; their records"
+                        + " stay: run with --prune to remove them%n", s.vanished(),
+                        s.moved() > 0 ? " (" + s.moved() + " found at a new path)" : "");
+            }
+        }
+        if (s.pixelHashesAdded() > 0) {
+            out.printf(Locale.ROOT, "Pixel hashes: added for %d distinct images indexed before (duplicates --by"
+                    + " pixels)%n", s.pixelHashesAdded());
+        }
     }
 
     static Map<String, Object> summaryJson(PipelineSummary s) {
@@ -174,6 +214,11 @@ public final class IndexCommand implements Callable<Integer> {
         m.put("wallTimeMs", s.wallTime().toMillis());
         m.put("imagesPerSecond", Math.round(s.imagesPerSecond() * 10) / 10.0);
         m.put("cancelled", s.cancelled());
+        m.put("vanished", s.vanished());
+        m.put("moved", s.moved());
+        m.put("removed", s.removed());
+        m.put("pixelHashesAdded", s.pixelHashesAdded());
+        m.put("rootsNotScanned", s.rootsNotScanned());
         return m;
     }
 
@@ -205,6 +250,22 @@ public final class IndexCommand implements Callable<Integer> {
             line.put("error", reason);
             out.println(Json.line(line));
             out.flush();
+        }
+
+        @Override
+        public void onVanished(VanishedFile file) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("vanished", file.path());
+            line.put("movedTo", file.movedTo());
+            line.put("removed", file.removed());
+            out.println(Json.line(line));
+            out.flush();
+        }
+
+        @Override
+        public void onRootNotScanned(Path root) {
+            err.println("sdembed: root " + root + " is missing or empty; nothing under it is pruned");
+            err.flush();
         }
 
         @Override
