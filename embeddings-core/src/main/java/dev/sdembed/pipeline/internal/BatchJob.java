@@ -41,7 +41,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Indexes one batch of files in one store transaction: skips what is already done, reads the rest, embeds only
@@ -286,16 +288,32 @@ public final class BatchJob {
         }
         List<SlotRequest> requests = new ArrayList<>();
         try {
+            Map<ContentHash, PixelHash> fromEncoders = new ConcurrentHashMap<>();
+            Set<ContentHash> decodedByEncoders = new HashSet<>();
             for (SlotWorker w : ctx.slots()) {
-                requests.add(w.isImage() ? requestImages(w, images, prepared) : requestTexts(w, texts, prepared));
+                SlotRequest r = w.isImage() ? requestImages(w, images, prepared, fromEncoders)
+                        : requestTexts(w, texts, prepared);
+                requests.add(r);
+                if (w.isImage()) {
+                    decodedByEncoders.addAll(r.own().keySet());
+                }
             }
-            // While the encoders work: the pixel hashes of the contents the store has none for.
+            // While the encoders work: the pixel hashes the store lacks of contents no image encoder decodes here.
             Map<ContentHash, SdembedException> imageFailures = new HashMap<>();
-            Map<ContentHash, PixelHash> pixels = ctx.pixelHashes() ? pixelHashes(images, known, imageFailures)
-                    : Map.of();
+            Map<ContentHash, PixelHash> pixels = new HashMap<>();
+            if (ctx.pixelHashes()) {
+                pixels.putAll(pixelHashes(images, known, c -> !decodedByEncoders.contains(c), imageFailures));
+            }
             Map<String, Map<ContentHash, float[]>> embeddings = new LinkedHashMap<>();
             for (SlotRequest r : requests) {
                 embeddings.put(r.worker().slot(), collect(r, imageFailures));
+            }
+            if (ctx.pixelHashes()) {
+                // An image encoder's decode gives the pixel hash too (ClipVisionEncoder does); one that offers none
+                // leaves its contents to be decoded here.
+                pixels.putAll(fromEncoders);
+                pixels.putAll(pixelHashes(images, known, c -> decodedByEncoders.contains(c)
+                        && !fromEncoders.containsKey(c) && !imageFailures.containsKey(c), imageFailures));
             }
             for (Prepared p : prepared) {
                 SdembedException failure = p.ok() ? imageFailures.get(p.imageHash) : null;
@@ -380,11 +398,12 @@ public final class BatchJob {
      */
     private Map<ContentHash, PixelHash> pixelHashes(Map<ContentHash, Prepared> images,
                                                     Map<ContentHash, ImageContent> known,
+                                                    Predicate<ContentHash> which,
                                                     Map<ContentHash, SdembedException> failures) {
         Map<ContentHash, PixelHash> out = new HashMap<>();
         for (Map.Entry<ContentHash, Prepared> e : images.entrySet()) {
             ImageContent stored = known.get(e.getKey());
-            if (stored != null && stored.pixelHash() != null) {
+            if (stored != null && stored.pixelHash() != null || !which.test(e.getKey())) {
                 continue;
             }
             FileState hashed = e.getValue().state;
@@ -498,7 +517,8 @@ public final class BatchJob {
         return r;
     }
 
-    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Prepared> images, List<Prepared> prepared) {
+    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Prepared> images, List<Prepared> prepared,
+                                      Map<ContentHash, PixelHash> pixelHashes) {
         long references = prepared.stream().filter(Prepared::ok).count();
         SlotRequest r = resolve(w, images.keySet(), references);
         if (!r.own().isEmpty()) {
@@ -516,6 +536,9 @@ public final class BatchJob {
                         // hashed bytes the wrong vector.
                         f.completeExceptionally(new ChangedWhileRead(hashed.file()));
                     } else {
+                        if (out.get(i).pixelHash() != null) {
+                            pixelHashes.put(order.get(i), out.get(i).pixelHash());
+                        }
                         f.complete(out.get(i).embedding());
                     }
                 }
