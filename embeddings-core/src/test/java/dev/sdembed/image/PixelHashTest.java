@@ -6,24 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.store.PixelDuplicateRequest;
 import dev.sdembed.testing.TestImageFiles;
-import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PixelHashTest {
     private static final ImageDecoder DECODER = ImageDecoder.defaults();
+    private static final Object BILINEAR = RenderingHints.VALUE_INTERPOLATION_BILINEAR;
 
     @TempDir
     Path temp;
@@ -39,11 +34,11 @@ class PixelHashTest {
             BufferedImage pixels = ImageIO.read(png.toFile());
             PixelHash original = hash(png);
             List<Path> copies = new ArrayList<>();
-            copies.add(write(pixels, "png", 0.0f, temp.resolve("p" + seed + "-max-compression.png")));
-            copies.add(write(pixels, "jpeg", 0.9f, temp.resolve("p" + seed + "-q90.jpg")));
-            copies.add(write(pixels, "jpeg", 0.6f, temp.resolve("p" + seed + "-q60.jpg")));
-            copies.add(write(half(pixels), "png", -1, temp.resolve("p" + seed + "-half.png")));
-            copies.add(write(half(pixels), "jpeg", 0.8f, temp.resolve("p" + seed + "-half.jpg")));
+            copies.add(TestImageFiles.writeAs(pixels, "png", 0.0f, temp.resolve("p" + seed + "-max-compression.png")));
+            copies.add(TestImageFiles.writeAs(pixels, "jpeg", 0.9f, temp.resolve("p" + seed + "-q90.jpg")));
+            copies.add(TestImageFiles.writeAs(pixels, "jpeg", 0.6f, temp.resolve("p" + seed + "-q60.jpg")));
+            copies.add(TestImageFiles.writeAs(TestImageFiles.halfSize(pixels, BILINEAR), "png", -1, temp.resolve("p" + seed + "-half.png")));
+            copies.add(TestImageFiles.writeAs(TestImageFiles.halfSize(pixels, BILINEAR), "jpeg", 0.8f, temp.resolve("p" + seed + "-half.jpg")));
             for (Path copy : copies) {
                 assertThat(hash(copy).distance(original)).as(copy.getFileName().toString())
                         .isLessThanOrEqualTo(PixelDuplicateRequest.DEFAULT_MAX_DISTANCE);
@@ -87,34 +82,5 @@ class PixelHashTest {
         assertThat(PixelHash.similarity(6)).isEqualTo(1 - 6 / 64.0);
         assertThatThrownBy(() -> h.band(4)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("Pixel hash band is 4; expected 0 to 3");
-    }
-
-    private static BufferedImage half(BufferedImage image) {
-        BufferedImage out = new BufferedImage(image.getWidth() / 2, image.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
-        g.dispose();
-        return out;
-    }
-
-    /** {@code image} as {@code format}, at {@code quality} (for PNG, 0 is the strongest compression; -1 default). */
-    static Path write(BufferedImage image, String format, float quality, Path file) throws IOException {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        if (quality >= 0) {
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            if (param.getCompressionTypes() != null && param.getCompressionType() == null) {
-                param.setCompressionType(param.getCompressionTypes()[0]);
-            }
-            param.setCompressionQuality(quality);
-        }
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } finally {
-            writer.dispose();
-        }
-        return file;
     }
 }

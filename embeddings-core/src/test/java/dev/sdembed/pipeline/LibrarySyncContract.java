@@ -17,7 +17,6 @@ import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TestEncoders;
 import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestImageFiles;
-import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -36,11 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -299,11 +294,12 @@ public abstract class LibrarySyncContract {
                 "parameters", prompt + "\nSteps: 20, Seed: 21, Size: 384x256");
         BufferedImage picture = ImageIO.read(original.toFile());
         List<Path> copies = new ArrayList<>();
-        copies.add(write(picture, "png", 0.0f, lib.resolve("stripped.png")));
-        copies.add(write(picture, "jpeg", 0.85f, lib.resolve("reencoded.jpg")));
-        copies.add(write(half(picture), "png", -1, lib.resolve("half-size.png")));
+        copies.add(TestImageFiles.writeAs(picture, "png", 0.0f, lib.resolve("stripped.png")));
+        copies.add(TestImageFiles.writeAs(picture, "jpeg", 0.85f, lib.resolve("reencoded.jpg")));
+        copies.add(TestImageFiles.writeAs(TestImageFiles.halfSize(picture, RenderingHints.VALUE_INTERPOLATION_BICUBIC),
+                "png", -1, lib.resolve("half-size.png")));
         if (ImageIO.getImageWritersByFormatName("webp").hasNext()) {
-            copies.add(write(picture, "webp", -1, lib.resolve("reencoded.webp")));
+            copies.add(TestImageFiles.writeAs(picture, "webp", -1, lib.resolve("reencoded.webp")));
         }
         Files.copy(original, lib.resolve("copy-original.png"));
         copies.add(lib.resolve("copy-original.png"));
@@ -485,36 +481,5 @@ public abstract class LibrarySyncContract {
             }
             Thread.sleep(50);
         }
-    }
-
-    // ---------------------------------------------------------------- image files
-
-    private static BufferedImage half(BufferedImage image) {
-        BufferedImage out = new BufferedImage(image.getWidth() / 2, image.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
-        g.dispose();
-        return out;
-    }
-
-    /** {@code image} as {@code format} without metadata, at {@code quality} (PNG: 0 compresses most; -1 default). */
-    private static Path write(BufferedImage image, String format, float quality, Path file) throws IOException {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        if (quality >= 0) {
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            if (param.getCompressionTypes() != null && param.getCompressionType() == null) {
-                param.setCompressionType(param.getCompressionTypes()[0]);
-            }
-            param.setCompressionQuality(quality);
-        }
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } finally {
-            writer.dispose();
-        }
-        return file;
     }
 }

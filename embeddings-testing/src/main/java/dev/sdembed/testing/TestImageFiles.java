@@ -92,6 +92,41 @@ public final class TestImageFiles {
         return file;
     }
 
+    /**
+     * {@code image} written as {@code format} ("png", "jpeg", "webp" where a writer exists) without metadata, at
+     * {@code quality}: for JPEG 0 to 1, for PNG 0 compresses most; below 0 the writer's default.
+     */
+    public static Path writeAs(BufferedImage image, String format, float quality, Path file) {
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        if (quality >= 0) {
+            param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            if (param.getCompressionTypes() != null && param.getCompressionType() == null) {
+                param.setCompressionType(param.getCompressionTypes()[0]);
+            }
+            param.setCompressionQuality(quality);
+        }
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return file;
+    }
+
+    /** {@code image} at half its width and height, resampled with {@code interpolation} (a RenderingHints value). */
+    public static BufferedImage halfSize(BufferedImage image, Object interpolation) {
+        BufferedImage out = new BufferedImage(image.getWidth() / 2, image.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, interpolation);
+        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
+        g.dispose();
+        return out;
+    }
+
     /** The first {@code fraction} of {@code source}'s bytes: a download that stopped early. */
     public static Path truncated(Path source, Path file, double fraction) {
         try {

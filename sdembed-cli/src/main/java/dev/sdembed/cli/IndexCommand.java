@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,9 +38,6 @@ import picocli.CommandLine.Spec;
                         + " pruned.",
                 "Exit code 1 when some files failed; the others are still indexed."})
 public final class IndexCommand implements Callable<Integer> {
-    /** How long a Ctrl-C waits for the summary after the batches in flight are written. */
-    private static final Duration SUMMARY_WAIT = Duration.ofSeconds(30);
-
     @Spec
     CommandSpec spec;
 
@@ -101,20 +96,13 @@ public final class IndexCommand implements Callable<Integer> {
             if (batchSize != null) {
                 b.batchSize(batchSize);
             }
-            CountDownLatch summaryPrinted = new CountDownLatch(1);
-            try (BulkEmbeddingPipeline pipeline = b.build()) {
-                // Ctrl-C: the batches in flight are finished and written, and the summary printed, before the JVM
-                // ends (it halts as soon as its shutdown hooks return).
-                Thread hook = new Thread(() -> stopAndAwait(pipeline, summaryPrinted), "sdembed-index-stop");
-                Runtime.getRuntime().addShutdownHook(hook);
-                try {
-                    PipelineSummary summary = pipeline.run(roots);
-                    print(summary, out);
-                    return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
-                } finally {
-                    summaryPrinted.countDown();
-                    removeHook(hook);
-                }
+            try (BulkEmbeddingPipeline pipeline = b.build();
+                 // Ctrl-C: the batches in flight are finished and written, and the summary printed, before the JVM
+                 // ends.
+                 StopOnShutdown stop = StopOnShutdown.install(pipeline::close, "sdembed-index-stop")) {
+                PipelineSummary summary = pipeline.run(roots);
+                print(summary, out);
+                return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
             }
         } finally {
             err.flush();
@@ -133,26 +121,6 @@ public final class IndexCommand implements Callable<Integer> {
                     + " (README, \"The command line\").");
         }
         err.flush();
-    }
-
-    private static void stopAndAwait(BulkEmbeddingPipeline pipeline, CountDownLatch summaryPrinted) {
-        pipeline.close();
-        try {
-            if (!summaryPrinted.await(SUMMARY_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                System.err.println("sdembed: stopped; the summary was not ready within " + SUMMARY_WAIT.toSeconds()
-                        + " s. Committed batches are kept: run again to continue.");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // The hook is running: the JVM is ending anyway.
-        }
     }
 
     private void print(PipelineSummary s, PrintWriter out) {

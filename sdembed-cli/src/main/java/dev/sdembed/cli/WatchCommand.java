@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +35,6 @@ import picocli.CommandLine.Spec;
                         + " vanished files as index does; Ctrl-C lets the batches in flight finish and prints what"
                         + " the watch did."})
 public final class WatchCommand implements Callable<Integer> {
-    private static final Duration SUMMARY_WAIT = Duration.ofSeconds(30);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     @Spec
@@ -93,39 +90,16 @@ public final class WatchCommand implements Callable<Integer> {
             if (batchSize != null) {
                 b.batchSize(batchSize);
             }
-            CountDownLatch summaryPrinted = new CountDownLatch(1);
             try (LibraryWatcher watcher = LibraryWatcher.builder(b.build(), roots).debounce(debounce)
-                    .rescanInterval(rescanInterval).events(!rescanOnly).listener(new Printer(out, err)).build()) {
-                Thread hook = new Thread(() -> stopAndAwait(watcher, summaryPrinted), "sdembed-watch-stop");
-                Runtime.getRuntime().addShutdownHook(hook);
-                try {
-                    LibraryWatcher.Totals totals = watcher.run();
-                    printTotals(totals, Duration.ofNanos(System.nanoTime() - started), out);
-                    return ExitCodes.OK;
-                } finally {
-                    summaryPrinted.countDown();
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    } catch (IllegalStateException shuttingDown) {
-                        // The hook is running: the JVM is ending anyway.
-                    }
-                }
+                    .rescanInterval(rescanInterval).events(!rescanOnly).listener(new Printer(out, err)).build();
+                 StopOnShutdown stop = StopOnShutdown.install(watcher::close, "sdembed-watch-stop")) {
+                LibraryWatcher.Totals totals = watcher.run();
+                printTotals(totals, Duration.ofNanos(System.nanoTime() - started), out);
+                return ExitCodes.OK;
             }
         } finally {
             err.flush();
             out.flush();
-        }
-    }
-
-    private static void stopAndAwait(LibraryWatcher watcher, CountDownLatch summaryPrinted) {
-        watcher.close();
-        try {
-            if (!summaryPrinted.await(SUMMARY_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                System.err.println("sdembed: stopped; the summary was not ready within " + SUMMARY_WAIT.toSeconds()
-                        + " s. Committed batches are kept.");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

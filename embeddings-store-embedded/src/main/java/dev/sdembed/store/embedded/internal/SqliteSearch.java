@@ -189,33 +189,16 @@ public final class SqliteSearch {
         for (PixelHashIndex.Link link : index.links(request.maxDistance())) {
             grouper.link(link.a(), link.b(), PixelHash.similarity(link.distance()));
         }
-        List<DuplicateGroup.Member> kept = new ArrayList<>();
-        List<DuplicateGroup.Member> run = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery(select + "ORDER BY i.image_hash, i.path")) {
             while (rs.next()) {
-                if (!passes(filter, rs.getString(2), rs.getString(3), rs.getString(4))) {
-                    continue;
+                if (passes(filter, rs.getString(2), rs.getString(3), rs.getString(4))) {
+                    grouper.offer(new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                            ContentHash.of(rs.getBytes(5))));
                 }
-                DuplicateGroup.Member m = new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
-                        ContentHash.of(rs.getBytes(5)));
-                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
-                    keep(grouper, run, kept);
-                }
-                run.add(m);
             }
         }
-        keep(grouper, run, kept);
-        return new PixelDuplicates(grouper.groups(kept), withoutHash);
-    }
-
-    /** Keeps a content's images when the content is linked or shared by two images. */
-    private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
-                             List<DuplicateGroup.Member> kept) {
-        if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
-            kept.addAll(run);
-        }
-        run.clear();
+        return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
     /**

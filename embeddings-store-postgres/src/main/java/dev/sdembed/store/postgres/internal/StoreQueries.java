@@ -291,24 +291,15 @@ public final class StoreQueries {
             return Boolean.TRUE;
         }).forEach(ignored -> { });
 
-        // Members stream in content order; a content's images are kept when it is linked or shared by two images,
-        // so memory follows the duplicates found, not the library.
+        // Members stream in content order; the grouper keeps a content's images when it is linked or shared by two.
         Query memberQuery = h.createQuery("SELECT i.id, i.path, i." + column + " AS content" + members
                 + " ORDER BY i." + column + ", i.path").setFetchSize(10_000);
         bindFilter(memberQuery, request.filter());
-        List<DuplicateGroup.Member> kept = new ArrayList<>();
-        List<DuplicateGroup.Member> run = new ArrayList<>();
         try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> new DuplicateGroup.Member(
                 rs.getLong(1), rs.getString(2), ContentHash.of(rs.getBytes(3)))).stream()) {
-            stream.forEach(m -> {
-                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
-                    keep(grouper, run, kept);
-                }
-                run.add(m);
-            });
+            stream.forEach(grouper::offer);
         }
-        keep(grouper, run, kept);
-        return grouper.groups(kept);
+        return grouper.groupsOfOffered();
     }
 
     /** Groups of OK images (passing the filter) that share one image content. */
@@ -373,27 +364,11 @@ public final class StoreQueries {
         Query memberQuery = h.createQuery("SELECT i.id, i.path, i.image_hash" + members
                 + " ORDER BY i.image_hash, i.path").setFetchSize(10_000);
         bindFilter(memberQuery, request.filter());
-        List<DuplicateGroup.Member> kept = new ArrayList<>();
-        List<DuplicateGroup.Member> run = new ArrayList<>();
         try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> new DuplicateGroup.Member(
                 rs.getLong(1), rs.getString(2), ContentHash.of(rs.getBytes(3)))).stream()) {
-            stream.forEach(m -> {
-                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
-                    keep(grouper, run, kept);
-                }
-                run.add(m);
-            });
+            stream.forEach(grouper::offer);
         }
-        keep(grouper, run, kept);
-        return new PixelDuplicates(grouper.groups(kept), withoutHash);
-    }
-
-    private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
-                             List<DuplicateGroup.Member> kept) {
-        if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
-            kept.addAll(run);
-        }
-        run.clear();
+        return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
     public StoreStats stats(Handle h) {
