@@ -30,15 +30,7 @@ public final class TestImageFiles {
                 image.setRGB(x, y, r << 16 | g << 8 | b);
             }
         }
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            if (!ImageIO.write(image, format, file.toFile())) {
-                throw new IllegalArgumentException("No ImageIO writer for " + format);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return write(image, format, file);
     }
 
     /**
