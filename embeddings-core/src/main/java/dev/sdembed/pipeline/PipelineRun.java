@@ -317,7 +317,8 @@ final class PipelineRun {
             return;
         }
         long movedThere = 0;
-        for (int start = 0; start < gone.size(); start += PRUNE_BATCH) {
+        for (int start = 0; start < gone.size() && !closed.getAsBoolean(); start += PRUNE_BATCH) {
+            // A stop (Ctrl-C) between two pruning batches leaves the rest for the next run, which finds them again.
             List<Gone> chunk = gone.subList(start, Math.min(gone.size(), start + PRUNE_BATCH));
             List<String> targets = chunk.stream().map(g -> movedTo.get(g.path())).filter(p -> p != null).toList();
             Map<String, StoredImage> arrived = targets.isEmpty() ? Map.of() : settings.store().findImages(targets);
