@@ -66,6 +66,33 @@ public final class Checks {
         return value;
     }
 
+    /** {@code value} if it is not null and lies in {@code min} to {@code max}, both included. */
+    public static java.time.Duration inRange(String name, java.time.Duration value, java.time.Duration min,
+                                             java.time.Duration max) {
+        if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw refused(name, value == null ? "null" : format(value), format(min) + " to " + format(max));
+        }
+        return value;
+    }
+
+    /** A duration as people write it: {@code 500 ms}, {@code 2 s}, {@code 10 min}, {@code 7 d}, or in seconds. */
+    public static String format(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0 && ms != 0) {
+            return ms / 86_400_000 + " d";
+        }
+        if (ms % 3_600_000 == 0 && ms != 0) {
+            return ms / 3_600_000 + " h";
+        }
+        if (ms % 60_000 == 0 && ms != 0) {
+            return ms / 60_000 + " min";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + " s";
+        }
+        return ms + " ms";
+    }
+
     private static InvalidInputException refused(String name, Object value, String expected) {
         return new InvalidInputException(name + " is " + value + "; expected " + expected);
     }

@@ -23,6 +23,13 @@ class ChecksTest {
                 .hasMessage("rescaleFactor is Infinity; expected a finite number above 0");
         assertThatThrownBy(() -> Checks.positive("rescaleFactor", 0.0))
                 .hasMessage("rescaleFactor is 0.0; expected a finite number above 0");
+        assertThatThrownBy(() -> Checks.inRange("rescanInterval", java.time.Duration.ofMillis(500),
+                java.time.Duration.ofSeconds(1), java.time.Duration.ofDays(7)))
+                .hasMessage("rescanInterval is 500 ms; expected 1 s to 7 d");
+        assertThatThrownBy(() -> Checks.inRange("debounce", null, java.time.Duration.ZERO,
+                java.time.Duration.ofMinutes(10))).hasMessage("debounce is null; expected 0 s to 10 min");
+        assertThat(Checks.format(java.time.Duration.ofMinutes(90))).isEqualTo("90 min");
+        assertThat(Checks.format(java.time.Duration.ofHours(2))).isEqualTo("2 h");
     }
 
     @Test

@@ -93,6 +93,7 @@ public final class BenchReport {
         encoders();
         pipeline();
         spark();
+        pixelHash();
         storeIngest();
         storeLatency();
         serverLoad();
@@ -225,6 +226,57 @@ public final class BenchReport {
         Charts.bars(dir.resolve(PIPELINE_CHART), String.format(Locale.ROOT,
                 "Pipeline = %.0f %% of its slowest encoder alone", 100 * ratio), "images/s", bars);
         md.append("![pipeline](").append(PIPELINE_CHART).append(")\n\n");
+    }
+
+    // ---- pixel hash ----------------------------------------------------------------------------------------------
+
+    /** What the pixel hash adds per file (PixelHashBenchmark) and to a whole run (PixelHashPipelineMain). */
+    private void pixelHash() {
+        md.append("## Pixel hash: what it adds to indexing\n\n");
+        List<JmhResult> perFile = take(r -> r.benchmark().contains(".PixelHashBenchmark."));
+        if (perFile.isEmpty()) {
+            md.append("Per file: not measured in this run (no PixelHashBenchmark results).\n\n");
+        } else {
+            md.append("Per file, one thread, ms (generated pictures, PNG with A1111 metadata or JPEG q75, and the "
+                    + "shared fixtures' real A1111/ComfyUI PNGs, `sd-png`): the read "
+                    + "indexing does anyway (header, SHA-256, metadata), the decode and pixel hash a new image content "
+                    + "adds where no image slot decodes it, and the hash alone of pixels already decoded.\n\n"
+                    + "| image | read (header, SHA-256, metadata) | decode + pixel hash | hash of decoded pixels |\n"
+                    + "|---|---:|---:|---:|\n");
+            Map<String, Map<String, JmhResult>> byImage = new LinkedHashMap<>();
+            for (JmhResult r : perFile) {
+                String image = r.params().get("files");
+                String method = r.benchmark().substring(r.benchmark().lastIndexOf('.') + 1);
+                byImage.computeIfAbsent(image, k -> new LinkedHashMap<>()).put(method, r);
+            }
+            byImage.forEach((image, m) -> row(new String[]{image, ms(m.get("readFile")), ms(m.get("decodeAndHash")),
+                    ms(m.get("hashDecoded"))}));
+            md.append('\n');
+        }
+        Path file = dir.resolve("pixel-hash-pipeline.json");
+        if (!Files.isRegularFile(file)) {
+            md.append("Whole runs: not measured in this run (no pixel-hash-pipeline.json from "
+                    + "PixelHashPipelineMain).\n\n");
+            return;
+        }
+        md.append("Whole index runs into a fresh embedded store, bge-small for prompts and no image slot (so the pixel "
+                + "hash's decode is the only one, as in the quick start), best of the rounds:\n\n"
+                + "| library | without pixel hashes | with | images/s without / with | added per image |\n"
+                + "|---|---:|---:|---:|---:|\n");
+        for (JsonNode r : readJson(file)) {
+            row(new String[]{r.path("images").asInt() + " x " + r.path("imageSize").asInt() + " px PNG",
+                    String.format(Locale.ROOT, "%.2f s", r.path("withoutSeconds").asDouble()),
+                    String.format(Locale.ROOT, "%.2f s (%+.0f %%)", r.path("withSeconds").asDouble(),
+                            r.path("overheadPercent").asDouble()),
+                    number(r.path("withoutImagesPerSecond").asDouble()) + " / "
+                            + number(r.path("withImagesPerSecond").asDouble()),
+                    String.format(Locale.ROOT, "%.2f ms", r.path("addedMillisPerImage").asDouble())});
+        }
+        md.append('\n');
+    }
+
+    private static String ms(JmhResult r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%.2f ± %.2f", r.millis(r.score()), r.millis(r.error()));
     }
 
     // ---- server load ---------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
     private BulkEmbeddingPipeline(Builder b) {
         this.devices = new ArrayList<>();
         this.settings = new PipelineRun.Settings(b.store, startWorkers(b, devices), b.reader, b.decoder, b.retryFailed,
-                b.batchSize, b.batchesInFlight, b.extensions, b.listener);
+                b.batchSize, b.batchesInFlight, b.extensions, b.listener, b.prune, b.pixelHashes);
     }
 
     /** One device worker per distinct device of the slots' encoders, and the slots bound to them. */
@@ -111,11 +111,47 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
 
     /**
      * Indexes every image file under {@code roots} (folders walked recursively, following links; files taken as
-     * given). Returns when all are done or the pipeline is closed; throws when an encoder or the store fails, after
-     * the batches in flight have ended.
+     * given), and finds the indexed files that are gone from the folders walked: reported to the listener and in the
+     * summary, their records removed (or re-pointed, for files found at a new path) when the pipeline
+     * {@linkplain Builder#prune prunes}. A root that is missing or an empty folder, as an unmounted drive is, is
+     * told to the listener and left alone: nothing under it is judged gone. Returns when all are done or the
+     * pipeline is closed; throws when an encoder or the store fails, after the batches in flight have ended.
      */
     public PipelineSummary run(List<Path> roots) {
         checkRoots(roots);
+        List<PipelineRun.Target> targets = new ArrayList<>();
+        roots.forEach(r -> targets.add(new PipelineRun.Target(r, PipelineRun.Kind.ROOT)));
+        return runTargets(targets);
+    }
+
+    /**
+     * Brings the store in step with paths that changed under {@code roots} (what a file-system watch reports): a file
+     * is indexed (when changed or new), a folder walked as a root is, and a path that no longer exists has its record,
+     * and the records under it, found gone; files that moved within the changes are recognised as in {@link #run}.
+     * Changes under a root that is missing or an empty folder are left alone, that root told to the listener.
+     */
+    public PipelineSummary update(List<Path> changed, List<Path> roots) {
+        if (changed == null || roots == null) {
+            throw new InvalidInputException("Changed paths and roots must not be null");
+        }
+        List<PipelineRun.Target> targets = new ArrayList<>();
+        Set<Path> unscanned = new LinkedHashSet<>();
+        for (Path path : changed) {
+            Path root = roots.stream().filter(r -> path.toAbsolutePath().normalize()
+                    .startsWith(r.toAbsolutePath().normalize())).findFirst().orElse(null);
+            if (root != null && PipelineRun.isMissingOrEmpty(root)) {
+                unscanned.add(root);
+                continue;
+            }
+            PipelineRun.Kind kind = Files.isDirectory(path) ? PipelineRun.Kind.FOLDER
+                    : Files.isRegularFile(path) ? PipelineRun.Kind.FILE : PipelineRun.Kind.GONE;
+            targets.add(new PipelineRun.Target(path, kind));
+        }
+        unscanned.forEach(r -> targets.add(new PipelineRun.Target(r, PipelineRun.Kind.ROOT)));
+        return runTargets(targets);
+    }
+
+    private PipelineSummary runTargets(List<PipelineRun.Target> targets) {
         if (!running.tryLock()) {
             throw new IllegalStateException("This pipeline is already running; one run at a time");
         }
@@ -123,7 +159,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
             if (closed.get()) {
                 throw new IllegalStateException("This pipeline is closed");
             }
-            return new PipelineRun(settings, closed::get).run(roots);
+            return new PipelineRun(settings, closed::get).run(targets);
         } finally {
             running.unlock();
             if (closed.get()) {
@@ -133,22 +169,28 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
     }
 
     /**
-     * Checks {@code roots} as {@link #run} does: each is a folder or a regular file. Anything else is refused naming
-     * what it is (a FIFO given as a root would otherwise be walked as an empty folder: "Indexed 0 of 0 files").
-     * Front ends call it before they load encoders and open a store, so a mistyped root fails at once.
+     * Checks {@code roots} as {@link #run} does: each is a folder or a regular file, or missing (an unmounted drive:
+     * the run leaves it alone) as long as another root exists. Anything else is refused naming what it is (a FIFO
+     * given as a root would otherwise be walked as an empty folder: "Indexed 0 of 0 files"), and so are roots that
+     * are all missing. Front ends call it before they load encoders and open a store, so a mistyped root fails at
+     * once.
      */
     public static void checkRoots(List<Path> roots) {
         if (roots == null || roots.isEmpty()) {
             throw new InvalidInputException("No folders to index; name at least one");
         }
-        roots.forEach(BulkEmbeddingPipeline::checkRoot);
+        boolean anyExists = roots.stream().anyMatch(r -> r != null && Files.exists(r));
+        roots.forEach(r -> checkRoot(r, anyExists));
     }
 
-    private static void checkRoot(Path root) {
+    private static void checkRoot(Path root, boolean anotherExists) {
         if (root == null) {
             throw new InvalidInputException("A folder to index is null");
         }
         if (Files.isDirectory(root) || Files.isRegularFile(root)) {
+            return;
+        }
+        if (anotherExists && !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         if (Files.isSymbolicLink(root)) {
@@ -236,6 +278,8 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         private int batchesInFlight = 2;
         private Set<String> extensions = DEFAULT_EXTENSIONS;
         private boolean retryFailed;
+        private boolean prune;
+        private boolean pixelHashes = true;
         private ProgressListener listener = ProgressListener.NONE;
 
         private Builder(EmbeddingStore store) {
@@ -317,6 +361,28 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
                 clean.add(e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", ""));
             }
             this.extensions = clean;
+            return this;
+        }
+
+        /**
+         * Removes the records of indexed files that are gone from the folders a run walks (see {@link #run}), with the
+         * contents and embeddings only they used, in the same transactions; records of files found at a new path are
+         * re-pointed there instead (their ids kept, nothing embedded again). Roots that are missing or empty folders
+         * are never pruned. Default false: gone files are only reported, their records stay.
+         */
+        public Builder prune(boolean prune) {
+            this.prune = prune;
+            return this;
+        }
+
+        /**
+         * Computes each new image content's {@link dev.sdembed.image.PixelHash} from its decoded pixels (what
+         * {@code duplicates --by pixels} compares), and for contents stored without one reads their files again (no
+         * encoder runs for them). A file whose pixels cannot be decoded then fails as it does for an image slot.
+         * Default true; false saves a decode per new image where no image slot decodes it anyway.
+         */
+        public Builder pixelHashes(boolean pixelHashes) {
+            this.pixelHashes = pixelHashes;
             return this;
         }
 

@@ -19,13 +19,31 @@ import java.util.List;
  * @param vectorBytesWithoutDedup bytes the same vectors would take stored once per image reference
  * @param wallTime               duration of the run
  * @param cancelled              whether the run was stopped by {@link BulkEmbeddingPipeline#close()} before the end
+ * @param vanished               indexed files gone from the folders walked (see {@link VanishedFile}); 0 for a run
+ *                               that was stopped
+ * @param moved                  of those, files found at a new path with the same content (their records re-pointed
+ *                               there when the run prunes)
+ * @param removed                of those, records deleted (with the contents only they used) by a pruning run: the
+ *                               vanished files that did not move; 0 without pruning
+ * @param pixelHashesAdded       image contents stored before without a pixel hash that got one in this run
+ * @param rootsNotScanned        roots that were missing or empty folders, nothing under them walked or pruned
  */
 public record PipelineSummary(long files, long indexed, long skipped, long failed, long imagesEmbedded,
                               long uniqueTexts, List<SlotSummary> slots, long vectorBytesStored,
-                              long vectorBytesWithoutDedup, Duration wallTime, boolean cancelled) {
+                              long vectorBytesWithoutDedup, Duration wallTime, boolean cancelled, long vanished,
+                              long moved, long removed, long pixelHashesAdded, List<String> rootsNotScanned) {
 
     public PipelineSummary {
         slots = List.copyOf(slots);
+        rootsNotScanned = List.copyOf(rootsNotScanned);
+    }
+
+    /** A summary of a run that found nothing gone and added no pixel hash to stored contents. */
+    public PipelineSummary(long files, long indexed, long skipped, long failed, long imagesEmbedded, long uniqueTexts,
+                           List<SlotSummary> slots, long vectorBytesStored, long vectorBytesWithoutDedup,
+                           Duration wallTime, boolean cancelled) {
+        this(files, indexed, skipped, failed, imagesEmbedded, uniqueTexts, slots, vectorBytesStored,
+                vectorBytesWithoutDedup, wallTime, cancelled, 0, 0, 0, 0, List.of());
     }
 
     /**

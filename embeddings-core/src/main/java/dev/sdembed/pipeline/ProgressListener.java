@@ -22,4 +22,18 @@ public interface ProgressListener {
      */
     default void onFileFailed(Path file, String reason) {
     }
+
+    /**
+     * An indexed file is gone from a folder the run walked; called once the walk is complete, after the record was
+     * re-pointed or deleted when the run prunes. Not called for a run that was stopped or failed.
+     */
+    default void onVanished(VanishedFile file) {
+    }
+
+    /**
+     * A root is missing or an empty folder (an unmounted drive, a disconnected share): nothing under it was walked,
+     * and none of its records is judged gone or pruned.
+     */
+    default void onRootNotScanned(Path root) {
+    }
 }

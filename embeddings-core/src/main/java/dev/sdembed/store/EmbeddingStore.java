@@ -57,6 +57,12 @@ public interface EmbeddingStore extends AutoCloseable {
      */
     Map<ContentHash, String> texts(Collection<ContentHash> hashes);
 
+    /**
+     * The stored image contents among {@code hashes} (size, format, pixel hash), keyed by hash; those the store does
+     * not hold are absent. One round trip, whatever the number of hashes.
+     */
+    Map<ContentHash, ImageContent> imageContents(Collection<ContentHash> hashes);
+
     /** The stored records at {@code paths}, keyed by path; unknown paths are absent. One round trip. */
     Map<String, StoredImage> findImages(Collection<String> paths);
 
@@ -64,16 +70,30 @@ public interface EmbeddingStore extends AutoCloseable {
     Optional<StoredImage> findImage(long id);
 
     /**
-     * Records in path order after {@code afterPath} (exclusive; null to start), at most {@code limit}; with a status,
-     * only records of that status. Page through a library of any size with the last path of each page.
+     * Records in {@linkplain PathOrder path order} after {@code afterPath} (exclusive; null to start), at most
+     * {@code limit}; with a status, only records of that status. Page through a library of any size with the last
+     * path of each page.
      */
     List<StoredImage> listImages(ImageStatus status, String afterPath, int limit);
 
     /** The top-k images for the request, best first. */
     List<SearchHit> search(SearchRequest request);
 
-    /** Groups of near-identical images, largest first. */
+    /** Groups of near-identical images in one slot's embeddings, largest first. */
     List<DuplicateGroup> nearDuplicates(NearDuplicateRequest request);
+
+    /**
+     * Groups of indexed images whose files are byte for byte the same (one image content), largest first, members by
+     * path, each group's {@link DuplicateGroup#lowestLink()} 1.0.
+     */
+    List<DuplicateGroup> identicalFiles(SearchFilter filter);
+
+    /**
+     * Groups of indexed images showing the same picture: their contents' pixel hashes within the request's distance
+     * (transitively), found through the hashes' bands; largest first, members by path. Images without a pixel hash
+     * are counted, not compared.
+     */
+    PixelDuplicates pixelDuplicates(PixelDuplicateRequest request);
 
     StoreStats stats();
 

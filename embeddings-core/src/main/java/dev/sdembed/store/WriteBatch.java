@@ -5,6 +5,7 @@ import dev.sdembed.hash.ContentHash;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,13 +13,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Everything one transaction writes: new contents, their embeddings, image records to insert or update (by path)
- * and paths to delete. A store applies a batch entirely or not at all; writing the same batch twice leaves the same
- * state as writing it once, so a failed batch can simply be retried.
+ * Everything one transaction writes: new contents, their embeddings, image records to insert or update (by path),
+ * records to move to another path and paths to delete. A store applies a batch entirely or not at all; writing the
+ * same batch twice leaves the same state as writing it once, so a failed batch can simply be retried. A batch that
+ * {@linkplain Builder#removeUnreferenced() removes unreferenced contents} also deletes, in the same transaction, the
+ * contents (and their embeddings) whose last reference it released.
  *
- * <p>The builder merges repeated contents (the same prompt used by many images of the batch is added once) and
- * rejects contradictions: two different vectors for one content and slot, a path written twice or both written and
- * deleted.
+ * <p>The builder merges repeated contents (the same prompt used by many images of the batch is added once; an image
+ * content given with and without its pixel hash keeps the hash) and rejects contradictions: two different vectors for
+ * one content and slot, a path written twice or both written and deleted, a path moved twice or moved and written.
  */
 public final class WriteBatch {
     private final List<TextContent> texts;
@@ -26,6 +29,8 @@ public final class WriteBatch {
     private final List<ContentEmbedding> embeddings;
     private final List<ImageRecord> records;
     private final List<String> deletions;
+    private final List<Move> moves;
+    private final boolean removeUnreferenced;
 
     private WriteBatch(Builder b) {
         this.texts = List.copyOf(b.texts.values());
@@ -33,6 +38,20 @@ public final class WriteBatch {
         this.embeddings = List.copyOf(b.embeddings.values());
         this.records = List.copyOf(b.records.values());
         this.deletions = List.copyOf(b.deletions);
+        this.moves = List.copyOf(b.moves.values());
+        this.removeUnreferenced = b.removeUnreferenced;
+    }
+
+    /**
+     * The record stored at {@code from} taking {@code record}'s path and values, keeping its id (a file moved or
+     * renamed: the same image at a new path).
+     */
+    public record Move(String from, ImageRecord record) {
+        public Move {
+            if (from == null || record == null) {
+                throw new InvalidInputException("A move needs the path it comes from and the record it becomes");
+            }
+        }
     }
 
     public static Builder builder() {
@@ -64,15 +83,42 @@ public final class WriteBatch {
         return deletions;
     }
 
+    /** Records moved to another path, each source and target once; a store applies them after the deletions. */
+    public List<Move> moves() {
+        return moves;
+    }
+
+    /**
+     * Whether the store deletes, in this batch's transaction, the text and image contents (and their embeddings in
+     * every slot) that lost their last reference through this batch's deletions, moves and rewritten records.
+     * Contents that were unreferenced before are left to {@link EmbeddingStore#removeUnreferenced()}.
+     */
+    public boolean removesUnreferenced() {
+        return removeUnreferenced;
+    }
+
+    /** The paths whose stored records this batch may change or drop: rewritten, deleted, moved from or moved onto. */
+    public List<String> touchedPaths() {
+        List<String> paths = new ArrayList<>(deletions);
+        records.forEach(r -> paths.add(r.path()));
+        moves.forEach(m -> {
+            paths.add(m.from());
+            paths.add(m.record().path());
+        });
+        return paths;
+    }
+
     public boolean isEmpty() {
         return texts.isEmpty() && images.isEmpty() && embeddings.isEmpty() && records.isEmpty()
-                && deletions.isEmpty();
+                && deletions.isEmpty() && moves.isEmpty();
     }
 
     @Override
     public String toString() {
         return "WriteBatch[texts=" + texts.size() + ", images=" + images.size() + ", embeddings=" + embeddings.size()
-                + ", records=" + records.size() + ", deletions=" + deletions.size() + "]";
+                + ", records=" + records.size() + ", deletions=" + deletions.size()
+                + (moves.isEmpty() ? "" : ", moves=" + moves.size())
+                + (removeUnreferenced ? ", removing unreferenced" : "") + "]";
     }
 
     /** Collects a batch. Not thread-safe. */
@@ -82,6 +128,11 @@ public final class WriteBatch {
         private final Map<List<Object>, ContentEmbedding> embeddings = new LinkedHashMap<>();
         private final Map<String, ImageRecord> records = new LinkedHashMap<>();
         private final Set<String> deletions = new LinkedHashSet<>();
+        /** By the path moved from. */
+        private final Map<String, Move> moves = new LinkedHashMap<>();
+        /** The paths moves go to. */
+        private final Set<String> moveTargets = new HashSet<>();
+        private boolean removeUnreferenced;
 
         private Builder() {
         }
@@ -107,8 +158,13 @@ public final class WriteBatch {
             }
             ImageContent known = images.putIfAbsent(image.hash(), image);
             if (known != null && !known.equals(image)) {
-                throw new InvalidInputException("Image content " + image.hash().shortHex()
-                        + " is in the batch twice with different attributes: " + known + " and " + image);
+                if (!known.sameFileAs(image)) {
+                    throw new InvalidInputException("Image content " + image.hash().shortHex()
+                            + " is in the batch twice with different attributes: " + known + " and " + image);
+                }
+                if (known.pixelHash() == null) {
+                    images.put(image.hash(), image);
+                }
             }
             return this;
         }
@@ -142,6 +198,9 @@ public final class WriteBatch {
             if (deletions.contains(record.path())) {
                 throw new InvalidInputException("Image '" + record.path() + "' is both written and deleted in one batch");
             }
+            if (moves.containsKey(record.path()) || moveTargets.contains(record.path())) {
+                throw new InvalidInputException("Image '" + record.path() + "' is both written and moved in one batch");
+            }
             if (records.putIfAbsent(record.path(), record) != null) {
                 throw new InvalidInputException("Image '" + record.path() + "' is written twice in one batch");
             }
@@ -166,8 +225,50 @@ public final class WriteBatch {
                 if (records.containsKey(path)) {
                     throw new InvalidInputException("Image '" + path + "' is both written and deleted in one batch");
                 }
+                if (moves.containsKey(path) || moveTargets.contains(path)) {
+                    throw new InvalidInputException("Image '" + path + "' is both moved and deleted in one batch");
+                }
                 deletions.add(path);
             }
+            return this;
+        }
+
+        /**
+         * Moves the record stored at {@code from} to {@code record.path()}: it takes the path and every value of
+         * {@code record} (a moved file's size and time are its own) and keeps its id, so links to the image stay
+         * valid; its contents' reference counts follow as for any rewritten record. A record already stored at the new
+         * path is replaced. When nothing is stored at {@code from}, {@code record} is written as
+         * {@link #record(ImageRecord)} would. A path is moved at most once, and a move's target is not another
+         * move's source: moves within a batch do not chain.
+         */
+        public Builder move(String from, ImageRecord record) {
+            Move move = new Move(from, record);
+            String to = record.path();
+            if (from.equals(to)) {
+                throw new InvalidInputException("Image '" + from + "' is moved onto its own path; write the record"
+                        + " instead");
+            }
+            for (String path : List.of(from, to)) {
+                if (records.containsKey(path) || deletions.contains(path)) {
+                    throw new InvalidInputException("Image '" + path + "' is both moved and "
+                            + (records.containsKey(path) ? "written" : "deleted") + " in one batch");
+                }
+                if (moves.containsKey(path) || moveTargets.contains(path)) {
+                    throw new InvalidInputException("Image '" + path + "' takes part in two moves of one batch;"
+                            + " moves within a batch do not chain");
+                }
+            }
+            moves.put(from, move);
+            moveTargets.add(to);
+            return this;
+        }
+
+        /**
+         * Deletes, in the same transaction, the contents and embeddings this batch leaves without any reference
+         * (see {@link WriteBatch#removesUnreferenced()}).
+         */
+        public Builder removeUnreferenced() {
+            this.removeUnreferenced = true;
             return this;
         }
 

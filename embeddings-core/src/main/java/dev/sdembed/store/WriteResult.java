@@ -15,9 +15,14 @@ import java.util.Map;
  * @param textsAdded         new text contents
  * @param imageContentsAdded new image contents
  * @param embeddingsWritten  per slot, embeddings added or replacing stale ones
+ * @param imagesMoved        records moved to another path (not counted as inserted, updated or deleted)
+ * @param pixelHashesAdded   stored image contents that had no pixel hash and got the batch's
+ * @param textsRemoved       text contents the batch left unreferenced and removed, with their embeddings
+ * @param imageContentsRemoved image contents the batch left unreferenced and removed, with their embeddings
  */
 public record WriteResult(int imagesInserted, int imagesUpdated, int imagesUnchanged, int imagesDeleted,
-                          int textsAdded, int imageContentsAdded, Map<String, Integer> embeddingsWritten) {
+                          int textsAdded, int imageContentsAdded, Map<String, Integer> embeddingsWritten,
+                          int imagesMoved, int pixelHashesAdded, int textsRemoved, int imageContentsRemoved) {
     public WriteResult {
         embeddingsWritten = Map.copyOf(embeddingsWritten);
     }
@@ -40,6 +45,10 @@ public record WriteResult(int imagesInserted, int imagesUpdated, int imagesUncha
         private int textsAdded;
         private int imageContentsAdded;
         private final Map<String, Integer> embeddingsWritten = new LinkedHashMap<>();
+        private int imagesMoved;
+        private int pixelHashesAdded;
+        private int textsRemoved;
+        private int imageContentsRemoved;
 
         private Builder() {
         }
@@ -89,9 +98,34 @@ public record WriteResult(int imagesInserted, int imagesUpdated, int imagesUncha
             return this;
         }
 
+        /** Records moved to another path. */
+        public Builder imagesMoved(int count) {
+            this.imagesMoved = count("imagesMoved", count);
+            return this;
+        }
+
+        /** Stored image contents that got their pixel hash from this batch. */
+        public Builder pixelHashesAdded(int count) {
+            this.pixelHashesAdded = count("pixelHashesAdded", count);
+            return this;
+        }
+
+        /** Text contents removed because the batch left them unreferenced. */
+        public Builder textsRemoved(int count) {
+            this.textsRemoved = count("textsRemoved", count);
+            return this;
+        }
+
+        /** Image contents removed because the batch left them unreferenced. */
+        public Builder imageContentsRemoved(int count) {
+            this.imageContentsRemoved = count("imageContentsRemoved", count);
+            return this;
+        }
+
         public WriteResult build() {
             return new WriteResult(imagesInserted, imagesUpdated, imagesUnchanged, imagesDeleted, textsAdded,
-                    imageContentsAdded, embeddingsWritten);
+                    imageContentsAdded, embeddingsWritten, imagesMoved, pixelHashesAdded, textsRemoved,
+                    imageContentsRemoved);
         }
 
         private static int count(String name, int count) {

@@ -55,6 +55,54 @@ class BulkEmbeddingPipelineTest {
     }
 
     /**
+     * An image encoder that decodes a file anyway gives its pixel hash with the embedding: the pipeline stores that one
+     * rather than decoding the file a second time. One that gives none leaves the pipeline to decode. Here the first
+     * encoder's hash is a marker no decode could give.
+     */
+    @Test
+    void theImageEncodersPixelHashIsStoredInsteadOfASecondDecode() {
+        Path file = SdTestImages.a1111(library.resolve("img.png"), 32, 1, "a prompt", null);
+        dev.sdembed.hash.ContentHash content = dev.sdembed.hash.ContentHash.ofFile(file);
+        dev.sdembed.image.PixelHash marker = new dev.sdembed.image.PixelHash(0x5eed);
+        TestEncoders.Image pixels = new TestEncoders.Image("test-image", 16, "fp-image-1");
+        dev.sdembed.encoder.ImageEncoder offering = new dev.sdembed.encoder.ImageEncoder() {
+            @Override
+            public dev.sdembed.encoder.EncoderInfo info() {
+                return pixels.info();
+            }
+
+            @Override
+            public java.util.List<dev.sdembed.encoder.Embedding> embedFiles(java.util.List<Path> images) {
+                return pixels.embedFiles(images);
+            }
+
+            @Override
+            public java.util.List<dev.sdembed.encoder.ImageEmbeddingResult> embedEach(java.util.List<Path> images) {
+                return images.stream().map(f -> dev.sdembed.encoder.ImageEmbeddingResult.success(f, pixels.of(f),
+                        marker)).toList();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        MemoryStore store = MemoryStore.of(SlotSpec.of(PROMPT, text.info()), SlotSpec.of(IMAGE, pixels.info()));
+        try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot(PROMPT, text)
+                .imageSlot(IMAGE, offering).build()) {
+            pipeline.run(library);
+        }
+        assertThat(store.imageContent(content).orElseThrow().pixelHash()).isEqualTo(marker);
+
+        MemoryStore decoding = MemoryStore.of(SlotSpec.of(PROMPT, text.info()), SlotSpec.of(IMAGE, pixels.info()));
+        try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(decoding).textSlot(PROMPT, text)
+                .imageSlot(IMAGE, pixels).build()) {
+            pipeline.run(library);
+        }
+        assertThat(decoding.imageContent(content).orElseThrow().pixelHash())
+                .isEqualTo(dev.sdembed.image.PixelHash.of(dev.sdembed.image.ImageDecoder.defaults().decode(file)));
+    }
+
+    /**
      * Two batches need the same prompt; the first store lookup answers "not stored" and takes its time coming back:
      * until the other batch has committed (at most half a second) and 50 ms more for it to release the prompt. Had
      * the lookup come before the claim, the other batch would have computed the prompt in that time and the first

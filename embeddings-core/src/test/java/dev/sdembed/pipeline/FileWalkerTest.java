@@ -36,7 +36,7 @@ class FileWalkerTest {
                 .walk(root, found::add);
 
         assertThat(complete).isTrue();
-        // Each folder is walked once, through whichever path reaches it first (walk order is the file system's).
+        // Each folder is walked once, through whichever path reaches it first in path order.
         assertThat(found).extracting(p -> p.getFileName().toString())
                 .containsExactlyInAnyOrder("one.PNG", "two.jpeg", "three.webp");
         assertThat(found).allSatisfy(p -> assertThat(p).startsWith(root));
@@ -66,6 +66,41 @@ class FileWalkerTest {
         }
         assertThat(filesFirst).extracting(p -> p.getFileName().toString())
                 .containsExactlyInAnyOrder("one.PNG", "two.jpeg", "three.webp");
+    }
+
+    /**
+     * Files come in the stores' path order, which a merge with a store listing needs: a folder's files and
+     * sub-folders interleave as their full paths sort ({@code a-b/} before {@code a/}, since '-' sorts before '/'),
+     * by code point (upper case before lower, accents after, a character beyond U+FFFF after U+FB01 though its
+     * UTF-16 surrogates are below it). A folder reached again through a link is told as skipped, in its place.
+     */
+    @Test
+    void filesComeInTheStoresPathOrderAndSkippedFoldersAreTold() throws IOException {
+        Path root = TestPaths.emptyDir(TestPaths.targetDir("walker/order"));
+        for (String name : List.of("a/x.png", "a-b/x.png", "a.png", "a0.png", "Z.png", "\u00e4.png", "a b.png",
+                "a/b/deep.png", "a/c.png", "b/\ud83d\ude00.png", "b/\ufb01.png")) {
+            Files.createDirectories(root.resolve(name).getParent());
+            Files.writeString(root.resolve(name), "x");
+        }
+        Files.createSymbolicLink(root.resolve("c-link"), root.resolve("a"));
+        List<String> events = new ArrayList<>();
+        new FileWalker(BulkEmbeddingPipeline.DEFAULT_EXTENSIONS, () -> false).visit(root, new FileWalker.Visitor() {
+            @Override
+            public void file(Path file) {
+                events.add(BulkEmbeddingPipeline.storedPath(file));
+            }
+
+            @Override
+            public void skipped(Path folder) {
+                events.add("skipped " + BulkEmbeddingPipeline.storedPath(folder));
+            }
+        });
+        String r = BulkEmbeddingPipeline.storedPath(root) + "/";
+        assertThat(events).containsExactly(r + "Z.png", r + "a b.png", r + "a-b/x.png", r + "a.png", r + "a/b/deep.png",
+                r + "a/c.png", r + "a/x.png", r + "a0.png", r + "b/\ufb01.png", r + "b/\ud83d\ude00.png",
+                "skipped " + r + "c-link", r + "\u00e4.png");
+        List<String> files = events.stream().filter(e -> !e.startsWith("skipped ")).toList();
+        assertThat(files).isSortedAccordingTo(dev.sdembed.store.PathOrder.COMPARATOR);
     }
 
     @Test

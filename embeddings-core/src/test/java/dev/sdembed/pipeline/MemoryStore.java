@@ -11,6 +11,10 @@ import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PathOrder;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
@@ -49,9 +53,9 @@ final class MemoryStore implements EmbeddingStore {
 
     /** Everything stored, shared by a store and its reopened views; every access holds its monitor. */
     private static final class Contents {
-        final Map<String, StoredImage> records = new TreeMap<>();
+        final Map<String, StoredImage> records = new TreeMap<>(PathOrder.COMPARATOR);
         final Set<ContentHash> texts = new HashSet<>();
-        final Set<ContentHash> images = new HashSet<>();
+        final Map<ContentHash, ImageContent> images = new HashMap<>();
         /** Per slot: content → fingerprint of the model that embedded it. */
         final Map<String, Map<ContentHash, String>> embeddings = new HashMap<>();
         long nextId = 1;
@@ -90,7 +94,7 @@ final class MemoryStore implements EmbeddingStore {
         synchronized (contents) {
             // As the real stores: an embedding comes with its content or after it, never alone.
             for (SlotSpec s : slots) {
-                Set<ContentHash> stored = s.modality() == Modality.TEXT ? contents.texts : contents.images;
+                Set<ContentHash> stored = s.modality() == Modality.TEXT ? contents.texts : contents.images.keySet();
                 List<ContentHash> missing = StoreChecks.contentsOutsideBatch(batch, s).stream()
                         .filter(h -> !stored.contains(h)).toList();
                 if (!missing.isEmpty()) {
@@ -111,13 +115,43 @@ final class MemoryStore implements EmbeddingStore {
                 texts += contents.texts.add(t.hash()) ? 1 : 0;
             }
             int images = 0;
+            int pixelHashes = 0;
             for (ImageContent i : batch.images()) {
-                images += contents.images.add(i.hash()) ? 1 : 0;
+                ImageContent known = contents.images.get(i.hash());
+                if (known == null) {
+                    contents.images.put(i.hash(), i);
+                    images++;
+                } else if (known.pixelHash() == null && i.pixelHash() != null) {
+                    contents.images.put(i.hash(), known.withPixelHash(i.pixelHash()));
+                    pixelHashes++;
+                }
+            }
+            Set<ContentHash> released = new HashSet<>();
+            for (String path : batch.touchedPaths()) {
+                StoredImage s = contents.records.get(path);
+                if (s != null) {
+                    released.addAll(hashes(s.record()));
+                }
+            }
+            int deleted = 0;
+            for (String path : batch.deletions()) {
+                deleted += contents.records.remove(path) != null ? 1 : 0;
+            }
+            int moved = 0;
+            List<ImageRecord> records = new ArrayList<>(batch.records());
+            for (WriteBatch.Move m : batch.moves()) {
+                StoredImage from = contents.records.remove(m.from());
+                if (from == null) {
+                    records.add(m.record());
+                    continue;
+                }
+                contents.records.put(m.record().path(), new StoredImage(from.id(), m.record()));
+                moved++;
             }
             int inserted = 0;
             int updated = 0;
             int unchanged = 0;
-            for (ImageRecord r : batch.records()) {
+            for (ImageRecord r : records) {
                 StoredImage known = contents.records.get(r.path());
                 long id = known == null ? contents.nextId++ : known.id();
                 contents.records.put(r.path(), new StoredImage(id, r));
@@ -129,12 +163,22 @@ final class MemoryStore implements EmbeddingStore {
                     updated++;
                 }
             }
-            int deleted = 0;
-            for (String path : batch.deletions()) {
-                deleted += contents.records.remove(path) != null ? 1 : 0;
-            }
             WriteResult.Builder result = WriteResult.builder().imagesInserted(inserted).imagesUpdated(updated)
-                    .imagesUnchanged(unchanged).imagesDeleted(deleted).textsAdded(texts).imageContentsAdded(images);
+                    .imagesUnchanged(unchanged).imagesDeleted(deleted).textsAdded(texts).imageContentsAdded(images)
+                    .imagesMoved(moved).pixelHashesAdded(pixelHashes);
+            if (batch.removesUnreferenced()) {
+                Set<ContentHash> used = new HashSet<>();
+                contents.records.values().forEach(r -> used.addAll(hashes(r.record())));
+                released.removeAll(used);
+                int textsRemoved = 0;
+                int imagesRemoved = 0;
+                for (ContentHash h : released) {
+                    textsRemoved += contents.texts.remove(h) ? 1 : 0;
+                    imagesRemoved += contents.images.remove(h) != null ? 1 : 0;
+                    contents.embeddings.values().forEach(made -> made.remove(h));
+                }
+                result.textsRemoved(textsRemoved).imageContentsRemoved(imagesRemoved);
+            }
             written.forEach(result::embeddingsWritten);
             return result.build();
         }
@@ -154,6 +198,30 @@ final class MemoryStore implements EmbeddingStore {
         }
         afterLookup.run();
         return out;
+    }
+
+    private static List<ContentHash> hashes(ImageRecord r) {
+        List<ContentHash> out = new ArrayList<>(3);
+        for (ContentHash h : new ContentHash[] {r.imageHash(), r.promptHash(), r.negativeHash()}) {
+            if (h != null) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<ContentHash, ImageContent> imageContents(Collection<ContentHash> hashes) {
+        synchronized (contents) {
+            Map<ContentHash, ImageContent> out = new HashMap<>();
+            for (ContentHash h : hashes) {
+                ImageContent c = contents.images.get(h);
+                if (c != null) {
+                    out.put(h, c);
+                }
+            }
+            return out;
+        }
     }
 
     @Override
@@ -215,9 +283,10 @@ final class MemoryStore implements EmbeddingStore {
             }
             List<String> out = new ArrayList<>();
             contents.texts.stream().filter(h -> !used.contains(h)).forEach(h -> out.add("text " + h.shortHex()));
-            contents.images.stream().filter(h -> !used.contains(h)).forEach(h -> out.add("image " + h.shortHex()));
+            contents.images.keySet().stream().filter(h -> !used.contains(h))
+                    .forEach(h -> out.add("image " + h.shortHex()));
             contents.embeddings.forEach((slot, made) -> made.keySet().stream()
-                    .filter(h -> !contents.texts.contains(h) && !contents.images.contains(h))
+                    .filter(h -> !contents.texts.contains(h) && !contents.images.containsKey(h))
                     .forEach(h -> out.add("orphan embedding " + slot + " " + h.shortHex())));
             return out;
         }
@@ -300,7 +369,27 @@ final class MemoryStore implements EmbeddingStore {
 
     @Override
     public List<StoredImage> listImages(ImageStatus status, String afterPath, int limit) {
-        throw notForThePipeline();
+        synchronized (contents) {
+            List<StoredImage> page = new ArrayList<>();
+            for (StoredImage s : contents.records.values()) {
+                if (afterPath != null && PathOrder.compare(s.path(), afterPath) <= 0
+                        || status != null && s.record().status() != status) {
+                    continue;
+                }
+                if (page.size() == limit) {
+                    break;
+                }
+                page.add(s);
+            }
+            return page;
+        }
+    }
+
+    /** The stored image content of {@code hash}, if any. */
+    Optional<ImageContent> imageContent(ContentHash hash) {
+        synchronized (contents) {
+            return Optional.ofNullable(contents.images.get(hash));
+        }
     }
 
     @Override
@@ -310,6 +399,16 @@ final class MemoryStore implements EmbeddingStore {
 
     @Override
     public List<DuplicateGroup> nearDuplicates(NearDuplicateRequest request) {
+        throw notForThePipeline();
+    }
+
+    @Override
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) {
+        throw notForThePipeline();
+    }
+
+    @Override
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) {
         throw notForThePipeline();
     }
 

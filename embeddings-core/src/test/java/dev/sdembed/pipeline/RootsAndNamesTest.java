@@ -98,6 +98,33 @@ class RootsAndNamesTest {
     }
 
     /**
+     * A root that does not exist beside one that does is an unmounted drive, not a typo: the run indexes the other
+     * roots and tells the listener, instead of failing. Alone, it is still refused at once.
+     */
+    @Test
+    void aMissingRootBesideAnExistingOneIsToldAndLeftAlone() {
+        SdTestImages.a1111(library.resolve("here/img.png"), 8, 1, "p", null);
+        MemoryStore store = MemoryStore.of(SlotSpec.of(PROMPT, text.info()));
+        List<Path> told = new java.util.ArrayList<>();
+        PipelineSummary summary;
+        try (BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot(PROMPT, text)
+                .listener(new ProgressListener() {
+                    @Override
+                    public void onRootNotScanned(Path root) {
+                        told.add(root);
+                    }
+                }).build()) {
+            summary = pipeline.run(library.resolve("here"), library.resolve("unplugged"));
+        }
+        assertThat(summary.indexed()).isEqualTo(1);
+        assertThat(told).containsExactly(library.resolve("unplugged"));
+        assertThat(summary.rootsNotScanned()).containsExactly(library.resolve("unplugged").toString());
+        assertThatThrownBy(() -> BulkEmbeddingPipeline.checkRoots(List.of(library.resolve("unplugged"),
+                library.resolve("gone")))).hasMessage("Folder to index " + library.resolve("unplugged")
+                + " does not exist");
+    }
+
+    /**
      * Issue 17, item 9: a Latin-1 name ({@code caf\xE9.png}, the byte E9 alone) under a UTF-8 file name encoding was
      * "No such file or directory" although it exists: the decoder opened it through a {@code File}, which holds the
      * name as text with U+FFFD for the byte. It is read through its {@code Path} now and stored under a displayable

@@ -12,6 +12,7 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.testing.TestVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -808,6 +809,218 @@ public abstract class EmbeddingStoreContract {
         }
         groups.sort(java.util.Comparator.comparingInt((List<String> g) -> -g.size()).thenComparing(g -> g.get(0)));
         return groups;
+    }
+
+    // ---------------------------------------------------------------- moves and removal in a batch
+
+    @Test
+    void aMoveRepointsTheRecordKeepingItsIdAndReplacesWhatWasAtTheNewPath() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent cat = imageContent("moved-cat");
+        ImageContent dog = imageContent("replaced-dog");
+        WriteBatch.Builder b = WriteBatch.builder().image(cat).image(dog);
+        ContentHash prompt = b.addText("a cat on a sofa");
+        ContentHash other = b.addText("a dog in a field");
+        store.write(b.record(record("/lib/old/cat.png", cat, prompt, null))
+                .record(record("/lib/new/cat.png", dog, other, null)).build());
+        long id = store.findImages(List.of("/lib/old/cat.png")).get("/lib/old/cat.png").id();
+
+        ImageRecord moved = record("/lib/new/cat.png", cat, prompt, null).toBuilder().fileSize(4321).build();
+        WriteResult result = store.write(WriteBatch.builder().move("/lib/old/cat.png", moved).build());
+
+        assertThat(result.imagesMoved()).isEqualTo(1);
+        assertThat(result.imagesInserted() + result.imagesUpdated() + result.imagesDeleted()).isZero();
+        Map<String, StoredImage> found = store.findImages(List.of("/lib/old/cat.png", "/lib/new/cat.png"));
+        assertThat(found).containsOnlyKeys("/lib/new/cat.png");
+        assertThat(found.get("/lib/new/cat.png").id()).as("the record keeps its id").isEqualTo(id);
+        assertThat(found.get("/lib/new/cat.png").record()).isEqualTo(moved);
+        assertThat(store.referenceCounts(Modality.TEXT, List.of(prompt, other)))
+                .containsEntry(prompt, 1L).containsEntry(other, 0L);
+        assertThat(store.referenceCounts(Modality.IMAGE, List.of(cat.hash(), dog.hash())))
+                .containsEntry(cat.hash(), 1L).containsEntry(dog.hash(), 0L);
+        assertThat(store.checkInvariants().isConsistent()).isTrue();
+
+        WriteResult nothingThere = store.write(WriteBatch.builder().move("/lib/gone.png",
+                record("/lib/found.png", cat, prompt, null)).build());
+        assertThat(nothingThere.imagesMoved()).isZero();
+        assertThat(nothingThere.imagesInserted()).as("a move from nowhere writes the record").isEqualTo(1);
+        assertStoreMatchesItsRecordsAndNothingElse(store);
+    }
+
+    @Test
+    void aBatchRemovingUnreferencedContentsRemovesExactlyThoseItReleased() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent kept = imageContent("kept");
+        ImageContent dropped = imageContent("dropped");
+        ImageContent leftover = imageContent("left over earlier");
+        WriteBatch.Builder b = WriteBatch.builder().image(kept).image(dropped).image(leftover);
+        ContentHash shared = b.addText("shared prompt");
+        ContentHash only = b.addText("prompt only the dropped image uses");
+        ContentHash old = b.addText("prompt of a record deleted earlier");
+        b.embedding(PROMPT.name(), shared, unitVector(1, PROMPT.dimension()))
+                .embedding(PROMPT.name(), only, unitVector(2, PROMPT.dimension()))
+                .embedding(PROMPT.name(), old, unitVector(3, PROMPT.dimension()));
+        for (ImageContent i : List.of(kept, dropped, leftover)) {
+            b.embedding(IMAGE.name(), i.hash(), unitVector(i.hash().hashCode(), IMAGE.dimension()));
+        }
+        store.write(b.record(record("/lib/kept.png", kept, shared, null))
+                .record(record("/lib/dropped.png", dropped, shared, only))
+                .record(record("/lib/earlier.png", leftover, old, null)).build());
+        store.write(WriteBatch.builder().delete("/lib/earlier.png").build());
+
+        WriteResult result = store.write(WriteBatch.builder().delete("/lib/dropped.png").removeUnreferenced().build());
+
+        assertThat(result.imagesDeleted()).isEqualTo(1);
+        assertThat(result.textsRemoved()).as("only the prompt no record uses any more").isEqualTo(1);
+        assertThat(result.imageContentsRemoved()).isEqualTo(1);
+        assertThat(store.texts(List.of(shared, only, old))).containsOnlyKeys(shared, old);
+        assertThat(store.imageContents(List.of(kept.hash(), dropped.hash(), leftover.hash())))
+                .containsOnlyKeys(kept.hash(), leftover.hash());
+        assertThat(store.embeddedHashes(PROMPT.name(), List.of(shared, only, old))).containsOnly(shared, old);
+        assertThat(store.embeddedHashes(IMAGE.name(), List.of(kept.hash(), dropped.hash())))
+                .containsOnly(kept.hash());
+        assertThat(store.checkInvariants().isConsistent()).isTrue();
+        assertThat(store.removeUnreferenced().textContents()).as("what was unreferenced before stays for maintenance")
+                .isEqualTo(1);
+    }
+
+    /** As {@link #assertStoreMatchesItsRecords}, for stores whose slots may hold no embedding of some content. */
+    private static void assertStoreMatchesItsRecordsAndNothingElse(EmbeddingStore store) {
+        InvariantReport report = store.checkInvariants();
+        assertThat(report.isConsistent()).as(report.toString()).isTrue();
+    }
+
+    // ---------------------------------------------------------------- pixel hashes, identical files
+
+    @Test
+    void pixelHashesAreStoredAndGivenToContentsStoredWithout() {
+        EmbeddingStore store = open(PROMPT, IMAGE);
+        ImageContent without = imageContent("indexed before pixel hashes");
+        ImageContent with = imageContent("hashed").withPixelHash(new PixelHash(0x8000_0000_0000_0001L));
+        store.write(WriteBatch.builder().image(without).image(with)
+                .record(record("/lib/a.png", without, null, null)).record(record("/lib/b.png", with, null, null))
+                .build());
+        assertThat(store.imageContents(List.of(without.hash(), with.hash())))
+                .containsEntry(without.hash(), without).containsEntry(with.hash(), with);
+
+        PixelHash computed = new PixelHash(-42);
+        WriteResult result = store.write(WriteBatch.builder().image(without.withPixelHash(computed))
+                .image(with.withPixelHash(new PixelHash(7))).build());
+        assertThat(result.pixelHashesAdded()).isEqualTo(1);
+        assertThat(result.imageContentsAdded()).isZero();
+        assertThat(store.imageContents(List.of(without.hash(), with.hash())))
+                .containsEntry(without.hash(), without.withPixelHash(computed))
+                .as("the first hash a content got is kept").containsEntry(with.hash(), with);
+    }
+
+    @Test
+    void identicalFilesGroupTheImagesSharingOneContent() {
+        EmbeddingStore store = open(PROMPT);
+        ImageContent copy = imageContent("copied");
+        ImageContent single = imageContent("single");
+        store.write(WriteBatch.builder().image(copy).image(single)
+                .record(record("/lib/b/copy.png", copy, null, null))
+                .record(record("/lib/a/copy.png", copy, null, null))
+                .record(record("/other/copy.png", copy, null, null))
+                .record(record("/lib/single.png", single, null, null))
+                .record(ImageRecord.failed("/lib/broken.png", 10, StoreTestData.MODIFIED, "truncated")).build());
+
+        List<DuplicateGroup> groups = store.identicalFiles(SearchFilter.NONE);
+        assertThat(groups).hasSize(1);
+        assertThat(groups.get(0).members()).extracting(DuplicateGroup.Member::path)
+                .containsExactly("/lib/a/copy.png", "/lib/b/copy.png", "/other/copy.png");
+        assertThat(groups.get(0).lowestLink()).isEqualTo(1.0);
+        assertThat(store.identicalFiles(SearchFilter.pathPrefix("/lib/")).get(0).members()).hasSize(2);
+        assertThat(store.identicalFiles(SearchFilter.pathPrefix("/other/"))).as("one image alone is no group")
+                .isEmpty();
+    }
+
+    /**
+     * Pairs of hashes at every distance from 0 to 9, the differing bits dealt to the bands in turn (a pair 7 bits apart
+     * differs in every band, 2 + 2 + 2 + 1: only the one-bit band probes find it), among 200 random hashes: the
+     * groups match what comparing every pair finds, at each distance a request can ask for.
+     */
+    @Test
+    void pixelDuplicatesFindEveryPairWithinTheDistanceThroughTheBands() {
+        EmbeddingStore store = open(PROMPT);
+        Random random = new Random(5);
+        WriteBatch.Builder b = WriteBatch.builder();
+        Map<String, PixelHash> hashes = new java.util.LinkedHashMap<>();
+        for (int d = 0; d <= 9; d++) {
+            long base = random.nextLong();
+            hashes.put("/px/d" + d + "/a.png", new PixelHash(base));
+            hashes.put("/px/d" + d + "/b.png", new PixelHash(base ^ spreadBits(d, random)));
+        }
+        for (int i = 0; i < 200; i++) {
+            hashes.put("/px/other/" + i + ".png", new PixelHash(random.nextLong()));
+        }
+        hashes.forEach((path, hash) -> {
+            ImageContent c = imageContent(path).withPixelHash(hash);
+            b.image(c).record(record(path, c, null, null));
+        });
+        ImageContent unhashed = imageContent("no pixel hash");
+        b.image(unhashed).record(record("/px/unhashed.png", unhashed, null, null));
+        store.write(b.build());
+
+        for (int max = 0; max <= PixelDuplicateRequest.MAX_DISTANCE; max++) {
+            PixelDuplicates found = store.pixelDuplicates(PixelDuplicateRequest.defaults().withMaxDistance(max));
+            assertThat(found.imagesWithoutPixelHash()).isEqualTo(1);
+            assertThat(groupsOf(found.groups())).as("max distance " + max).isEqualTo(bruteForceGroups(hashes, max))
+                    .hasSize(max + 1);
+        }
+        List<DuplicateGroup> six = store.pixelDuplicates(PixelDuplicateRequest.defaults()).groups();
+        assertThat(six).extracting(g -> g.members().get(0).path()).containsExactly("/px/d0/a.png", "/px/d1/a.png",
+                "/px/d2/a.png", "/px/d3/a.png", "/px/d4/a.png", "/px/d5/a.png", "/px/d6/a.png");
+        assertThat(six).extracting(DuplicateGroup::lowestLink).as("each pair's distance, as a similarity")
+                .containsExactly(1.0, PixelHash.similarity(1), PixelHash.similarity(2), PixelHash.similarity(3),
+                        PixelHash.similarity(4), PixelHash.similarity(5), PixelHash.similarity(6));
+        assertThat(store.pixelDuplicates(PixelDuplicateRequest.defaults()
+                .withFilter(SearchFilter.pathPrefix("/px/d5/"))).groups()).hasSize(1);
+        assertThat(store.pixelDuplicates(PixelDuplicateRequest.defaults()
+                .withFilter(SearchFilter.pathPrefix("/px/other/"))).groups()).isEmpty();
+    }
+
+    /** {@code d} distinct random bits, dealt to the four bands in turn. */
+    private static long spreadBits(int d, Random random) {
+        long bits = 0;
+        int[] used = new int[PixelHash.BANDS];
+        for (int i = 0; i < d; i++) {
+            int band = i % PixelHash.BANDS;
+            int bit;
+            do {
+                bit = random.nextInt(PixelHash.BAND_BITS);
+            } while ((used[band] & 1 << bit) != 0);
+            used[band] |= 1 << bit;
+            bits |= 1L << (Long.SIZE - PixelHash.BAND_BITS * (band + 1) + bit);
+        }
+        return bits;
+    }
+
+    private static Set<Set<String>> groupsOf(List<DuplicateGroup> groups) {
+        return groups.stream().map(g -> g.members().stream().map(DuplicateGroup.Member::path)
+                .collect(Collectors.toSet())).collect(Collectors.toSet());
+    }
+
+    /** Transitive groups of every pair at most {@code max} bits apart, computed pair by pair. */
+    private static Set<Set<String>> bruteForceGroups(Map<String, PixelHash> hashes, int max) {
+        List<String> paths = new ArrayList<>(hashes.keySet());
+        Map<String, Set<String>> groupOf = new HashMap<>();
+        for (String p : paths) {
+            groupOf.put(p, new HashSet<>(Set.of(p)));
+        }
+        for (int i = 0; i < paths.size(); i++) {
+            for (int j = i + 1; j < paths.size(); j++) {
+                if (hashes.get(paths.get(i)).distance(hashes.get(paths.get(j))) <= max) {
+                    Set<String> a = groupOf.get(paths.get(i));
+                    Set<String> c = groupOf.get(paths.get(j));
+                    if (a != c) {
+                        a.addAll(c);
+                        c.forEach(p -> groupOf.put(p, a));
+                    }
+                }
+            }
+        }
+        return groupOf.values().stream().filter(g -> g.size() > 1).collect(Collectors.toSet());
     }
 
     // ---------------------------------------------------------------- bad input

@@ -63,6 +63,8 @@ public final class TestEncoders {
     /** An image encoder whose vector is derived from the file's path name. */
     public static final class Image implements ImageEncoder {
         private final EncoderInfo info;
+        /** Calls that embedded files. */
+        public final AtomicInteger calls = new AtomicInteger();
 
         public Image(String name, int dimension, String fingerprint) {
             this.info = new EncoderInfo(name, Modality.IMAGE, dimension, 0, 224, fingerprint);
@@ -83,6 +85,7 @@ public final class TestEncoders {
 
         @Override
         public List<Embedding> embedFiles(List<Path> images) {
+            calls.incrementAndGet();
             return images.stream().map(this::of).toList();
         }
 

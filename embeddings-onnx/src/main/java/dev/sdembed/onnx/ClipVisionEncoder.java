@@ -18,6 +18,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.image.ClipPreprocessConfig;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.ImagePreprocessingPool;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.image.PixelTensor;
 import dev.sdembed.image.PreprocessedImage;
 import dev.sdembed.onnx.internal.EncoderInputs;
@@ -234,11 +235,13 @@ public final class ClipVisionEncoder implements ImageEncoder {
                 next = submit(images, from + batchSize);
                 List<PixelTensor> batch = new ArrayList<>(current.size());
                 List<Integer> indices = new ArrayList<>(current.size());
+                List<PixelHash> pixelHashes = new ArrayList<>(current.size());
                 for (int j = 0; j < current.size(); j++) {
                     PreprocessedImage prepared = current.get(j).join();
                     if (prepared.succeeded()) {
                         batch.add(prepared.pixels());
                         indices.add(from + j);
+                        pixelHashes.add(prepared.pixelHash());
                     } else if (failFast) {
                         throw prepared.error();
                     } else {
@@ -249,7 +252,8 @@ public final class ClipVisionEncoder implements ImageEncoder {
                     List<float[]> vectors = run(batch);
                     for (int k = 0; k < vectors.size(); k++) {
                         int index = indices.get(k);
-                        results[index] = ImageEmbeddingResult.success(images.get(index), toEmbedding(vectors.get(k)));
+                        results[index] = ImageEmbeddingResult.success(images.get(index), toEmbedding(vectors.get(k)),
+                                pixelHashes.get(k));
                     }
                 }
             }

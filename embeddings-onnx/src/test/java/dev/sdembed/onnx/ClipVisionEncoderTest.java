@@ -157,7 +157,11 @@ class ClipVisionEncoderTest {
                 .containsExactly(true, false, true, false, false, true, false, true);
         for (int i : new int[] {0, 2, 5, 7}) {
             assertThat(results.get(i).embedding().maxAbsDifference(hf.embedFile(files.get(i)))).isLessThan(1e-4);
+            assertThat(results.get(i).pixelHash()).as("from the decode the embedding was made of")
+                    .isEqualTo(dev.sdembed.image.PixelHash.of(dev.sdembed.image.ImageDecoder.defaults()
+                            .decode(files.get(i))));
         }
+        assertThat(results.get(1).pixelHash()).isNull();
         assertThat(results.get(1).error()).hasMessage("Cannot decode image " + empty + ": empty file (0 bytes)");
         assertThat(results.get(3).error().getMessage()).startsWith("Cannot decode image " + truncated + ": truncated");
         assertThat(results.get(4).error().getMessage()).startsWith("Cannot decode image " + garbage + ": ");

@@ -108,6 +108,35 @@ public final class IndexReport {
         m.put("wallTimeMs", s.wallTime().toMillis());
         m.put("imagesPerSecond", Math.round(s.imagesPerSecond() * 10) / 10.0);
         m.put("cancelled", s.cancelled());
+        m.put("vanished", s.vanished());
+        m.put("moved", s.moved());
+        m.put("removed", s.removed());
+        m.put("pixelHashesAdded", s.pixelHashesAdded());
+        m.put("rootsNotScanned", s.rootsNotScanned());
         return m;
+    }
+
+    /**
+     * The lines about what a run found gone and the pixel hashes it added to images indexed before, each only when
+     * there is something to say, e.g. {@code Vanished: 3 indexed files are gone from the folders walked: 1 moved, 2
+     * removed}.
+     *
+     * @param prune whether the run removed the records of vanished files
+     */
+    public static List<String> syncLines(PipelineSummary s, boolean prune) {
+        List<String> lines = new ArrayList<>();
+        if (s.vanished() > 0) {
+            lines.add(prune
+                    ? String.format(Locale.ROOT, "Vanished: %d indexed files are gone from the folders walked: %d moved,"
+                            + " %d removed", s.vanished(), s.moved(), s.removed())
+                    : String.format(Locale.ROOT, "Vanished: %d indexed files are gone from the folders walked%s; their"
+                            + " records stay: run with --prune to remove them", s.vanished(),
+                            s.moved() > 0 ? " (" + s.moved() + " found at a new path)" : ""));
+        }
+        if (s.pixelHashesAdded() > 0) {
+            lines.add(String.format(Locale.ROOT, "Pixel hashes: added for %d distinct images indexed before (duplicates"
+                    + " --by pixels)", s.pixelHashesAdded()));
+        }
+        return lines;
     }
 }

@@ -115,15 +115,25 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Waits for an output line starting with {@code prefix} and returns it; fails after {@code timeout}. */
     public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        return awaitLine(prefix, timeout, "starting with", line -> line.startsWith(prefix));
+    }
+
+    /** As {@link #awaitLine}, for a line holding {@code fragment} anywhere (after a timestamp, say). */
+    public String awaitLineContaining(String fragment, Duration timeout) throws InterruptedException {
+        return awaitLine(fragment, timeout, "containing", line -> line.contains(fragment));
+    }
+
+    private String awaitLine(String text, Duration timeout, String how, java.util.function.Predicate<String> match)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
             if (line == null) {
-                throw new AssertionError("Child JVM printed no line starting with '" + prefix + "' within " + timeout
+                throw new AssertionError("Child JVM printed no line " + how + " '" + text + "' within " + timeout
                         + "; output so far:\n" + output());
             }
-            if (line.startsWith(prefix)) {
+            if (match.test(line)) {
                 return line;
             }
         }

@@ -11,6 +11,7 @@ import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.pipeline.Progress;
 import dev.sdembed.pipeline.ProgressListener;
 import dev.sdembed.store.StoreStats;
+import dev.sdembed.pipeline.VanishedFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,15 +29,18 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = {"Indexes folders of generated images: reads each file's prompt and negative prompt, embeds"
-                + " every text and image once per slot and stores image records that reference the embeddings.",
+                + " every text and image once per slot, hashes the pixels (for duplicates --by pixels) and stores image"
+                + " records that reference the embeddings.",
                 "Resumable: files already indexed (same path, size and time, every slot current) are skipped, so a"
                         + " stopped run continues where it stopped. A file that cannot be read is stored as failed"
                         + " and printed as {\"failed\", \"error\"}; --retry-failed tries those again.",
+                "Indexed files that are gone from the folders walked are printed as {\"vanished\", \"movedTo\","
+                        + " \"removed\"}: movedTo when the same file turned up at a new path (a move or rename)."
+                        + " --prune removes their records (a moved file's record goes to its new path, nothing"
+                        + " embedded again). A root that is missing or empty, as an unmounted drive is, is never"
+                        + " pruned.",
                 "Exit code 1 when some files failed; the others are still indexed."})
 public final class IndexCommand implements Callable<Integer> {
-    /** How long a Ctrl-C waits for the summary after the batches in flight are written. */
-    private static final Duration SUMMARY_WAIT = Duration.ofSeconds(30);
-
     @Spec
     CommandSpec spec;
 
@@ -50,6 +52,15 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Option(names = "--retry-failed", description = "Index files stored as failed again, even when unchanged.")
     boolean retryFailed;
+
+    @Option(names = "--prune", description = "Remove the records of indexed files that are gone from the folders"
+            + " walked (moved files' records follow them), with the texts, images and embeddings only they used."
+            + " Roots that are missing or empty are never pruned.")
+    boolean prune;
+
+    @Option(names = "--no-pixel-hash", description = "Do not hash new images' pixels: saves a decode per new image"
+            + " when no image slot decodes it, and leaves them out of duplicates --by pixels.")
+    boolean noPixelHash;
 
     @Option(names = "--json-summary", description = "Print the end-of-run summary as one JSON object.")
     boolean jsonSummary;
@@ -81,26 +92,20 @@ public final class IndexCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.BULK).open()) {
             describeSlots(sdembed.slots(), err);
-            BulkEmbeddingPipeline.Builder b = sdembed.pipeline().retryFailed(retryFailed)
+            BulkEmbeddingPipeline.Builder b = sdembed.pipeline().retryFailed(retryFailed).prune(prune)
+                    .pixelHashes(!noPixelHash)
                     .listener(new CliProgress(out, err, System.console() != null,
                             Duration.ofMillis(Math.round(progressInterval * 1000))));
             if (batchSize != null) {
                 b.batchSize(batchSize);
             }
-            CountDownLatch summaryPrinted = new CountDownLatch(1);
-            try (BulkEmbeddingPipeline pipeline = b.build()) {
-                // Ctrl-C: the batches in flight are finished and written, and the summary printed, before the JVM
-                // ends (it halts as soon as its shutdown hooks return).
-                Thread hook = new Thread(() -> stopAndAwait(pipeline, summaryPrinted), "sdembed-index-stop");
-                Runtime.getRuntime().addShutdownHook(hook);
-                try {
-                    PipelineSummary summary = pipeline.run(roots);
-                    print(summary, storeStats(sdembed, err), !sdembed.slots().imageEncoders().isEmpty(), out);
-                    return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
-                } finally {
-                    summaryPrinted.countDown();
-                    removeHook(hook);
-                }
+            try (BulkEmbeddingPipeline pipeline = b.build();
+                 // Ctrl-C: the batches in flight are finished and written, and the summary printed, before the JVM
+                 // ends.
+                 StopOnShutdown stop = StopOnShutdown.install(pipeline::close, "sdembed-index-stop")) {
+                PipelineSummary summary = pipeline.run(roots);
+                print(summary, storeStats(sdembed, err), !sdembed.slots().imageEncoders().isEmpty(), out);
+                return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
             }
         } finally {
             err.flush();
@@ -112,32 +117,12 @@ public final class IndexCommand implements Callable<Integer> {
     static void describeSlots(LoadedSlots slots, PrintWriter err) {
         err.println("sdembed: slots: " + String.join(", ", slots.specs().stream().map(StoreSession::describe).toList()));
         if (slots.imageEncoders().isEmpty()) {
-            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar and"
-                    + " duplicates compare prompts, and search --mode image is off. To add CLIP slots: bin/sdembed"
-                    + " models pull clip-vit-h-14, then bin/sdembed init writes a --config file with them (README,"
-                    + " \"Getting the production models\").");
+            err.println("sdembed: no image slot (CLIP vision) configured, so pixels are not embedded: similar"
+                    + " compares prompts, and search --mode image and duplicates --by image are off. To add CLIP slots:"
+                    + " bin/sdembed models pull clip-vit-h-14, then bin/sdembed init writes a --config file with them"
+                    + " (README, \"Getting the production models\").");
         }
         err.flush();
-    }
-
-    private static void stopAndAwait(BulkEmbeddingPipeline pipeline, CountDownLatch summaryPrinted) {
-        pipeline.close();
-        try {
-            if (!summaryPrinted.await(SUMMARY_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                System.err.println("sdembed: stopped; the summary was not ready within " + SUMMARY_WAIT.toSeconds()
-                        + " s. Committed batches are kept: run again to continue.");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // The hook is running: the JVM is ending anyway.
-        }
     }
 
     /**
@@ -158,6 +143,7 @@ public final class IndexCommand implements Callable<Integer> {
             out.println(Json.line(IndexReport.json(s, stats)));
         } else {
             IndexReport.lines(s, stats, imageSlot).forEach(out::println);
+            IndexReport.syncLines(s, prune).forEach(out::println);
         }
         out.flush();
     }
@@ -190,6 +176,22 @@ public final class IndexCommand implements Callable<Integer> {
             line.put("error", reason);
             out.println(Json.line(line));
             out.flush();
+        }
+
+        @Override
+        public void onVanished(VanishedFile file) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("vanished", file.path());
+            line.put("movedTo", file.movedTo());
+            line.put("removed", file.removed());
+            out.println(Json.line(line));
+            out.flush();
+        }
+
+        @Override
+        public void onRootNotScanned(Path root) {
+            err.println("sdembed: root " + root + " is missing or empty; nothing under it is pruned");
+            err.flush();
         }
 
         @Override

@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
                 TokenizeCommand.class,
                 EmbedImageCommand.class,
                 IndexCommand.class,
+                WatchCommand.class,
                 SearchCommand.class,
                 SimilarCommand.class,
                 DuplicatesCommand.class,

@@ -70,7 +70,7 @@ class EmbeddedStoreCommandsTest {
         List<JsonNode> hits = query("similar", library.resolve("img-3.png").toString(), "-k", "2", "--json");
         assertThat(hits.get(0).get("path").asText()).isEqualTo(library.resolve("copy-of-3.png").toString());
         assertThat(hits.get(0).get("score").asDouble()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
-        List<JsonNode> groups = query("duplicates", "--threshold", "0.999", "--json");
+        List<JsonNode> groups = query("duplicates", "--by", "image", "--threshold", "0.999", "--json");
         assertThat(groups).hasSize(1);
         assertThat(groups.get(0).get("paths")).extracting(JsonNode::asText).containsExactlyInAnyOrder(
                 library.resolve("img-3.png").toString(), library.resolve("copy-of-3.png").toString());

@@ -92,7 +92,7 @@ class QueryCommandsTest {
 
     @Test
     void duplicatesGroupsTheCopies() throws IOException {
-        List<JsonNode> groups = lines(query("duplicates", "--threshold", "0.999", "--json"));
+        List<JsonNode> groups = lines(query("duplicates", "--by", "image", "--threshold", "0.999", "--json"));
         assertThat(groups).hasSize(1);
         assertThat(groups.get(0).get("size").asInt()).isEqualTo(2);
         assertThat(groups.get(0).get("paths")).extracting(JsonNode::asText).containsExactlyInAnyOrder(

@@ -53,8 +53,11 @@ class QuickStartTest {
 
         CliRun duplicates = CliRun.of("duplicates", "--store", store.toString(), "--config", config.toString());
         assertThat(duplicates.exitCode()).as(duplicates.err()).isZero();
-        assertThat(duplicates.outLines().get(0)).startsWith("16 groups of images at least 0.950 similar by slot"
-                + " prompt_bge");
+        // By pixels, the default: each exact copy and each retouched near-duplicate with its original, nothing else.
+        assertThat(duplicates.outLines().get(0)).isEqualTo("16 groups of the same picture (pixel hashes at most 6 of 64"
+                + " bits apart), by pixels");
+        assertThat(duplicates.outLines().stream().filter(l -> l.matches(" +\\d+  \\d+ images, .*")))
+                .hasSize(16).allMatch(l -> l.contains("  2 images, "));
         assertThat(SampleLibrary.COPIES_FOLDER).isEqualTo("copies");
     }
 

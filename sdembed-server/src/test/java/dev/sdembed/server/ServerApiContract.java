@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sdembed.runtime.JsonViews;
 import dev.sdembed.runtime.Sdembed;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -304,8 +305,10 @@ abstract class ServerApiContract {
 
     @Test
     void duplicatesByImageFindTheCopyAndPage() {
-        JsonNode json = http.get("/api/duplicates?threshold=0.999&k=10").json();
-        assertThat(json.get("by").asText()).as("an image slot exists, so pixels by default").isEqualTo("image");
+        JsonNode json = http.get("/api/duplicates?by=image&threshold=0.999&k=10").json();
+        assertThat(json.get("by").asText()).isEqualTo("image");
+        assertThat(json.get("slot").asText()).isEqualTo(IMAGE_SLOT);
+        assertThat(json.get("description").asText()).startsWith("similar pictures (image embeddings at least 0.999");
         assertThat(json.get("totalGroups").asInt()).isEqualTo(1);
         JsonNode group = json.get("groups").get(0);
         assertThat(group.get("size").asInt()).isEqualTo(2);
@@ -324,13 +327,43 @@ abstract class ServerApiContract {
         }
     }
 
+    /** Pixels by default, whatever slots there are: the same picture; files: the same bytes. */
     @Test
-    void duplicateKindsOfTheNextVersionAndBadThresholdsAreRefused() {
-        assertError(http.get("/api/duplicates?by=file"), 400, "duplicates by=file is not supported by this version");
-        assertError(http.get("/api/duplicates?by=pixels"), 400, "by=pixels is not supported");
+    void duplicatesByPixelsByDefaultAndByFileFindTheCopy() {
+        JsonNode pixels = http.get("/api/duplicates").json();
+        assertThat(pixels.get("by").asText()).isEqualTo("pixels");
+        assertThat(pixels.get("slot").isNull()).isTrue();
+        assertThat(pixels.get("maxDistance").asInt()).isEqualTo(PixelDuplicateRequest.DEFAULT_MAX_DISTANCE);
+        assertThat(pixels.get("imagesWithoutPixelHash").asLong()).isZero();
+        assertThat(pixels.get("description").asText()).isEqualTo("the same picture (pixel hashes at most 6 of 64 bits"
+                + " apart)");
+        assertThat(pixels.get("totalGroups").asInt()).as("the store's answer")
+                .isEqualTo(sdembed.store().pixelDuplicates(PixelDuplicateRequest.defaults()).groups().size());
+        assertThat(pixels.get("groups")).anySatisfy(g -> assertThat(g.get("paths")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder(path("a/img-2.png"), path("b/copy-of-2.png")));
+
+        JsonNode files = http.get("/api/duplicates?by=file").json();
+        assertThat(files.get("by").asText()).isEqualTo("file");
+        assertThat(files.get("totalGroups").asInt()).isEqualTo(1);
+        assertThat(files.get("groups").get(0).get("paths")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder(path("a/img-2.png"), path("b/copy-of-2.png"));
+        assertThat(files.get("groups").get(0).get("lowestLink").asDouble()).isEqualTo(1.0);
+        assertThat(http.get("/api/duplicates?by=pixels&maxDistance=0&folder=" + path("b")).json().get("totalGroups")
+                .asInt()).as("the copy's original is in another folder").isZero();
+        assertThat(http.get("/api/info").json().get("duplicatesBy")).extracting(JsonNode::asText)
+                .containsExactly("file", "pixels", "image", "prompt");
+    }
+
+    @Test
+    void unknownDuplicateKindsAndOptionsOfAnotherKindAreRefused() {
         assertError(http.get("/api/duplicates?by=colour"), 400, "parameter 'by' is 'colour'");
-        assertError(http.get("/api/duplicates?threshold=0"), 400, "parameter 'threshold' is '0'");
-        assertError(http.get("/api/duplicates?threshold=1.5"), 400, "parameter 'threshold'");
+        assertError(http.get("/api/duplicates?by=image&threshold=0"), 400, "parameter 'threshold' is '0'");
+        assertError(http.get("/api/duplicates?by=prompt&threshold=1.5"), 400, "parameter 'threshold'");
+        assertError(http.get("/api/duplicates?threshold=0.9"), 400, "parameter 'threshold' does not apply to"
+                + " by=pixels; threshold, neighbours and slot are for by=image and by=prompt");
+        assertError(http.get("/api/duplicates?by=image&maxDistance=2"), 400, "parameter 'maxDistance' does not apply"
+                + " to by=image; maxDistance is for by=pixels");
+        assertError(http.get("/api/duplicates?maxDistance=8"), 400, "parameter 'maxDistance' is 8; expected 0 to 7");
         assertError(http.get("/api/duplicates?k=1000"), 400, "parameter 'k' is 1000");
     }
 

@@ -83,7 +83,11 @@ final class ServerFixture {
         return config;
     }
 
-    /** The configuration's slots and the store at {@code store} (schema for PostgreSQL), with the library indexed. */
+    /**
+     * The configuration's slots and the store at {@code store} (schema for PostgreSQL), with the library indexed: the
+     * encoders set up for queries as the server's are, the store opened for writing (query opens are read-only and
+     * need an existing store) to index the library first.
+     */
     static Sdembed indexed(String store, String schema) {
         Sdembed sdembed = Sdembed.builder(SdembedConfig.read(config())).store(store).schema(schema)
                 .usage(Sdembed.Usage.QUERIES).readOnly(false).open();

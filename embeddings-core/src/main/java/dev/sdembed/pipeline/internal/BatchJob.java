@@ -7,6 +7,7 @@ import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.image.ImageHeader;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.internal.PerFileErrors;
 import dev.sdembed.internal.StoredPaths;
 import dev.sdembed.io.FileErrors;
@@ -20,6 +21,7 @@ import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.WriteResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +42,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Indexes one batch of files in one store transaction: skips what is already done, reads the rest, embeds only
@@ -57,13 +61,27 @@ import java.util.function.BiConsumer;
  */
 public final class BatchJob {
 
-    /** What every batch of a run shares. */
+    /**
+     * What every batch of a run shares.
+     *
+     * @param pixelHashes whether image contents get a {@link PixelHash} (computed for those the store has none for,
+     *                    which makes unchanged files whose content lacks one be read again)
+     * @param arrivals    told, per indexed file at a path the store had no record for, when its image content was
+     *                    stored already: a copy, or a file moved from a path that is gone
+     */
     public record Context(EmbeddingStore store, List<SlotWorker> slots, MetadataReader reader, ImageDecoder decoder,
-                          boolean retryFailed, InFlightEmbeddings inFlight, BiConsumer<Path, String> onFailure) {
+                          boolean retryFailed, InFlightEmbeddings inFlight, BiConsumer<Path, String> onFailure,
+                          boolean pixelHashes, BiConsumer<String, ContentHash> arrivals) {
     }
 
-    /** How the batch's files ended. */
-    public record Outcome(int indexed, int skipped, int failed) {
+    /**
+     * How the batch's files ended, the stored contents that got a pixel hash, and the stored records rewritten with
+     * other values (changed files: their old contents may have lost their last reference).
+     */
+    public record Outcome(int indexed, int skipped, int failed, int pixelHashesAdded, int rewritten) {
+        Outcome(int indexed, int skipped, int failed) {
+            this(indexed, skipped, failed, 0, 0);
+        }
     }
 
     /**
@@ -137,7 +155,11 @@ public final class BatchJob {
         private static final long serialVersionUID = 1L;
 
         ChangedWhileRead(Path file) {
-            super(changedReason(file, "the image encoder read other bytes than were hashed"));
+            this(file, "the image encoder read other bytes than were hashed");
+        }
+
+        ChangedWhileRead(Path file, String how) {
+            super(changedReason(file, how));
         }
     }
 
@@ -184,15 +206,30 @@ public final class BatchJob {
         if (work.isEmpty()) {
             return new Outcome(0, skipped, 0);
         }
-        Outcome written = index(work);
-        return new Outcome(written.indexed(), skipped + written.skipped(), written.failed());
+        Outcome written = index(work, stored.keySet());
+        return new Outcome(written.indexed(), skipped + written.skipped(), written.failed(),
+                written.pixelHashesAdded(), written.rewritten());
     }
 
-    /** Paths of unchanged records some slot has no current embedding for (new slot or model changed). */
+    /**
+     * Paths of unchanged records some slot has no current embedding for (new slot or model changed), or, when pixel
+     * hashes are on, whose image content has no pixel hash yet (indexed before they existed).
+     */
     private Set<String> incompleteRecords(List<ImageRecord> records) {
         Set<String> incomplete = new HashSet<>();
         if (records.isEmpty()) {
             return incomplete;
+        }
+        if (ctx.pixelHashes()) {
+            Set<ContentHash> images = new HashSet<>();
+            records.forEach(r -> images.add(r.imageHash()));
+            Map<ContentHash, ImageContent> known = ctx.store().imageContents(images);
+            for (ImageRecord r : records) {
+                ImageContent c = known.get(r.imageHash());
+                if (c == null || c.pixelHash() == null) {
+                    incomplete.add(r.path());
+                }
+            }
         }
         for (SlotWorker w : ctx.slots()) {
             Map<ContentHash, List<String>> users = new HashMap<>();
@@ -230,7 +267,7 @@ public final class BatchJob {
         return out;
     }
 
-    private Outcome index(List<FileState> work) {
+    private Outcome index(List<FileState> work, Set<String> storedPaths) {
         List<Prepared> prepared = new ArrayList<>(work.size());
         Map<ContentHash, String> texts = new LinkedHashMap<>();
         Map<ContentHash, Prepared> images = new LinkedHashMap<>();
@@ -243,15 +280,41 @@ public final class BatchJob {
                 images.putIfAbsent(p.imageHash, p);
             }
         }
+        Map<ContentHash, ImageContent> known = images.isEmpty() ? Map.of()
+                : ctx.store().imageContents(images.keySet());
+        for (Prepared p : prepared) {
+            if (p.ok() && !storedPaths.contains(p.state.key()) && known.containsKey(p.imageHash)) {
+                ctx.arrivals().accept(p.state.key(), p.imageHash);
+            }
+        }
         List<SlotRequest> requests = new ArrayList<>();
         try {
+            Map<ContentHash, PixelHash> fromEncoders = new ConcurrentHashMap<>();
+            Set<ContentHash> decodedByEncoders = new HashSet<>();
             for (SlotWorker w : ctx.slots()) {
-                requests.add(w.isImage() ? requestImages(w, images, prepared) : requestTexts(w, texts, prepared));
+                SlotRequest r = w.isImage() ? requestImages(w, images, prepared, fromEncoders)
+                        : requestTexts(w, texts, prepared);
+                requests.add(r);
+                if (w.isImage()) {
+                    decodedByEncoders.addAll(r.own().keySet());
+                }
+            }
+            // While the encoders work: the pixel hashes the store lacks of contents no image encoder decodes here.
+            Map<ContentHash, SdembedException> imageFailures = new HashMap<>();
+            Map<ContentHash, PixelHash> pixels = new HashMap<>();
+            if (ctx.pixelHashes()) {
+                pixels.putAll(pixelHashes(images, known, c -> !decodedByEncoders.contains(c), imageFailures));
             }
             Map<String, Map<ContentHash, float[]>> embeddings = new LinkedHashMap<>();
-            Map<ContentHash, SdembedException> imageFailures = new HashMap<>();
             for (SlotRequest r : requests) {
                 embeddings.put(r.worker().slot(), collect(r, imageFailures));
+            }
+            if (ctx.pixelHashes()) {
+                // An image encoder's decode gives the pixel hash too (ClipVisionEncoder does); one that offers none
+                // leaves its contents to be decoded here.
+                pixels.putAll(fromEncoders);
+                pixels.putAll(pixelHashes(images, known, c -> decodedByEncoders.contains(c)
+                        && !fromEncoders.containsKey(c) && !imageFailures.containsKey(c), imageFailures));
             }
             for (Prepared p : prepared) {
                 SdembedException failure = p.ok() ? imageFailures.get(p.imageHash) : null;
@@ -260,7 +323,7 @@ public final class BatchJob {
                             !(failure instanceof ChangedWhileRead));
                 }
             }
-            Outcome outcome = write(prepared, texts, embeddings);
+            Outcome outcome = write(prepared, texts, embeddings, pixels, known);
             // Told once the batch is committed: a failure the listener saw is one the store holds.
             prepared.stream().filter(p -> !p.ok()).forEach(p -> ctx.onFailure().accept(p.state.file(), p.error));
             return outcome;
@@ -278,7 +341,8 @@ public final class BatchJob {
      * no content is stored without a reference), and the failed records.
      */
     private Outcome write(List<Prepared> prepared, Map<ContentHash, String> texts,
-                          Map<String, Map<ContentHash, float[]>> embeddings) {
+                          Map<String, Map<ContentHash, float[]>> embeddings, Map<ContentHash, PixelHash> pixels,
+                          Map<ContentHash, ImageContent> known) {
         WriteBatch.Builder batch = WriteBatch.builder();
         Set<ContentHash> usedTexts = new HashSet<>();
         Set<ContentHash> usedImages = new HashSet<>();
@@ -287,8 +351,12 @@ public final class BatchJob {
         for (Prepared p : prepared) {
             if (p.ok()) {
                 ImageRecord r = p.record;
+                PixelHash pixelHash = pixels.get(p.imageHash);
+                if (pixelHash == null && known.containsKey(p.imageHash)) {
+                    pixelHash = known.get(p.imageHash).pixelHash();
+                }
                 batch.image(new ImageContent(p.imageHash, p.header.width(), p.header.height(),
-                        p.header.format().name().toLowerCase(Locale.ROOT), p.state.size()));
+                        p.header.format().name().toLowerCase(Locale.ROOT), p.state.size(), pixelHash));
                 batch.record(r);
                 usedImages.add(r.imageHash());
                 if (r.promptHash() != null) {
@@ -315,11 +383,51 @@ public final class BatchJob {
             });
         }
         WriteBatch built = batch.build();
+        WriteResult result = WriteResult.builder().build();
         if (!built.isEmpty()) {
             // Empty when every file went away or kept changing: nothing to record.
-            ctx.store().write(built);
+            result = ctx.store().write(built);
         }
-        return new Outcome(indexed, 0, failed);
+        return new Outcome(indexed, 0, failed, result.pixelHashesAdded(), result.imagesUpdated());
+    }
+
+    /**
+     * The pixel hash of each content whose stored copy has none (or that the store lacks), from one decode of its
+     * first file; a decode failure fails the content's files as the image encoder's does (recorded), and so does a
+     * file that changed since it was hashed (not recorded: the next run reads it again), so a stored pixel hash always
+     * describes the bytes its content hash names.
+     */
+    private Map<ContentHash, PixelHash> pixelHashes(Map<ContentHash, Prepared> images,
+                                                    Map<ContentHash, ImageContent> known,
+                                                    Predicate<ContentHash> which,
+                                                    Map<ContentHash, SdembedException> failures) {
+        Map<ContentHash, PixelHash> out = new HashMap<>();
+        for (Map.Entry<ContentHash, Prepared> e : images.entrySet()) {
+            ImageContent stored = known.get(e.getKey());
+            if (stored != null && stored.pixelHash() != null || !which.test(e.getKey())) {
+                continue;
+            }
+            FileState hashed = e.getValue().state;
+            try {
+                PixelHash hash = PixelHash.of(ctx.decoder().decode(hashed.file()));
+                if (!FileState.of(hashed.file(), hashed.key()).sameAs(hashed)) {
+                    failures.put(e.getKey(), new ChangedWhileRead(hashed.file(), "its pixels were decoded from other"
+                            + " bytes than were hashed"));
+                } else {
+                    out.put(e.getKey(), hash);
+                }
+            } catch (ImageDecodeException decode) {
+                failures.put(e.getKey(), decode);
+            } catch (RuntimeException | Error fault) {
+                if (!PerFileErrors.isTheFilesFault(fault)) {
+                    throw new SdembedException("Decoding " + hashed.file() + " failed with " + fault + "; the run"
+                            + " stopped, since this error is not the file's own. Batches already written are kept;"
+                            + " run again to continue.", fault);
+                }
+                failures.put(e.getKey(), new ImageDecodeException(hashed.file(), "unexpected " + fault, fault));
+            }
+        }
+        return out;
     }
 
     private static void putText(Map<ContentHash, String> texts, ContentHash hash, String text) {
@@ -410,7 +518,8 @@ public final class BatchJob {
         return r;
     }
 
-    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Prepared> images, List<Prepared> prepared) {
+    private SlotRequest requestImages(SlotWorker w, Map<ContentHash, Prepared> images, List<Prepared> prepared,
+                                      Map<ContentHash, PixelHash> pixelHashes) {
         long references = prepared.stream().filter(Prepared::ok).count();
         SlotRequest r = resolve(w, images.keySet(), references);
         if (!r.own().isEmpty()) {
@@ -428,6 +537,9 @@ public final class BatchJob {
                         // hashed bytes the wrong vector.
                         f.completeExceptionally(new ChangedWhileRead(hashed.file()));
                     } else {
+                        if (out.get(i).pixelHash() != null) {
+                            pixelHashes.put(order.get(i), out.get(i).pixelHash());
+                        }
                         f.complete(out.get(i).embedding());
                     }
                 }

@@ -24,6 +24,9 @@ public final class DuplicateGrouper {
     private int[] parent = new int[1024];
     private int[] size = new int[1024];
     private double[] lowest = new double[1024];
+    /** The offered members of the current content, and those kept. */
+    private final List<DuplicateGroup.Member> run = new ArrayList<>();
+    private final List<DuplicateGroup.Member> kept = new ArrayList<>();
 
     /** A grouper without links. */
     public DuplicateGrouper() {
@@ -44,6 +47,31 @@ public final class DuplicateGrouper {
             size[ra] += size[rb];
         }
         lowest[ra] = low;
+    }
+
+    /**
+     * Takes the next member of a stream in content order (a query sorted by content, then path): a content's members
+     * are kept for {@link #groupsOfOffered()} when the content is linked or two members share it, the others dropped,
+     * so memory follows the duplicates found, not the library. Offer after every link is made.
+     */
+    public void offer(DuplicateGroup.Member member) {
+        if (!run.isEmpty() && !run.get(0).content().equals(member.content())) {
+            keepRun();
+        }
+        run.add(member);
+    }
+
+    /** The groups of the members {@linkplain #offer offered}, as {@link #groups} makes them. */
+    public List<DuplicateGroup> groupsOfOffered() {
+        keepRun();
+        return groups(kept);
+    }
+
+    private void keepRun() {
+        if (!run.isEmpty() && (run.size() > 1 || isLinked(run.get(0).content()))) {
+            kept.addAll(run);
+        }
+        run.clear();
     }
 
     /** Whether {@code hash} took part in a link. */

@@ -4,10 +4,14 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
@@ -62,6 +66,11 @@ final class PartitionStore implements EmbeddingStore {
     }
 
     @Override
+    public Map<ContentHash, ImageContent> imageContents(Collection<ContentHash> hashes) {
+        return store.imageContents(hashes);
+    }
+
+    @Override
     public Map<String, StoredImage> findImages(Collection<String> paths) {
         return store.findImages(paths);
     }
@@ -84,6 +93,16 @@ final class PartitionStore implements EmbeddingStore {
     @Override
     public List<DuplicateGroup> nearDuplicates(NearDuplicateRequest request) {
         return store.nearDuplicates(request);
+    }
+
+    @Override
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) {
+        return store.identicalFiles(filter);
+    }
+
+    @Override
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) {
+        return store.pixelDuplicates(request);
     }
 
     /** Zeros for every slot: the driver reads the store's totals once, after the job. */

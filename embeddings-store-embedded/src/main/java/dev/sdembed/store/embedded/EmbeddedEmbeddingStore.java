@@ -7,10 +7,14 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ContentEmbedding;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
@@ -53,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *       for 200,000 × 1024-d) and scored by brute force on all cores; the cache is loaded from the file on a slot's
  *       first search and kept current by this instance's writes.</li>
  *   <li>Near-duplicate search compares each member content with every vector of the slot: exact, but quadratic in
- *       the slot's size (use the PostgreSQL store's index for very large libraries).</li>
+ *       the slot's size (use the PostgreSQL store's index for very large libraries). Pixel duplicates are found
+ *       through the pixel hashes' bands in memory ({@code PixelHashIndex}): the cost of the buckets probed, not of
+ *       all pairs.</li>
  *   <li>Thread-safe: operations run one at a time on one connection.</li>
  *   <li>One writer, any number of readers. A store opened for writing (the default) holds the folder's writer lock
  *       ({@code sdembed.db-lock}); a second writer, in this process or another, gets a clear error. A store opened
@@ -167,7 +173,12 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         return db.locked("writing " + batch, () -> {
             Map<String, List<ContentEmbedding>> written = new LinkedHashMap<>();
             WriteResult result = db.transaction(() -> writer.write(batch, written));
-            vectors.committed(written);
+            if (result.textsRemoved() + result.imageContentsRemoved() > 0) {
+                // Embeddings went with their contents: reloaded on the next search rather than patched.
+                vectors.clear();
+            } else {
+                vectors.committed(written);
+            }
             return result;
         });
     }
@@ -192,6 +203,12 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     public Map<ContentHash, String> texts(Collection<ContentHash> hashes) {
         List<ContentHash> keys = StoreChecks.hashes(hashes);
         return db.locked("reading texts", () -> queries.texts(keys));
+    }
+
+    @Override
+    public Map<ContentHash, ImageContent> imageContents(Collection<ContentHash> hashes) {
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
+        return db.locked("reading image contents", () -> queries.imageContents(keys));
     }
 
     @Override
@@ -229,6 +246,20 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         SlotSpec slot = StoreChecks.slot(slotsByName, request.slot());
         return db.locked("finding near-duplicates in slot '" + slot.name() + "'",
                 () -> searcher.nearDuplicates(slot, request));
+    }
+
+    @Override
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) {
+        SearchFilter f = filter == null ? SearchFilter.NONE : filter;
+        return db.locked("finding identical files", () -> searcher.identicalFiles(f));
+    }
+
+    @Override
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) {
+        if (request == null) {
+            throw new InvalidInputException("Pixel duplicate request is null");
+        }
+        return db.locked("finding images with the same pixels", () -> searcher.pixelDuplicates(request));
     }
 
     @Override

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.PixelDuplicateRequest;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.hash.ContentHash;
@@ -18,6 +20,7 @@ import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.StoreTestData;
 import dev.sdembed.store.TextContent;
 import dev.sdembed.store.WriteBatch;
+import dev.sdembed.store.embedded.internal.SqliteSchema;
 import dev.sdembed.testing.TestVectors;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -128,7 +131,7 @@ class EmbeddedEmbeddingStoreTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
              Statement s = c.createStatement();
              ResultSet version = s.executeQuery("PRAGMA user_version")) {
-            assertThat(version.getInt(1)).isEqualTo(3);
+            assertThat(version.getInt(1)).isEqualTo(SqliteSchema.VERSION);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
              Statement s = c.createStatement();
@@ -196,8 +199,40 @@ class EmbeddedEmbeddingStoreTest {
                 assertThat(rs.getInt(1)).isEqualTo(8);
             }
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(3);
+                assertThat(rs.getInt(1)).isEqualTo(SqliteSchema.VERSION);
             }
+        }
+    }
+
+    /**
+     * Version 4 keeps a pixel hash per image content. A file of an earlier version gets the column when a writer opens
+     * it; contents stored before have none (counted by pixel duplicate searches) until a batch carries theirs, as the
+     * next index run over their files does.
+     */
+    @Test
+    void aVersion2FileTakesPixelHashesFromLaterBatches() throws Exception {
+        Path dir = temp.resolve("v2");
+        ImageContent image = StoreTestData.imageContent("indexed under version 2");
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir)
+                .slot(EmbeddingStoreContract.PROMPT).build()) {
+            store.write(WriteBatch.builder().image(image).record(StoreTestData.record("/v2/a.png", image, null, null))
+                    .build());
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sdembed.db"));
+             Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE image_contents DROP COLUMN pixel_hash");
+            s.execute("PRAGMA user_version = 2");
+        }
+
+        try (EmbeddedEmbeddingStore store = EmbeddedEmbeddingStore.builder().directory(dir)
+                .slot(EmbeddingStoreContract.PROMPT).build()) {
+            assertThat(store.imageContents(List.of(image.hash())).get(image.hash())).isEqualTo(image);
+            assertThat(store.pixelDuplicates(PixelDuplicateRequest.defaults()).imagesWithoutPixelHash()).isEqualTo(1);
+            PixelHash hash = new PixelHash(-1L);
+            assertThat(store.write(WriteBatch.builder().image(image.withPixelHash(hash)).build()).pixelHashesAdded())
+                    .isEqualTo(1);
+            assertThat(store.imageContents(List.of(image.hash())).get(image.hash()).pixelHash()).isEqualTo(hash);
+            assertThat(store.pixelDuplicates(PixelDuplicateRequest.defaults()).imagesWithoutPixelHash()).isZero();
         }
     }
 }

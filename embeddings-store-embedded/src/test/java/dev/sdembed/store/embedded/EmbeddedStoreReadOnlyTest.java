@@ -10,6 +10,7 @@ import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.embedded.internal.SqliteSchema;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
@@ -144,13 +145,14 @@ class EmbeddedStoreReadOnlyTest {
         }
         assertThatThrownBy(() -> reader(dir).build()).isInstanceOf(StoreException.class)
                 .hasMessage("Embedded store " + file + " has schema version 2, which this sdembed reads once it is "
-                        + "upgraded to 3; opening it for writing upgrades it (e.g. run index once), then read it");
+                        + "upgraded to " + SqliteSchema.VERSION + "; opening it for writing upgrades it (e.g. run index "
+                        + "once), then read it");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            s.execute("PRAGMA user_version = 4");
+            s.execute("PRAGMA user_version = " + (SqliteSchema.VERSION + 1));
         }
         assertThatThrownBy(() -> reader(dir).build()).isInstanceOf(InvalidInputException.class)
-                .hasMessage("Embedded store " + file + " has schema version 4 but this sdembed knows at most 3; open "
-                        + "it with a newer sdembed");
+                .hasMessage("Embedded store " + file + " has schema version " + (SqliteSchema.VERSION + 1) + " but this "
+                        + "sdembed knows at most " + SqliteSchema.VERSION + "; open it with a newer sdembed");
     }
 
     private static SearchHit top(EmbeddedEmbeddingStore store, float[] vector) {

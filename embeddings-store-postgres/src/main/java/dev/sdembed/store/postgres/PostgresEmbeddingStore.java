@@ -8,10 +8,14 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.EmbeddingStore;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
+import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
@@ -211,6 +215,12 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
     }
 
     @Override
+    public Map<ContentHash, ImageContent> imageContents(Collection<ContentHash> hashes) {
+        List<ContentHash> keys = StoreChecks.hashes(hashes);
+        return read("reading image contents", h -> queries.imageContents(h, keys));
+    }
+
+    @Override
     public Map<String, StoredImage> findImages(Collection<String> paths) {
         if (paths == null || paths.stream().anyMatch(p -> p == null)) {
             throw new InvalidInputException("Paths to find are null or contain null");
@@ -252,6 +262,22 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
         SlotTable table = table(request.slot());
         return inTransaction(true, "finding near-duplicates in slot '"
                 + request.slot() + "'", h -> queries.nearDuplicates(h, table, request, efSearch));
+    }
+
+    @Override
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) {
+        ensureOpen();
+        SearchFilter f = filter == null ? SearchFilter.NONE : filter;
+        return inTransaction(true, "finding identical files", h -> queries.identicalFiles(h, f));
+    }
+
+    @Override
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) {
+        ensureOpen();
+        if (request == null) {
+            throw new InvalidInputException("Pixel duplicate request is null");
+        }
+        return inTransaction(true, "finding images with the same pixels", h -> queries.pixelDuplicates(h, request));
     }
 
     @Override

@@ -9,6 +9,11 @@ import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.image.PixelHash;
+import dev.sdembed.store.ImageContent;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
+import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.EmbeddingStoreContract;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
@@ -29,7 +34,7 @@ class MigrationTest {
         String before;
         long tableOid;
         try (PostgresEmbeddingStore first = StoreProcessMain.builder(SERVER.url(), schema).build()) {
-            assertThat(first.appliedMigrations()).containsExactly(1, 2);
+            assertThat(first.appliedMigrations()).containsExactly(1, 2, 3);
             before = single("SELECT string_agg(version || ' ' || checksum || ' ' || applied_at, '; ' ORDER BY version) FROM "
                     + schema + ".schema_version");
             tableOid = Long.parseLong(single("SELECT '" + schema + ".emb_prompt_test'::regclass::oid"));
@@ -74,6 +79,40 @@ class MigrationTest {
         }
     }
 
+    /**
+     * V3 adds each image content's pixel hash: contents stored before keep theirs empty, counted by pixel duplicate
+     * searches, until a batch carries their hash (what the next index run over their files writes).
+     */
+    @Test
+    void contentsStoredBeforePixelHashesGetThemFromALaterBatch() throws Exception {
+        String schema = SERVER.newSchema("migrate_pixels");
+        ImageContent image = StoreTestData.imageContent("indexed under V2");
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            store.write(WriteBatch.builder().image(image)
+                    .record(StoreTestData.record("/v2/a.png", image, null, null))
+                    .record(StoreTestData.record("/v2/copy-of-a.png", image, null, null)).build());
+        }
+        // The schema as V2 left it.
+        execute("ALTER TABLE " + schema + ".image_contents DROP COLUMN pixel_hash CASCADE");
+        execute("DELETE FROM " + schema + ".schema_version WHERE version = 3");
+
+        try (PostgresEmbeddingStore store = StoreProcessMain.builder(SERVER.url(), schema).build()) {
+            assertThat(store.appliedMigrations()).containsExactly(3);
+            assertThat(store.imageContents(List.of(image.hash())).get(image.hash()).pixelHash()).isNull();
+            PixelDuplicates before = store.pixelDuplicates(PixelDuplicateRequest.defaults());
+            assertThat(before.imagesWithoutPixelHash()).isEqualTo(2);
+            assertThat(before.groups()).as("identical files are still one picture").hasSize(1);
+
+            PixelHash hash = new PixelHash(0x1234_5678_9abc_def0L);
+            WriteResult result = store.write(WriteBatch.builder().image(image.withPixelHash(hash)).build());
+            assertThat(result.pixelHashesAdded()).isEqualTo(1);
+            assertThat(store.imageContents(List.of(image.hash())).get(image.hash()).pixelHash()).isEqualTo(hash);
+            assertThat(store.pixelDuplicates(PixelDuplicateRequest.defaults()).imagesWithoutPixelHash()).isZero();
+            assertThat(single("SELECT pixel_band0 || ' ' || pixel_band3 FROM " + schema + ".image_contents"))
+                    .isEqualTo(0x1234 + " " + 0xdef0);
+        }
+    }
+
     @Test
     void aMigrationEditedAfterItWasAppliedIsRefused() throws Exception {
         String schema = SERVER.newSchema("migrate_edited");
@@ -94,7 +133,7 @@ class MigrationTest {
         execute("INSERT INTO " + schema + ".schema_version (version, description, checksum) VALUES (7, 'future', 'x')");
         assertThatThrownBy(() -> StoreProcessMain.builder(SERVER.url(), schema).build())
                 .isInstanceOf(StoreException.class)
-                .hasMessage("Schema '" + schema + "' is at version 7 but this build of sdembed knows migrations up to 2; "
+                .hasMessage("Schema '" + schema + "' is at version 7 but this build of sdembed knows migrations up to " + SchemaSetup.migrations().size() + "; "
                         + "use the newer sdembed that wrote it");
     }
 

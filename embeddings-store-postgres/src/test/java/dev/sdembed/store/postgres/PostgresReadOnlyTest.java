@@ -13,6 +13,7 @@ import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoreTestData;
+import dev.sdembed.store.postgres.internal.SchemaSetup;
 import dev.sdembed.testing.PostgresTestServer;
 import dev.sdembed.testing.TestVectors;
 import org.junit.jupiter.api.Test;
@@ -111,13 +112,14 @@ class PostgresReadOnlyTest {
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("holds text 64-d vector embeddings");
 
-        // A migration of this build the schema lacks (a store an earlier sdembed wrote, before V2's filter
-        // columns): a read does not apply it.
-        execute("DELETE FROM " + schema + ".schema_version WHERE version = 2");
+        // The newest migration of this build, which the schema lacks (written by an older build): a read does not
+        // apply it.
+        int newest = SchemaSetup.migrations().size();
+        execute("DELETE FROM " + schema + ".schema_version WHERE version = " + newest);
         assertThatThrownBy(() -> reader(schema).build()).isInstanceOf(StoreException.class)
-                .hasMessage("The sdembed store in schema " + schema + " of " + where() + " lacks migrations [2] of "
-                        + "this sdembed, which opening it for writing applies; run index once (or any command that "
-                        + "writes), then read it");
-        assertThat(single("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo("1");
+                .hasMessage("The sdembed store in schema " + schema + " of " + where() + " lacks migrations [" + newest
+                        + "] of this sdembed, which opening it for writing applies; run index once (or any command"
+                        + " that writes), then read it");
+        assertThat(single("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo(String.valueOf(newest - 1));
     }
 }

@@ -5,6 +5,7 @@ import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
+import dev.sdembed.runtime.Duplicates;
 import dev.sdembed.runtime.JsonViews;
 import dev.sdembed.runtime.QuerySlots;
 import dev.sdembed.runtime.Sdembed;
@@ -13,6 +14,7 @@ import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
@@ -41,9 +43,10 @@ public final class Api {
     public static final int MAX_END = SearchRequest.MAX_K;
     private static final Set<String> SEARCH_PARAMS = Set.of("text", "mode", "slot");
     private static final Set<String> SIMILAR_PARAMS = Set.of("slot", "imageId");
-    private static final Set<String> DUPLICATE_PARAMS = Set.of("by", "threshold", "neighbours", "slot");
+    private static final Set<String> DUPLICATE_PARAMS = Set.of("by", "threshold", "neighbours", "slot", "maxDistance");
     private static final List<String> MODES = List.of("prompt", "negative", "image");
-    private static final List<String> DUPLICATE_KINDS = List.of("file", "pixels", "image", "prompt");
+    private static final List<String> DUPLICATE_KINDS = java.util.Arrays.stream(Duplicates.By.values())
+            .map(Duplicates.By::id).toList();
 
     private final Sdembed sdembed;
     private final EmbeddingStore store;
@@ -54,7 +57,7 @@ public final class Api {
     private final Thumbnails thumbnails;
     private final Uploads uploads;
     private final QueryCache<String, Embedding> queryVectors = new QueryCache<>(512, Long.MAX_VALUE);
-    private final QueryCache<String, List<DuplicateGroup>> duplicateGroups = new QueryCache<>(8, 60_000);
+    private final QueryCache<String, Duplicates.Result> duplicateGroups = new QueryCache<>(8, 60_000);
 
     public Api(Sdembed sdembed, Limits limits, EncoderGate gate, Thumbnails thumbnails, Uploads uploads) {
         this.sdembed = sdembed;
@@ -105,6 +108,7 @@ public final class Api {
         m.put("similarBy", slots.imageSlot().isPresent() ? "pixels" : "prompt");
         m.put("imageUpload", slots.imageSlot().isPresent() || slots.slot(null, Modality.TEXT).isPresent());
         m.put("duplicatesBy", duplicateKinds());
+        m.put("duplicatesDefault", Duplicates.DEFAULT.id());
         m.put("filters", SearchParams.filters());
         m.put("limits", Map.of("maxPage", limits.maxPage(), "maxRank", MAX_END, "maxTextLength",
                 limits.maxTextLength(), "maxBodyBytes", limits.maxBodyBytes(), "maxPixels", limits.maxPixels(),
@@ -338,29 +342,44 @@ public final class Api {
 
     public void duplicates(Context ctx) {
         SearchParams p = new SearchParams(ctx.queryParamMap(), DUPLICATE_PARAMS);
-        String by = p.choice("by", slots.imageSlot().isPresent() ? "image" : "prompt", DUPLICATE_KINDS);
+        Duplicates.By by = Duplicates.By.of(p.choice("by", Duplicates.DEFAULT.id(), DUPLICATE_KINDS));
+        boolean embeddings = by == Duplicates.By.IMAGE || by == Duplicates.By.PROMPT;
+        for (String name : embeddings ? List.of("maxDistance") : List.of("threshold", "neighbours", "slot")) {
+            if (p.text(name, 64) != null) {
+                throw ApiException.badRequest("parameter '" + name + "' does not apply to by=" + by.id() + "; "
+                        + (embeddings ? "maxDistance is for by=pixels"
+                        : "threshold, neighbours and slot are for by=image and by=prompt"));
+            }
+        }
         double threshold = p.number("threshold", NearDuplicateRequest.DEFAULT_THRESHOLD, 0, 1);
         int neighbours = p.integer("neighbours", NearDuplicateRequest.DEFAULT_NEIGHBOURS, 1, 100);
+        int maxDistance = p.integer("maxDistance", PixelDuplicateRequest.DEFAULT_MAX_DISTANCE, 0,
+                PixelDuplicateRequest.MAX_DISTANCE);
         String slotName = p.text("slot", 64);
         SearchFilter filter = p.filter();
         SearchParams.Page page = p.page(limits.maxPage(), Integer.MAX_VALUE);
-        SlotSpec slot = switch (by) {
-            case "image" -> slots.slot(slotName, Modality.IMAGE).orElseThrow(() -> ApiException.badRequest(
-                    "by=image needs an image slot (a CLIP vision model in --config); use by=prompt"));
-            case "prompt" -> slots.textSlot(slotName, "by=prompt");
-            default -> throw ApiException.badRequest("duplicates by=" + by + " is not supported by this version;"
-                    + " supported: " + duplicateKinds());
-        };
-        NearDuplicateRequest request = NearDuplicateRequest.of(slot.name()).withThreshold(threshold)
-                .withNeighbours(neighbours).withFilter(filter);
-        List<DuplicateGroup> groups = duplicateGroups.get(slot.name() + '\0' + threshold + '\0' + neighbours + '\0'
-                + filter, () -> store.nearDuplicates(request));
+        if (by == Duplicates.By.IMAGE && slots.imageSlot().isEmpty()) {
+            throw ApiException.badRequest("by=image needs an image slot (a CLIP vision model in --config); by=pixels"
+                    + " finds the same picture without one");
+        }
+        Duplicates.Request request = new Duplicates.Request(by, slotName, threshold, neighbours, maxDistance, filter);
+        Duplicates.Result result = duplicateGroups.get(String.join("\0", by.id(), String.valueOf(slotName),
+                String.valueOf(threshold), String.valueOf(neighbours), String.valueOf(maxDistance), filter.toString()),
+                () -> Duplicates.find(store, slots, request));
+        List<DuplicateGroup> groups = result.groups();
         List<Map<String, Object>> shown = groups.subList(Math.min(page.offset(), groups.size()),
                 Math.min(page.end(), groups.size())).stream().map(HitViews::group).toList();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("by", by);
-        m.put("slot", slot.name());
-        m.put("threshold", threshold);
+        m.put("by", by.id());
+        m.put("description", result.description());
+        m.put("slot", result.slot() == null ? null : result.slot().name());
+        if (embeddings) {
+            m.put("threshold", threshold);
+        }
+        if (by == Duplicates.By.PIXELS) {
+            m.put("maxDistance", maxDistance);
+            m.put("imagesWithoutPixelHash", result.imagesWithoutPixelHash());
+        }
         m.put("totalGroups", groups.size());
         m.put("offset", page.offset());
         m.put("k", page.k());
@@ -370,14 +389,7 @@ public final class Api {
     }
 
     private List<String> duplicateKinds() {
-        List<String> kinds = new ArrayList<>();
-        if (slots.imageSlot().isPresent()) {
-            kinds.add("image");
-        }
-        if (slots.slot(null, Modality.TEXT).isPresent()) {
-            kinds.add("prompt");
-        }
-        return kinds;
+        return Duplicates.available(slots).stream().map(Duplicates.By::id).toList();
     }
 
     // ------------------------------------------------------------------------------------------ embeddings

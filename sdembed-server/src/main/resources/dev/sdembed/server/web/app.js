@@ -1,5 +1,5 @@
 // sdembed's web page: plain JavaScript over the JSON API (no build step). State lives in the address bar, so every
-// view is a deep link: /?q=TEXT&mode=prompt&folder=…, /?similar=ID, /?view=duplicates&by=image, /?view=stats.
+// view is a deep link: /?q=TEXT&mode=prompt&folder=…, /?similar=ID, /?view=duplicates&by=pixels, /?view=stats.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +70,7 @@ async function route() {
   if (view === 'duplicates') {
     if (p.get('by')) $('dup-by').value = p.get('by');
     if (p.get('threshold')) $('dup-threshold').value = p.get('threshold');
+    showThreshold();
     return findDuplicates(false);
   }
   if (view === 'stats') return showStats();
@@ -243,8 +244,19 @@ function step(delta) {
 
 // ------------------------------------------------------------------------------------------------ duplicates
 
+// Only image and prompt compare embeddings against a threshold; file and pixels take none.
+function byEmbeddings(by) {
+  return by === 'image' || by === 'prompt';
+}
+
+function showThreshold() {
+  $('dup-threshold-label').hidden = !byEmbeddings($('dup-by').value);
+}
+
 async function findDuplicates(push) {
-  state.dupParams = { view: 'duplicates', by: $('dup-by').value, threshold: $('dup-threshold').value };
+  const by = $('dup-by').value;
+  state.dupParams = byEmbeddings(by) ? { view: 'duplicates', by: by, threshold: $('dup-threshold').value }
+    : { view: 'duplicates', by: by };
   setLink(Object.assign({}, state.dupParams, filters()), push);
   $('dup-groups').replaceChildren();
   state.dupNext = 0;
@@ -257,19 +269,28 @@ async function moreDuplicates() {
   const seq = state.dupSeq;
   status('Looking for duplicates…');
   try {
-    const q = new URLSearchParams(Object.assign({ by: state.dupParams.by, threshold: state.dupParams.threshold,
-                                                  k: 20, offset: state.dupNext }, filters()));
+    const params = { by: state.dupParams.by, k: 20, offset: state.dupNext };
+    if (state.dupParams.threshold) params.threshold = state.dupParams.threshold;
+    const f = filters();
+    // Files and pixels have no similarity score and no prompts to collapse: those two filters are for search.
+    if (!byEmbeddings(state.dupParams.by)) { delete f.minScore; delete f.distinct; }
+    const q = new URLSearchParams(Object.assign(params, f));
     const page = await api('/api/duplicates?' + q);
     if (seq !== state.dupSeq) return; // a newer scan was asked for meanwhile
     for (const g of page.groups) {
       const members = el('div', { class: 'dup-members' });
       for (const m of g.members) members.append(card(m, () => openDetail(m.imageId)));
+      const close = page.by === 'file' ? 'identical files'
+        : page.by === 'pixels' ? 'pixel hashes up to ' + Math.round((1 - g.lowestLink) * 64) + ' bits apart'
+        : 'lowest similarity ' + g.lowestLink.toFixed(4);
       $('dup-groups').append(el('div', { class: 'dup-group' },
-        el('h3', { text: g.size + ' images · lowest similarity ' + g.lowestLink.toFixed(4) }), members));
+        el('h3', { text: g.size + ' images · ' + close }), members));
     }
     state.dupNext = page.nextOffset;
     $('dup-more').hidden = page.nextOffset == null;
-    $('dup-summary').textContent = page.totalGroups + ' groups by ' + page.by + ' (slot ' + page.slot + ')';
+    $('dup-summary').textContent = page.totalGroups + ' groups by ' + page.by + ': ' + page.description
+      + (page.imagesWithoutPixelHash ? ' · ' + page.imagesWithoutPixelHash + ' images without a pixel hash yet'
+        + ' (index their folders again)' : '');
     status('');
   } catch (e) {
     status(e.message, true);
@@ -329,6 +350,9 @@ async function start() {
   for (const option of Array.from($('mode').options)) option.disabled = !modes.includes(option.value);
   $('upload-label').hidden = !state.info.imageUpload;
   for (const by of state.info.duplicatesBy) $('dup-by').append(el('option', { value: by, text: by }));
+  $('dup-by').value = state.info.duplicatesDefault;
+  showThreshold();
+  $('dup-by').addEventListener('change', showThreshold);
 
   $('search-form').addEventListener('submit', (e) => {
     e.preventDefault();

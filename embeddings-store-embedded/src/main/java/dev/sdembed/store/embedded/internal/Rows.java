@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.StoreException;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.GenerationSettings;
+import dev.sdembed.image.PixelHash;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageRecord;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.StoredImage;
@@ -101,6 +103,30 @@ public final class Rows {
         } else {
             ps.setLong(index, value.longValue());
         }
+    }
+
+    /** Binds a pixel hash (its bits as a signed 64-bit integer) or NULL. */
+    public static void setPixelHash(PreparedStatement ps, int index, PixelHash hash) throws SQLException {
+        if (hash == null) {
+            ps.setNull(index, Types.BIGINT);
+        } else {
+            ps.setLong(index, hash.bits());
+        }
+    }
+
+    /** The pixel hash in column {@code index}, or null. */
+    public static PixelHash pixelHash(ResultSet rs, int index) throws SQLException {
+        long bits = rs.getLong(index);
+        return rs.wasNull() ? null : new PixelHash(bits);
+    }
+
+    /** The columns {@link #imageContent} reads, in order. */
+    public static final String IMAGE_CONTENT_COLUMNS = "hash, width, height, format, byte_size, pixel_hash";
+
+    /** The row at the cursor of a query selecting {@link #IMAGE_CONTENT_COLUMNS}. */
+    public static ImageContent imageContent(ResultSet rs) throws SQLException {
+        return new ImageContent(ContentHash.of(rs.getBytes(1)), rs.getInt(2), rs.getInt(3), rs.getString(4),
+                rs.getLong(5), pixelHash(rs, 6));
     }
 
     /** The row at the cursor of a {@link #IMAGE_SELECT} query. */

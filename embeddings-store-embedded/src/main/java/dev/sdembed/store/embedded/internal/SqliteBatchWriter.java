@@ -17,14 +17,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Writes one checked {@link WriteBatch} inside the caller's transaction: contents (kept when already stored),
- * embeddings (a current one kept, a stale one replaced), deletions, then image records, whose triggers keep the
- * reference counts. A record or embedding whose content is neither in the batch nor stored is refused.
+ * Writes one checked {@link WriteBatch} inside the caller's transaction: contents (kept when already stored; a stored
+ * image content without a pixel hash takes the batch's), embeddings (a current one kept, a stale one replaced),
+ * deletions, moves, then image records, whose triggers keep the reference counts; last, when the batch asks, the
+ * contents its changes left unreferenced, with their embeddings. A record or embedding whose content is neither in
+ * the batch nor stored is refused.
  */
 public final class SqliteBatchWriter {
     private final Connection connection;
@@ -42,9 +46,10 @@ public final class SqliteBatchWriter {
      * slot, for the vector cache to take once the transaction commits.
      */
     public WriteResult write(WriteBatch batch, Map<String, List<ContentEmbedding>> written) throws SQLException {
-        WriteResult.Builder result = WriteResult.builder()
-                .textsAdded(writeTexts(batch.texts()))
-                .imageContentsAdded(writeImageContents(batch.images()));
+        WriteResult.Builder result = WriteResult.builder().textsAdded(writeTexts(batch.texts()));
+        writeImageContents(batch.images(), result);
+        // What the records this batch changes referenced before: the contents it may leave without a reference.
+        Set<ContentHash> released = batch.removesUnreferenced() ? referencedBy(batch.touchedPaths()) : Set.of();
         Map<String, List<ContentEmbedding>> bySlot = new LinkedHashMap<>();
         batch.embeddings().forEach(e -> bySlot.computeIfAbsent(e.slot(), k -> new ArrayList<>()).add(e));
         for (Map.Entry<String, List<ContentEmbedding>> entry : bySlot.entrySet()) {
@@ -57,8 +62,97 @@ public final class SqliteBatchWriter {
             }
         }
         result.imagesDeleted(delete(batch.deletions()));
-        writeRecords(batch.records(), result);
+        List<ImageRecord> records = new ArrayList<>(batch.records());
+        result.imagesMoved(move(batch.moves(), records));
+        writeRecords(records, result);
+        if (!released.isEmpty()) {
+            removeUnreferenced(released, result);
+        }
         return result.build();
+    }
+
+    /** The contents the records stored at {@code paths} reference. */
+    private Set<ContentHash> referencedBy(List<String> paths) throws SQLException {
+        Set<ContentHash> hashes = new HashSet<>();
+        InLists.forChunks(connection, paths, "SELECT image_hash, prompt_hash, negative_hash FROM images WHERE path IN ",
+                ps -> { }, (ps, i, path) -> ps.setString(i, path), rs -> {
+                    for (int column = 1; column <= 3; column++) {
+                        byte[] hash = rs.getBytes(column);
+                        if (hash != null) {
+                            hashes.add(ContentHash.of(hash));
+                        }
+                    }
+                });
+        return hashes;
+    }
+
+    /**
+     * Moves each record to its new path, keeping its id; a record stored at the new path is replaced. A move whose
+     * source is not stored becomes a plain write, added to {@code records}. Returns the records moved.
+     */
+    private int move(List<WriteBatch.Move> moves, List<ImageRecord> records) throws SQLException {
+        if (moves.isEmpty()) {
+            return 0;
+        }
+        int moved = 0;
+        StringBuilder set = new StringBuilder();
+        for (String column : Rows.IMAGE_COLUMNS.split(", ")) {
+            set.append(set.length() == 0 ? "" : ", ").append(column).append(" = ?");
+        }
+        try (PreparedStatement source = connection.prepareStatement("SELECT 1 FROM images WHERE path = ?");
+             PreparedStatement replaced = connection.prepareStatement("DELETE FROM images WHERE path = ?");
+             PreparedStatement update = connection.prepareStatement("UPDATE images SET " + set + " WHERE path = ?")) {
+            for (WriteBatch.Move m : moves) {
+                ImageRecord r = m.record();
+                source.setString(1, m.from());
+                boolean stored;
+                try (ResultSet rs = source.executeQuery()) {
+                    stored = rs.next();
+                }
+                if (!stored) {
+                    records.add(r);
+                    continue;
+                }
+                requireContents(r);
+                replaced.setString(1, r.path());
+                replaced.executeUpdate();
+                Rows.bindImage(update, 1, r);
+                update.setString(14, m.from());
+                update.executeUpdate();
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Deletes those of {@code released} that no record references any more, with their embeddings in every slot
+     * (embeddings first: none may outlive its content).
+     */
+    private void removeUnreferenced(Set<ContentHash> released, WriteResult.Builder result) throws SQLException {
+        List<ContentHash> hashes = List.copyOf(released);
+        for (SlotSpec slot : slots.values()) {
+            deleteWhere(hashes, "DELETE FROM " + SqliteSchema.table(slot) + " WHERE hash IN (SELECT hash FROM "
+                    + SqliteSchema.contentTable(slot) + " WHERE ref_count = 0) AND hash IN ");
+        }
+        result.textsRemoved(deleteWhere(hashes, "DELETE FROM text_contents WHERE ref_count = 0 AND hash IN "));
+        result.imageContentsRemoved(deleteWhere(hashes, "DELETE FROM image_contents WHERE ref_count = 0 AND hash IN "));
+    }
+
+    /** Runs {@code sqlPrefix + "(?, ...)"} over {@code hashes} in chunks; returns the rows deleted. */
+    private int deleteWhere(List<ContentHash> hashes, String sqlPrefix) throws SQLException {
+        int deleted = 0;
+        for (int start = 0; start < hashes.size(); start += InLists.CHUNK) {
+            List<ContentHash> chunk = hashes.subList(start, Math.min(hashes.size(), start + InLists.CHUNK));
+            try (PreparedStatement ps = connection.prepareStatement(sqlPrefix + "(" + "?, ".repeat(chunk.size() - 1)
+                    + "?)")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setBytes(i + 1, chunk.get(i).toBytes());
+                }
+                deleted += ps.executeUpdate();
+            }
+        }
+        return deleted;
     }
 
     private int writeTexts(List<TextContent> texts) throws SQLException {
@@ -74,20 +168,31 @@ public final class SqliteBatchWriter {
         return added;
     }
 
-    private int writeImageContents(List<ImageContent> images) throws SQLException {
+    /** Adds new image contents; a stored one without a pixel hash takes the batch's. */
+    private void writeImageContents(List<ImageContent> images, WriteResult.Builder result) throws SQLException {
         int added = 0;
+        int hashed = 0;
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO image_contents (hash, width, height, "
-                + "format, byte_size) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")) {
+                + "format, byte_size, pixel_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING");
+             PreparedStatement pixels = connection.prepareStatement("UPDATE image_contents SET pixel_hash = ? "
+                     + "WHERE hash = ? AND pixel_hash IS NULL")) {
             for (ImageContent i : images) {
                 ps.setBytes(1, i.hash().toBytes());
                 ps.setInt(2, i.width());
                 ps.setInt(3, i.height());
                 ps.setString(4, i.format());
                 ps.setLong(5, i.byteSize());
-                added += ps.executeUpdate();
+                Rows.setPixelHash(ps, 6, i.pixelHash());
+                int inserted = ps.executeUpdate();
+                added += inserted;
+                if (inserted == 0 && i.pixelHash() != null) {
+                    pixels.setLong(1, i.pixelHash().bits());
+                    pixels.setBytes(2, i.hash().toBytes());
+                    hashed += pixels.executeUpdate();
+                }
             }
         }
-        return added;
+        result.imageContentsAdded(added).pixelHashesAdded(hashed);
     }
 
     /** Returns the embeddings added or replacing stale ones, in hash order. */
@@ -167,9 +272,7 @@ public final class SqliteBatchWriter {
             List<ImageRecord> sorted = new ArrayList<>(records);
             sorted.sort(Comparator.comparing(ImageRecord::path));
             for (ImageRecord r : sorted) {
-                requireContent(r, r.imageHash(), imageExists, "image content");
-                requireContent(r, r.promptHash(), textExists, "prompt text");
-                requireContent(r, r.negativeHash(), textExists, "negative prompt text");
+                requireContents(r, imageExists, textExists);
                 StoredImage known = stored.get(r.path());
                 if (known == null) {
                     Rows.bindImage(insert, 1, r);
@@ -186,6 +289,20 @@ public final class SqliteBatchWriter {
             }
         }
         result.imagesInserted(inserted).imagesUpdated(updated).imagesUnchanged(unchanged);
+    }
+
+    private void requireContents(ImageRecord r) throws SQLException {
+        try (PreparedStatement textExists = connection.prepareStatement("SELECT 1 FROM text_contents WHERE hash = ?");
+             PreparedStatement imageExists = connection.prepareStatement("SELECT 1 FROM image_contents WHERE hash = ?")) {
+            requireContents(r, imageExists, textExists);
+        }
+    }
+
+    private static void requireContents(ImageRecord r, PreparedStatement imageExists, PreparedStatement textExists)
+            throws SQLException {
+        requireContent(r, r.imageHash(), imageExists, "image content");
+        requireContent(r, r.promptHash(), textExists, "prompt text");
+        requireContent(r, r.negativeHash(), textExists, "negative prompt text");
     }
 
     /** Refuses a record whose content is neither stored nor in the batch (written just before, same transaction). */

@@ -2,6 +2,7 @@ package dev.sdembed.store.embedded.internal;
 
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
@@ -60,6 +61,17 @@ public final class SqliteQueries {
         InLists.forHashes(connection, hashes, "SELECT hash, text FROM text_contents WHERE hash IN ", ps -> { },
                 rs -> texts.put(ContentHash.of(rs.getBytes(1)), rs.getString(2)));
         return texts;
+    }
+
+    /** The stored image contents among {@code hashes}, keyed by hash. */
+    public Map<ContentHash, ImageContent> imageContents(List<ContentHash> hashes) throws SQLException {
+        Map<ContentHash, ImageContent> found = new LinkedHashMap<>();
+        InLists.forHashes(connection, hashes, "SELECT " + Rows.IMAGE_CONTENT_COLUMNS + " FROM image_contents WHERE "
+                + "hash IN ", ps -> { }, rs -> {
+                    ImageContent c = Rows.imageContent(rs);
+                    found.put(c.hash(), c);
+                });
+        return found;
     }
 
     /** The stored records at {@code paths}, keyed by path. */

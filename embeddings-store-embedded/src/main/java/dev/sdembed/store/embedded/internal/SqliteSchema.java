@@ -33,16 +33,16 @@ public final class SqliteSchema {
     /**
      * Version of the tables below, kept in {@code PRAGMA user_version}; a newer file is refused. 3: the generation
      * settings filters compare (sampler, seed, steps, cfg) in columns of {@code images}, with an index on every
-     * filtered column.
+     * filtered column. 4: the pixel hash of each image content ({@code image_contents.pixel_hash}).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private static final String[] TABLES = {
         "CREATE TABLE IF NOT EXISTS text_contents (hash BLOB PRIMARY KEY, text TEXT NOT NULL, "
                 + "ref_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS image_contents (hash BLOB PRIMARY KEY, width INTEGER NOT NULL, "
                 + "height INTEGER NOT NULL, format TEXT NOT NULL, byte_size INTEGER NOT NULL, "
-                + "ref_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+                + "ref_count INTEGER NOT NULL DEFAULT 0, pixel_hash INTEGER) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS images (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL UNIQUE, "
                 + "image_hash BLOB REFERENCES image_contents (hash), prompt_hash BLOB REFERENCES text_contents (hash), "
                 + "negative_hash BLOB REFERENCES text_contents (hash), generator TEXT, model_name TEXT, "
@@ -116,6 +116,9 @@ public final class SqliteSchema {
             }
             for (String ddl : FILTER_INDEXES) {
                 s.execute(ddl);
+            }
+            if (version > 0 && version < 4) {
+                addPixelHashColumn(c);
             }
             s.execute("PRAGMA user_version = " + VERSION);
         }
@@ -231,6 +234,27 @@ public final class SqliteSchema {
                 s.execute("ALTER TABLE " + table + "_v2 RENAME TO " + table);
                 LOG.info("Embedded store: slot table {} rebuilt for schema version {}", table, VERSION);
             }
+        }
+    }
+
+    /**
+     * Version 4 keeps each image content's pixel hash. Contents stored before have none: the next index run over their
+     * files computes it (the pipeline reads such files again, embedding nothing), and {@code duplicates --by pixels}
+     * counts the images still without one.
+     */
+    private static void addPixelHashColumn(Connection c) throws SQLException {
+        boolean present = false;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(image_contents)")) {
+            while (rs.next()) {
+                present |= "pixel_hash".equals(rs.getString("name"));
+            }
+        }
+        if (!present) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE image_contents ADD COLUMN pixel_hash INTEGER");
+            }
+            LOG.info("Embedded store: pixel_hash column added to image_contents for schema version {}; images indexed"
+                    + " before get their pixel hash on the next index run", VERSION);
         }
     }
 

@@ -4,13 +4,17 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
 import dev.sdembed.store.ImageStatus;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotSpec;
 import dev.sdembed.store.StoredImage;
 import dev.sdembed.store.TextRole;
 import dev.sdembed.store.spi.DuplicateGrouper;
+import dev.sdembed.store.spi.PixelHashIndex;
 import dev.sdembed.store.spi.ResolvedSearch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -212,6 +216,70 @@ public final class SqliteSearch {
                 return Rows.vector(rs.getBytes(2));
             }
         }
+    }
+
+    /** Groups of OK images sharing one image content (identical files), passing {@code filter}. */
+    public List<DuplicateGroup> identicalFiles(SearchFilter filter) throws SQLException {
+        SqliteFilter where = SqliteFilter.of(filter);
+        String matching = " FROM images i WHERE i.status = 'ok' AND i.image_hash IS NOT NULL" + where.sql();
+        List<DuplicateGroup.Member> members = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT i.id, i.path, i.image_hash" + matching
+                + " AND i.image_hash IN (SELECT i.image_hash" + matching + " GROUP BY i.image_hash HAVING count(*) > 1)"
+                + " ORDER BY i.image_hash, i.path")) {
+            where.bind(ps, where.bind(ps, 1));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.add(new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                            ContentHash.of(rs.getBytes(3))));
+                }
+            }
+        }
+        return new DuplicateGrouper().groups(members);
+    }
+
+    /**
+     * Groups of OK images whose contents' pixel hashes are within the request's distance: the distinct hashes of the
+     * images passing the filter go into a {@link PixelHashIndex} (about 150 bytes per content), which links each
+     * with the contents in the buckets of its bands; then the images of linked contents, or of contents two images
+     * share, are read again and grouped.
+     */
+    public PixelDuplicates pixelDuplicates(PixelDuplicateRequest request) throws SQLException {
+        SqliteFilter where = SqliteFilter.of(request.filter());
+        PixelHashIndex index = new PixelHashIndex();
+        Set<ContentHash> indexed = new HashSet<>();
+        long withoutHash = 0;
+        String select = "SELECT i.id, i.path, i.image_hash, c.pixel_hash FROM images i "
+                + "JOIN image_contents c ON c.hash = i.image_hash WHERE i.status = 'ok'" + where.sql();
+        try (PreparedStatement ps = connection.prepareStatement(select)) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    PixelHash hash = Rows.pixelHash(rs, 4);
+                    if (hash == null) {
+                        withoutHash++;
+                        continue;
+                    }
+                    ContentHash content = ContentHash.of(rs.getBytes(3));
+                    if (indexed.add(content)) {
+                        index.add(content, hash);
+                    }
+                }
+            }
+        }
+        DuplicateGrouper grouper = new DuplicateGrouper();
+        for (PixelHashIndex.Link link : index.links(request.maxDistance())) {
+            grouper.link(link.a(), link.b(), PixelHash.similarity(link.distance()));
+        }
+        try (PreparedStatement ps = connection.prepareStatement(select + " ORDER BY i.image_hash, i.path")) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    grouper.offer(new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
+                            ContentHash.of(rs.getBytes(3))));
+                }
+            }
+        }
+        return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +34,15 @@ import org.postgresql.copy.CopyManager;
  * duplicate it, and a content another writer added is simply kept.
  * Rows are moved in key order (contents by hash, slots by name, images by path) so writers touching overlapping
  * keys lock them in one order and queue instead of deadlocking; reference counts follow in the images triggers.
+ * Moves re-point records to new paths in one {@code UPDATE} (ids kept); a batch that removes the contents it leaves
+ * unreferenced deletes them (embeddings first) before it commits, holding the write lock exclusively, as
+ * {@code removeUnreferenced()} does, so no other batch references a content between its check and the delete.
  */
 public final class BatchWriter {
     /** The image columns written; the last four are the record's {@link GenerationSettings}, for filters. */
     private static final String IMAGE_COLUMNS = "path, image_hash, prompt_hash, negative_hash, generator, model_name, "
             + "parameters, width, height, file_size, modified_at, status, error, sampler, seed, steps, cfg";
+    private static final int IMAGE_FIELDS = IMAGE_COLUMNS.split(", ").length;
 
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -52,9 +57,10 @@ public final class BatchWriter {
     /** Writes the batch on {@code c}, which must be inside a transaction the caller commits. */
     public WriteResult write(Handle c, WriteBatch batch) throws SQLException {
         CopyManager copy = c.getConnection().unwrap(PGConnection.class).getCopyAPI();
-        // Shared with other writers, exclusive with removeUnreferenced(): a content found present here cannot be
-        // removed before this batch references it.
-        c.execute("SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
+        // Shared with other writers, exclusive with removeUnreferenced() and with batches removing contents: a
+        // content found present here cannot be removed before this batch references it.
+        c.execute(batch.removesUnreferenced() ? "SELECT pg_advisory_xact_lock(?)"
+                : "SELECT pg_advisory_xact_lock_shared(?)", writeLockKey);
         // Rows are moved in key order; a batch of 1024-d vectors sorts in memory instead of spilling to disk.
         c.execute("SELECT set_config('work_mem', '128MB', true)");
         WriteResult.Builder result = WriteResult.builder();
@@ -63,15 +69,109 @@ public final class BatchWriter {
         }
         if (!batch.images().isEmpty()) {
             result.imageContentsAdded(writeContents(c, copy, IMAGE_CONTENTS, batch.images()));
+            result.pixelHashesAdded(addPixelHashes(c, batch.images()));
         }
         writeEmbeddings(c, copy, batch).forEach(result::embeddingsWritten);
+        // What the records this batch changes referenced before: the contents it may leave without a reference.
+        List<ContentHash> released = batch.removesUnreferenced() ? referencedBy(c, batch.touchedPaths()) : List.of();
         if (!batch.deletions().isEmpty()) {
             result.imagesDeleted(delete(c, batch.deletions()));
         }
-        if (!batch.records().isEmpty()) {
-            writeRecords(c, copy, batch.records(), result);
+        List<ImageRecord> records = new ArrayList<>(batch.records());
+        if (!batch.moves().isEmpty()) {
+            result.imagesMoved(move(c, copy, batch.moves(), records));
+        }
+        if (!records.isEmpty()) {
+            writeRecords(c, copy, records, result);
+        }
+        if (!released.isEmpty()) {
+            removeUnreferenced(c, released, result);
         }
         return result.build();
+    }
+
+    /**
+     * Gives stored image contents without a pixel hash the batch's (contents indexed before pixel hashes existed);
+     * in hash order, as every writer locks contents. Returns the contents updated.
+     */
+    private static int addPixelHashes(Handle c, List<ImageContent> images) {
+        List<ImageContent> hashed = images.stream().filter(i -> i.pixelHash() != null)
+                .sorted(Comparator.comparing(ImageContent::hash)).toList();
+        if (hashed.isEmpty()) {
+            return 0;
+        }
+        Long[] bits = new Long[hashed.size()];
+        for (int i = 0; i < hashed.size(); i++) {
+            bits[i] = hashed.get(i).pixelHash().bits();
+        }
+        return c.createUpdate("UPDATE image_contents c SET pixel_hash = u.bits FROM unnest(:hashes, :bits) "
+                        + "AS u(hash, bits) WHERE c.hash = u.hash AND c.pixel_hash IS NULL")
+                .bind("hashes", StoreQueries.hashArray(hashed.stream().map(ImageContent::hash).toList()))
+                .bindArray("bits", Long.class, (Object[]) bits)
+                .execute();
+    }
+
+    /** The contents the records stored at {@code paths} reference, in hash order. */
+    private static List<ContentHash> referencedBy(Handle c, List<String> paths) {
+        return c.createQuery("SELECT DISTINCT h FROM images i CROSS JOIN LATERAL (VALUES (i.image_hash), "
+                        + "(i.prompt_hash), (i.negative_hash)) AS v(h) WHERE i.path = ANY (:paths) AND h IS NOT NULL "
+                        + "ORDER BY h")
+                .bindArray("paths", String.class, paths)
+                .map((rs, ctx) -> ContentHash.of(rs.getBytes(1)))
+                .list();
+    }
+
+    /**
+     * Deletes those of {@code released} that no record references any more, with their embeddings in every slot
+     * (embeddings first, since the slot tables have no foreign key).
+     */
+    private void removeUnreferenced(Handle c, List<ContentHash> released, WriteResult.Builder result) {
+        for (SlotTable t : new TreeMap<>(tables).values()) {
+            c.createUpdate("DELETE FROM " + t.table() + " e USING " + t.contentTable() + " x WHERE x.hash = e.hash "
+                            + "AND x.hash = ANY (:hashes) AND x.ref_count = 0")
+                    .bind("hashes", StoreQueries.hashArray(released)).execute();
+        }
+        result.textsRemoved(c.createUpdate("DELETE FROM text_contents WHERE hash = ANY (:hashes) AND ref_count = 0")
+                .bind("hashes", StoreQueries.hashArray(released)).execute());
+        result.imageContentsRemoved(c.createUpdate("DELETE FROM image_contents WHERE hash = ANY (:hashes) AND "
+                + "ref_count = 0").bind("hashes", StoreQueries.hashArray(released)).execute());
+    }
+
+    /**
+     * Re-points each moved record to its new path in one {@code UPDATE} (its id kept; the triggers move the
+     * references when the contents differ), after deleting the records stored at the new paths. Moves whose source
+     * is not stored are added to {@code records}, written as new. Returns the records moved.
+     */
+    private static int move(Handle c, CopyManager copy, List<WriteBatch.Move> moves, List<ImageRecord> records)
+            throws SQLException {
+        execute(c, "CREATE TEMP TABLE IF NOT EXISTS stage_moves (from_path text NOT NULL, path text NOT NULL, "
+                + "image_hash bytea, prompt_hash bytea, negative_hash bytea, generator text, model_name text, "
+                + "parameters text NOT NULL, width integer NOT NULL, height integer NOT NULL, "
+                + "file_size bigint NOT NULL, modified_at timestamptz NOT NULL, status text NOT NULL, error text, "
+                + "sampler text, seed bigint, steps integer, cfg double precision) ON COMMIT DELETE ROWS");
+        try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_moves (from_path, " + IMAGE_COLUMNS
+                + ") FROM STDIN (FORMAT binary)")) {
+            for (WriteBatch.Move m : moves) {
+                w.startRow(IMAGE_FIELDS + 1);
+                w.writeText(m.from());
+                writeRecordFields(w, m.record());
+            }
+            w.finish();
+        }
+        c.createUpdate("DELETE FROM images WHERE id IN (SELECT t.id FROM stage_moves s JOIN images f ON f.path = "
+                + "s.from_path JOIN images t ON t.path = s.path ORDER BY t.path FOR UPDATE OF t)").execute();
+        StringBuilder set = new StringBuilder();
+        for (String col : IMAGE_COLUMNS.split(", ")) {
+            set.append(col).append(" = s.").append(col.equals("parameters") ? "parameters::jsonb" : col).append(", ");
+        }
+        Set<String> moved = new HashSet<>(c.createQuery("UPDATE images i SET " + set + "updated_at = now() FROM "
+                + "stage_moves s WHERE i.path = s.from_path RETURNING s.from_path").mapTo(String.class).list());
+        for (WriteBatch.Move m : moves) {
+            if (!moved.contains(m.from())) {
+                records.add(m.record());
+            }
+        }
+        return moved.size();
     }
 
     /** Writes a content row's fields in the order of its table's COPY column list. */
@@ -95,14 +195,19 @@ public final class BatchWriter {
             }, "stage_texts", "hash bytea NOT NULL, text text NOT NULL");
 
     private static final ContentTable<ImageContent> IMAGE_CONTENTS = new ContentTable<>("image_contents",
-            "hash, width, height, format, byte_size", 5, ImageContent::hash, (w, i) -> {
+            "hash, width, height, format, byte_size, pixel_hash", 6, ImageContent::hash, (w, i) -> {
                 w.writeBytes(i.hash().toBytes());
                 w.writeInt(i.width());
                 w.writeInt(i.height());
                 w.writeText(i.format());
                 w.writeLong(i.byteSize());
+                if (i.pixelHash() == null) {
+                    w.writeNull();
+                } else {
+                    w.writeLong(i.pixelHash().bits());
+                }
             }, "stage_image_contents", "hash bytea NOT NULL, width integer NOT NULL, height integer NOT NULL, "
-                    + "format text NOT NULL, byte_size bigint NOT NULL");
+                    + "format text NOT NULL, byte_size bigint NOT NULL, pixel_hash bigint");
 
     /**
      * Inserts the contents of {@code rows} that {@code t} does not hold yet: one round trip finds the stored ones
@@ -280,25 +385,8 @@ public final class BatchWriter {
         try (BinaryCopyWriter w = new BinaryCopyWriter(copy, "COPY stage_images (" + IMAGE_COLUMNS
                 + ") FROM STDIN (FORMAT binary)")) {
             for (ImageRecord r : sorted) {
-                w.startRow(17);
-                w.writeText(r.path());
-                w.writeBytes(r.imageHash() == null ? null : r.imageHash().toBytes());
-                w.writeBytes(r.promptHash() == null ? null : r.promptHash().toBytes());
-                w.writeBytes(r.negativeHash() == null ? null : r.negativeHash().toBytes());
-                w.writeText(r.generator());
-                w.writeText(r.modelName());
-                w.writeText(ParametersJson.write(r.parameters()));
-                w.writeInt(r.width());
-                w.writeInt(r.height());
-                w.writeLong(r.fileSize());
-                w.writeTimestamp(r.modifiedAt());
-                w.writeText(Rows.status(r.status()));
-                w.writeText(r.error());
-                GenerationSettings settings = r.settings();
-                w.writeText(settings.sampler());
-                w.writeNullableLong(settings.seed());
-                w.writeNullableInt(settings.steps());
-                w.writeNullableDouble(settings.cfg());
+                w.startRow(IMAGE_FIELDS);
+                writeRecordFields(w, r);
             }
             w.finish();
         }
@@ -323,6 +411,28 @@ public final class BatchWriter {
         int inserted = (int) changed.stream().filter(b -> b).count();
         int updated = changed.size() - inserted;
         result.imagesInserted(inserted).imagesUpdated(updated).imagesUnchanged(records.size() - inserted - updated);
+    }
+
+    /** The fields of {@link #IMAGE_COLUMNS}, in order. */
+    private static void writeRecordFields(BinaryCopyWriter w, ImageRecord r) throws SQLException {
+        w.writeText(r.path());
+        w.writeBytes(r.imageHash() == null ? null : r.imageHash().toBytes());
+        w.writeBytes(r.promptHash() == null ? null : r.promptHash().toBytes());
+        w.writeBytes(r.negativeHash() == null ? null : r.negativeHash().toBytes());
+        w.writeText(r.generator());
+        w.writeText(r.modelName());
+        w.writeText(ParametersJson.write(r.parameters()));
+        w.writeInt(r.width());
+        w.writeInt(r.height());
+        w.writeLong(r.fileSize());
+        w.writeTimestamp(r.modifiedAt());
+        w.writeText(Rows.status(r.status()));
+        w.writeText(r.error());
+        GenerationSettings settings = r.settings();
+        w.writeText(settings.sampler());
+        w.writeNullableLong(settings.seed());
+        w.writeNullableInt(settings.steps());
+        w.writeNullableDouble(settings.cfg());
     }
 
     private static void execute(Handle c, String sql) {

@@ -5,11 +5,15 @@ import com.pgvector.PGvector;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.image.PixelHash;
 import dev.sdembed.store.DuplicateGroup;
+import dev.sdembed.store.ImageContent;
 import dev.sdembed.store.ImageStatus;
 import dev.sdembed.store.InvariantReport;
 import dev.sdembed.store.MaintenanceResult;
 import dev.sdembed.store.NearDuplicateRequest;
+import dev.sdembed.store.PixelDuplicateRequest;
+import dev.sdembed.store.PixelDuplicates;
 import dev.sdembed.store.SearchFilter;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SlotStats;
@@ -101,13 +105,28 @@ public final class StoreQueries {
      * as a binary array, where {@code createArrayOf} spells every key in hex for the server to parse back, which
      * was most of a 5,000-key lookup's time. (Jdbi's own array binding would take an {@code Object[]} of arrays.)
      */
-    private static Argument hashArray(Collection<ContentHash> hashes) {
+    static Argument hashArray(Collection<ContentHash> hashes) {
         byte[][] keys = new byte[hashes.size()][];
         int i = 0;
         for (ContentHash hash : hashes) {
             keys[i++] = hash.toBytes();
         }
         return (position, statement, ctx) -> statement.setObject(position, keys);
+    }
+
+    public Map<ContentHash, ImageContent> imageContents(Handle h, Collection<ContentHash> hashes) {
+        Map<ContentHash, ImageContent> found = new LinkedHashMap<>();
+        h.createQuery("SELECT hash, width, height, format, byte_size, pixel_hash FROM image_contents "
+                        + "WHERE hash = ANY (:hashes)")
+                .bind("hashes", hashArray(hashes))
+                .map((rs, ctx) -> {
+                    long bits = rs.getLong(6);
+                    PixelHash pixels = rs.wasNull() ? null : new PixelHash(bits);
+                    return new ImageContent(ContentHash.of(rs.getBytes(1)), rs.getInt(2), rs.getInt(3),
+                            rs.getString(4), rs.getLong(5), pixels);
+                })
+                .forEach(c -> found.put(c.hash(), c));
+        return found;
     }
 
     public Map<String, StoredImage> findImages(Handle h, Collection<String> paths) {
@@ -441,6 +460,75 @@ public final class StoreQueries {
             run.forEach(m -> keys.remove(m.imageId()));
         }
         run.clear();
+    }
+
+    /** Groups of OK images (passing the filter) that share one image content. */
+    public List<DuplicateGroup> identicalFiles(Handle h, SearchFilter filter) {
+        StringBuilder where = new StringBuilder(" WHERE i.status = 'ok' AND i.image_hash IS NOT NULL");
+        appendFilter(where, filter);
+        Query q = h.createQuery("SELECT i.id, i.path, i.image_hash FROM images i" + where + " AND i.image_hash IN "
+                + "(SELECT i.image_hash FROM images i" + where + " GROUP BY i.image_hash HAVING count(*) > 1) "
+                + "ORDER BY i.image_hash, i.path").setFetchSize(10_000);
+        bindFilter(q, filter);
+        List<DuplicateGroup.Member> members = q.map((rs, ctx) -> new DuplicateGroup.Member(rs.getLong(1),
+                rs.getString(2), ContentHash.of(rs.getBytes(3)))).list();
+        return new DuplicateGrouper().groups(members);
+    }
+
+    /**
+     * Links the contents of the OK images (passing the filter) whose pixel hashes are within the distance, through
+     * the band columns: per content and band, the band's value and (for distances over 3) the 16 values one bit
+     * away are looked up among the other contents (their band indexes, or a hash join when most contents take part),
+     * and only those candidates have their Hamming distance computed. Then groups their images as
+     * {@link #nearDuplicates} does.
+     */
+    public PixelDuplicates pixelDuplicates(Handle h, PixelDuplicateRequest request) {
+        StringBuilder filtered = new StringBuilder(" FROM images i JOIN image_contents c ON c.hash = i.image_hash "
+                + "WHERE i.status = 'ok'");
+        appendFilter(filtered, request.filter());
+        Query missing = h.createQuery("SELECT count(*)" + filtered + " AND c.pixel_hash IS NULL");
+        bindFilter(missing, request.filter());
+        long withoutHash = missing.mapTo(Long.class).one();
+
+        Integer[] masks = new Integer[request.bandRadius() == 0 ? 1 : 1 + PixelHash.BAND_BITS];
+        masks[0] = 0;
+        for (int bit = 1; bit < masks.length; bit++) {
+            masks[bit] = 1 << (bit - 1);
+        }
+        StringBuilder pairs = new StringBuilder();
+        for (int band = 0; band < PixelHash.BANDS; band++) {
+            String column = "pixel_band" + band;
+            pairs.append(band == 0 ? "" : " UNION ").append("SELECT a.hash AS a, b.hash AS b, bit_count((a.pixel_hash ")
+                    .append("# b.pixel_hash)::bit(64)) AS distance FROM m a CROSS JOIN k JOIN image_contents b ON b.")
+                    .append(column).append(" = a.").append(column).append(" # k.mask AND b.hash > a.hash ")
+                    .append("WHERE b.pixel_hash IS NOT NULL AND b.hash IN (SELECT hash FROM m) ")
+                    .append("AND bit_count((a.pixel_hash # b.pixel_hash)::bit(64)) <= :maxDistance");
+        }
+        String links = "WITH m AS MATERIALIZED (SELECT DISTINCT c.hash, c.pixel_hash, c.pixel_band0, c.pixel_band1, "
+                + "c.pixel_band2, c.pixel_band3" + filtered + " AND c.pixel_hash IS NOT NULL), "
+                + "k AS (SELECT unnest(:masks) AS mask) " + pairs;
+        DuplicateGrouper grouper = new DuplicateGrouper();
+        Query linkQuery = h.createQuery(links)
+                .bindArray("masks", Integer.class, (Object[]) masks)
+                .bind("maxDistance", request.maxDistance())
+                .setFetchSize(10_000);
+        bindFilter(linkQuery, request.filter());
+        linkQuery.map((rs, ctx) -> {
+            grouper.link(ContentHash.of(rs.getBytes(1)), ContentHash.of(rs.getBytes(2)),
+                    PixelHash.similarity(rs.getInt(3)));
+            return Boolean.TRUE;
+        }).forEach(ignored -> { });
+
+        StringBuilder members = new StringBuilder(" FROM images i WHERE i.status = 'ok' AND i.image_hash IS NOT NULL");
+        appendFilter(members, request.filter());
+        Query memberQuery = h.createQuery("SELECT i.id, i.path, i.image_hash" + members
+                + " ORDER BY i.image_hash, i.path").setFetchSize(10_000);
+        bindFilter(memberQuery, request.filter());
+        try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> new DuplicateGroup.Member(
+                rs.getLong(1), rs.getString(2), ContentHash.of(rs.getBytes(3)))).stream()) {
+            stream.forEach(grouper::offer);
+        }
+        return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
     public StoreStats stats(Handle h) {
