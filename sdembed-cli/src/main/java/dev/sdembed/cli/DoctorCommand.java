@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
  * named by a configuration file's slots), every problem {@link ModelVerifier} finds.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed doctor --config sdembed.json"},
         description = {"Reports what this machine can run: ONNX Runtime providers, CUDA/cuDNN/TensorRT libraries,"
                 + " GPUs, the JVM, and whether model directories (given, or the slots of --config) are valid.",
                 "Exit code 0 when everything asked about is usable, 1 otherwise."})

@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "duplicates", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed duplicates --threshold 0.97"},
         description = {"Groups near-identical indexed images (by an image slot, else by prompt in a text slot),"
                 + " largest group first.",
                 "Prints each group with its size, its lowest similarity between linked images and its files;"

@@ -26,6 +26,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed index ~/Pictures/stable-diffusion",
+                "  sdembed index /data/sd-outputs --config sdembed.json \\",
+                "      --store postgresql://sdembed@localhost:5432/sdembed"},
         description = {"Indexes folders of generated images: reads each file's prompt and negative prompt, embeds"
                 + " every text and image once per slot and stores image records that reference the embeddings.",
                 "Resumable: files already indexed (same path, size and time, every slot current) are skipped, so a"

@@ -17,6 +17,11 @@ import picocli.CommandLine.Option;
  * {@link ExitCodes#SOFTWARE}.
  */
 @Command(name = "sdembed",
+        footerHeading = "%nExamples (the quick start, then the help of one command):%n",
+        footer = {"  sdembed samples samples",
+                "  sdembed index samples",
+                "  sdembed search --text \"a castle at night\"",
+                "  sdembed help index"},
         mixinStandardHelpOptions = true,
         versionProvider = SdembedCommand.Version.class,
         description = "Embeddings for libraries of Stable Diffusion images.",
@@ -65,6 +70,9 @@ public final class SdembedCommand {
     /** A configured command line, for tests and embedding: same handlers as {@link #main}. */
     public static CommandLine newCommandLine() {
         CommandLine cli = new CommandLine(new SdembedCommand());
+        // picocli's own help command: its example is set here, as its class cannot be annotated.
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
+                .footer("  sdembed help index");
         cli.setExecutionExceptionHandler(SdembedCommand::handleException);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;

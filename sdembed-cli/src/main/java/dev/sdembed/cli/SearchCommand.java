@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed search --text \"girl under cherry blossoms\" -k 10",
+                "  sdembed search --text \"a castle at night\" --mode image --config sdembed.json"},
         description = {"Finds the indexed images nearest to a text: by their prompts (--mode prompt, with a text"
                 + " slot's encoder) or by their pixels (--mode image, with a text slot that shares an embedding"
                 + " space with an image slot, e.g. a CLIP text and vision pair).",

@@ -10,6 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed stats --store postgresql://sdembed@localhost:5432/sdembed"},
         description = {"Prints the store's counts as one JSON object: images (and failed ones), distinct texts and"
                 + " image contents, and per slot the embeddings stored, stale ones, and the bytes of vectors stored"
                 + " against the same without deduplication."})
