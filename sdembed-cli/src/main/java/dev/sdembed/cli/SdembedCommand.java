@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
                 ServeCommand.class,
                 DoctorCommand.class,
                 SamplesCommand.class,
+                CompletionCommand.class,
         })
 public final class SdembedCommand {
 
