@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
                 DoctorCommand.class,
                 SamplesCommand.class,
                 CompletionCommand.class,
+                StoreCommand.class,
         })
 public final class SdembedCommand {
 

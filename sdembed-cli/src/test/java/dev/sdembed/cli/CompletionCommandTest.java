@@ -36,7 +36,7 @@ class CompletionCommandTest {
         List<String> offered = run(List.of("bash", "--norc", "-c", COMPLETE, "completion-test", script.toString()));
 
         assertThat(offered).contains("sdembed ind: index", "sdembed index --retry: --retry-failed",
-                "sdembed models ver: verify", "sdembed completion : bash zsh");
+                "sdembed models ver: verify", "sdembed completion : bash zsh", "sdembed store : init");
     }
 
     @Test
