@@ -10,13 +10,11 @@ import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -63,7 +61,7 @@ class StoreInitCommandTest {
     @Test
     void aSuperuserGetsAReadyStoreInOneRunAndASecondRunChangesNothing() throws SQLException {
         String db = newDatabase("init_superuser");
-        String url = url(server.user(), server.password(), db);
+        String url = PostgresTestServer.shared().url(db);
 
         CliRun first = CliRun.of("store", "init", url);
 
@@ -195,9 +193,9 @@ class StoreInitCommandTest {
     }
 
     private static String newDatabase(String prefix) throws SQLException {
-        String db = prefix + "_" + ProcessHandle.current().pid() + "_" + NAMES.incrementAndGet();
+        String db = PostgresTestServer.shared().newDatabase(prefix, false);
+        // Dropped after the tests, before the roles owning objects in it.
         DATABASES.add(db);
-        runAsSuperuser("postgres", List.of("CREATE DATABASE " + db));
         return db;
     }
 
@@ -214,11 +212,6 @@ class StoreInitCommandTest {
     }
 
     private static Connection superuser(String db) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", server.user());
-        if (server.password() != null) {
-            p.setProperty("password", server.password());
-        }
-        return DriverManager.getConnection("jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + db, p);
+        return PostgresTestServer.shared().connect(db);
     }
 }
