@@ -3,6 +3,7 @@
 #   - the PostgreSQL server (postgresql-$PG_MAJOR),
 #   - Chromium and its WebDriver (Debian's chromium and chromium-driver) for the server's browser test, which drives
 #     /usr/bin/chromium through /usr/bin/chromedriver (nothing is downloaded at test time),
+#   - zsh, which the shell completion test loads the zsh script into (bash is there anyway),
 #   - pgvector >= $PGVECTOR_MIN, built from Debian 13 (trixie)'s source package against postgresql-server-dev-$PG_MAJOR
 #     (Debian 12 has no binary package for it).
 # The machine's apt sources are never changed: trixie's source index is fetched with a throwaway apt configuration
@@ -66,7 +67,14 @@ else
   apt_install chromium chromium-driver
 fi
 
-# 3. pgvector
+# 3. zsh for the completion test
+if command -v zsh >/dev/null 2>&1; then
+  say "zsh present"
+else
+  apt_install zsh
+fi
+
+# 4. pgvector
 PG_CONFIG="$PG_BIN/pg_config"
 have=""
 if [ -x "$PG_CONFIG" ]; then

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * Turns one suite run's results into {@code report.md} plus PNG charts, in the same folder: the JMH JSON files
  * ({@code *.jmh.json}), {@code pipeline.json} ({@link PipelineThroughputMain}), {@code store-ingest-*.json}
- * ({@link StoreLatencyBenchmark}), and, when present, {@code projection.md} (the GPU projection from the
+ * ({@link StoreLatencyBenchmark}), {@code archive.json} ({@link ArchiveRunMain}), and, when present,
+ * {@code projection.md} (the GPU projection from the
  * realistic-size models), {@code target-check.md} ({@link TargetCheck}) and {@code durations.tsv} (the suite's
  * steps and seconds, written by {@code bin/bench}). A section whose results are missing says so instead of failing,
  * so a partial run still gives a report.
@@ -97,6 +98,7 @@ public final class BenchReport {
         storeIngest();
         storeLatency();
         serverLoad();
+        releaseArchives();
         others();
         include("projection.md", "GPU projection",
                 "No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`) and their "
@@ -334,6 +336,28 @@ public final class BenchReport {
         List<String> out = new ArrayList<>();
         values.forEach(v -> out.add(String.format(Locale.ROOT, "%.0f %%", 100 * v.asDouble())));
         return String.join(", ", out);
+    }
+
+    // ---- release archives ----------------------------------------------------------------------------------------
+
+    private void releaseArchives() {
+        md.append("## Release archives\n\n");
+        Path file = dir.resolve(ArchiveRunMain.RESULT);
+        if (!Files.isRegularFile(file)) {
+            md.append("Not measured in this run (no " + ArchiveRunMain.RESULT + " from ArchiveRunMain).\n\n");
+            return;
+        }
+        JsonNode a = readJson(file);
+        md.append("| archive | MB |\n|---|---:|\n");
+        a.path("archives").fields().forEachRemaining(e -> row(new String[]{"`" + e.getKey() + "`",
+                String.format(Locale.ROOT, "%.1f", e.getValue().asLong() / 1e6)}));
+        md.append(String.format(Locale.ROOT, "%nFirst `sdembed index` of the %d-image sample library from the unpacked"
+                        + " `%s`, as a user's first run: a new JVM (Java %s) with only the JDK on the PATH, loading"
+                        + " bge-small and fusing its attention, embedding %d texts: **%.1f s**, of which the pipeline"
+                        + " %.2f s. Unpacking it with tar: %.1f s.%n%n", a.path("images").asInt(),
+                a.path("archive").asText(), a.path("jdk").asText(), a.path("textsEmbedded").asInt(),
+                a.path("firstIndexSeconds").asDouble(), a.path("pipelineSeconds").asDouble(),
+                a.path("unpackSeconds").asDouble()));
     }
 
     // ---- (c) ingest ----------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchReportTest {
     private static final List<String> SAMPLE = List.of("encoders.jmh.json", "store-ingest.jmh.json",
             "store-latency.jmh.json", "pipeline.json", "store-ingest-embedded-10000.json",
-            "store-ingest-postgres-10000.json", "durations.tsv");
+            "store-ingest-postgres-10000.json", "durations.tsv", "archive.json");
     private static final Machine MACHINE = new Machine(2, "Test CPU @ 2.0GHz", "OpenJDK 17", "1.28.0");
 
     @TempDir
@@ -65,6 +65,13 @@ class BenchReportTest {
                 .contains("| PostgreSQL | 100,000 | 23.7 | 78.1 | 25.7 | 6 |")
                 .contains("| embedded | 10,000 | 21.4 | 101.4 | 25.7 | 7 |")
                 .contains("| embedded | 100,000 | 228.9 | 310.9 | 225.3 | 7 |");
+        // Release archives: sizes in MB (10^6 bytes) and the first index from the unpacked CPU archive.
+        assertThat(md).contains("| `sdembed-0.1.0-SNAPSHOT-cpu.tar.gz` | 174.0 |\n")
+                .contains("| `sdembed-0.1.0-SNAPSHOT-gpu.zip` | 873.1 |\n")
+                .contains("First `sdembed index` of the 48-image sample library from the unpacked"
+                        + " `sdembed-0.1.0-SNAPSHOT-cpu.tar.gz`, as a user's first run: a new JVM (Java 17.0.15) with"
+                        + " only the JDK on the PATH, loading bge-small and fusing its attention, embedding 27 texts:"
+                        + " **2.7 s**, of which the pipeline 0.29 s. Unpacking it with tar: 1.4 s.");
         assertThat(md).contains("| encoders | 726 |").contains("| **total** | 1490 |")
                 .doesNotContain("## Other benchmarks");
     }
@@ -96,6 +103,7 @@ class BenchReportTest {
         assertThat(md).contains("Not measured in this run (no BgeThroughput, LangChain4jBge or TinyClip results).")
                 .contains("Not measured in this run (no pipeline.json from PipelineThroughputMain).")
                 .contains("COPY vs INSERT not measured in this run (no StoreIngestBenchmark ingest results).")
+                .contains("## Release archives\n\nNot measured in this run (no archive.json from ArchiveRunMain).")
                 .contains("No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`)")
                 .contains("![latency](store-latency.png)");
         assertThat(dir.resolve(BenchReport.ENCODERS_CHART)).doesNotExist();

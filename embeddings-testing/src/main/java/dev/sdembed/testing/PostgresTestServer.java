@@ -167,8 +167,12 @@ public final class PostgresTestServer implements AutoCloseable {
 
     /** A plain JDBC connection (autocommit) as the URL's user, for test checks and fault injection. */
     public Connection connect() throws SQLException {
-        // postgresql://user[:password]@host[:port]/db[?params], the form this class makes and SDEMBED_TEST_PG_URL takes.
-        URI u = URI.create(url.replaceFirst("^(?i)jdbc:", "").replaceFirst("^(?i)postgres(ql)?://", "postgresql://"));
+        return connect(null);
+    }
+
+    /** As {@link #connect()}, to {@code database} (null: the URL's) of the same server. */
+    public Connection connect(String database) throws SQLException {
+        URI u = uri();
         Properties p = new Properties();
         if (u.getRawUserInfo() != null) {
             String[] userInfo = u.getRawUserInfo().split(":", 2);
@@ -178,9 +182,49 @@ public final class PostgresTestServer implements AutoCloseable {
             }
         }
         p.setProperty("ApplicationName", "sdembed-test-support");
-        String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getRawPath()
+        String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort())
+                + (database == null ? u.getRawPath() : "/" + database)
                 + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
         return DriverManager.getConnection(jdbc, p);
+    }
+
+    /** This server's URL with {@code database} instead of its own, same role and password. */
+    public String url(String database) {
+        URI u = uri();
+        return "postgresql://" + (u.getRawUserInfo() == null ? "" : u.getRawUserInfo() + "@") + u.getHost() + ":"
+                + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database;
+    }
+
+    /**
+     * Creates a database no other test of any JVM uses, with pgvector when {@code withPgvector}, and returns its
+     * name; dropped when this JVM exits (a throwaway cluster goes away whole).
+     */
+    public String newDatabase(String prefix, boolean withPgvector) throws SQLException {
+        String clean = prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String database = "d_" + clean + "_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + database);
+        }
+        if (withPgvector) {
+            try (Connection c = connect(database); Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION vector");
+            }
+        }
+        if (clusterDir == null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (Connection c = connect(); Statement st = c.createStatement()) {
+                    st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                } catch (SQLException e) {
+                    System.err.println("Could not drop test database " + database + ": " + e.getMessage());
+                }
+            }, "sdembed-pg-test-drop-" + database));
+        }
+        return database;
+    }
+
+    /** postgresql://user[:password]@host[:port]/db[?params], the form this class makes and SDEMBED_TEST_PG_URL takes. */
+    private URI uri() {
+        return URI.create(url.replaceFirst("^(?i)jdbc:", "").replaceFirst("^(?i)postgres(ql)?://", "postgresql://"));
     }
 
     private static PostgresTestServer useExisting(String url) {

@@ -11,6 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "clip-tokenizer", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed models clip-tokenizer --bpe bpe_simple_vocab_16e6.txt.gz \\",
+                "      --out models/clip-vit-h-14-text --pad-token '!'"},
         description = {"Writes DIR/tokenizer.json, equivalent to Hugging Face's fast CLIP tokenizer, from OpenAI's "
                 + "bpe_simple_vocab_16e6.txt.gz: for CLIP text encoders that came without tokenizer files.",
                 "Pad token: <|endoftext|> (default) for OpenAI CLIP and Stable Diffusion 1.x, ! (id 0) for OpenCLIP "

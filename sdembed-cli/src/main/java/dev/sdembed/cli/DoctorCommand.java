@@ -1,6 +1,7 @@
 package dev.sdembed.cli;
 
 import dev.sdembed.runtime.SdembedConfig;
+import dev.sdembed.runtime.SdembedVersion;
 import dev.sdembed.runtime.SlotConfig;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
@@ -27,8 +28,12 @@ import picocli.CommandLine.Spec;
  * named by a configuration file's slots), every problem {@link ModelVerifier} finds.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed doctor --config sdembed.json"},
         description = {"Reports what this machine can run: ONNX Runtime providers, CUDA/cuDNN/TensorRT libraries,"
                 + " GPUs, the JVM, and whether model directories (given, or the slots of --config) are valid.",
+                "Says which flavour this is (ONNX Runtime's CPU or GPU build) and, on the CPU flavour with an NVIDIA"
+                        + " GPU present, how to get the GPU flavour.",
                 "Exit code 0 when everything asked about is usable, 1 otherwise."})
 public final class DoctorCommand implements Callable<Integer> {
 
@@ -56,6 +61,8 @@ public final class DoctorCommand implements Callable<Integer> {
         report.put("gpus", info.gpus());
         report.put("jvm", jvm());
         report.put("can_run", canRun());
+        report.put("gpu_flavour_hint", gpuFlavourHint(info.flavour(), info.gpus(), nvidiaSmi(System.getenv("PATH")),
+                SdembedVersion.current().version()));
 
         List<Map<String, Object>> modelReports = new ArrayList<>();
         List<Map<String, Object>> slots = new ArrayList<>();
@@ -88,6 +95,40 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return usable ? ExitCodes.OK : ExitCodes.COMPLETED_WITH_FAILURES;
+    }
+
+    /**
+     * On the CPU flavour with an NVIDIA GPU in sight (the driver's GPU list, or {@code nvidia-smi} on the PATH, which
+     * the driver installs on Linux and Windows alike), how to get the flavour that can use it; else null.
+     */
+    static String gpuFlavourHint(OnnxRuntimeInfo.Flavour flavour, List<String> gpus, Path nvidiaSmi, String version) {
+        if (flavour != OnnxRuntimeInfo.Flavour.CPU || (gpus.isEmpty() && nvidiaSmi == null)) {
+            return null;
+        }
+        String seen = gpus.isEmpty() ? "nvidia-smi is at " + nvidiaSmi : String.join("; ", gpus);
+        String archive = "sdembed-" + (version == null ? "VERSION" : version) + "-gpu";
+        return "This machine has an NVIDIA GPU (" + seen + "), which this CPU flavour of sdembed cannot use. For GPU"
+                + " encoders, get the GPU flavour instead: " + archive + ".tar.gz, or " + archive + ".zip on Windows"
+                + " (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a Java project, depend on"
+                + " com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime (README, \"Using the SDK\").";
+    }
+
+    /** {@code nvidia-smi} (or {@code nvidia-smi.exe}) in a folder of {@code path}, or null. */
+    static Path nvidiaSmi(String path) {
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            for (String name : List.of("nvidia-smi", "nvidia-smi.exe")) {
+                if (!dir.isEmpty()) {
+                    Path candidate = Path.of(dir, name);
+                    if (java.nio.file.Files.isRegularFile(candidate) && java.nio.file.Files.isExecutable(candidate)) {
+                        return candidate;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static Map<String, Object> runtime(OnnxRuntimeInfo info) {
@@ -154,6 +195,9 @@ public final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> ort = (Map<String, Object>) report.get("onnxruntime");
         out.println("ONNX Runtime " + ort.get("version") + " (" + ort.get("flavour") + " build), providers: "
                 + String.join(", ", (List<String>) ort.get("providers")));
+        out.println("gpu".equals(ort.get("flavour"))
+                ? "Flavour: GPU (cuda:N devices with " + OnnxRuntimeInfo.GPU_REQUIREMENT + ", else the CPU)"
+                : "Flavour: CPU (every encoder runs on the CPU)");
         List<Map<String, Object>> libs = (List<Map<String, Object>>) report.get("libraries");
         if (libs.isEmpty()) {
             out.println("GPU libraries: not probed on " + System.getProperty("os.name")
@@ -175,6 +219,9 @@ public final class DoctorCommand implements Callable<Integer> {
                 + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
         ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "
                 + kind.toUpperCase(Locale.ROOT) + ": " + (reason == null ? "yes" : "no, " + reason)));
+        if (report.get("gpu_flavour_hint") != null) {
+            out.println(report.get("gpu_flavour_hint"));
+        }
         for (Map<String, Object> m : (List<Map<String, Object>>) report.get("models")) {
             String who = m.containsKey("slot") ? "slot " + m.get("slot") + ": " : "";
             if ((Boolean) m.get("ok")) {

@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "duplicates", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed duplicates", "  sdembed duplicates --by file --folder /mnt/backup",
+                "  sdembed duplicates --by image --threshold 0.97 --json"},
         description = {"Groups duplicate indexed images, largest group first, saying what was compared:",
                 "  --by file     identical files (the same bytes),",
                 "  --by pixels   the same picture: re-encoded (PNG, JPEG, WebP), resized or stripped of its metadata"

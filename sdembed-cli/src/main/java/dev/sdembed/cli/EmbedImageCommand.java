@@ -18,6 +18,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "embed-image", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed embed-image --model-dir models/clip-vit-h-14-vision \\",
+                "      --device cuda:0 --device-fallback cpu a.png b.webp"},
         description = {"Embeds image files (PNG, JPEG, WebP) with a CLIP vision model; prints one JSON object per"
                 + " image, in input order: {\"image\", \"dim\", \"embedding\"}, or {\"image\", \"error\"} for a file"
                 + " that cannot be decoded.",

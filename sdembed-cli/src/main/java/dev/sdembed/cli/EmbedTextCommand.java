@@ -19,6 +19,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "embed-text", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed embed-text --query \"a castle at night\"",
+                "  sdembed embed-text --model-dir models/clip-vit-l-14-text \\",
+                "      --long-prompts chunked \"1girl, cherry blossoms, spring\""},
         description = "Embeds texts; prints one JSON object per text: {\"text\", \"dim\", \"embedding\"}.")
 public final class EmbedTextCommand implements Callable<Integer> {
 

@@ -28,6 +28,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed index ~/Pictures/stable-diffusion",
+                "  sdembed index /data/sd-outputs --config sdembed.json \\",
+                "      --store postgresql://sdembed@localhost:5432/sdembed"},
         description = {"Indexes folders of generated images: reads each file's prompt and negative prompt, embeds"
                 + " every text and image once per slot, hashes the pixels (for duplicates --by pixels) and stores image"
                 + " records that reference the embeddings.",

@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code sdembed init}: a configuration file for the pulled models, devices assigned as the seed assigns them.
  */
 @Command(name = "init", mixinStandardHelpOptions = true, sortOptions = false,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed init --gpus 2", "  sdembed init --preset cpu -o sdembed.json --store postgresql://sdembed@localhost:5432/sdembed"},
         description = {"Writes a configuration file (the --config format of index, search, similar, duplicates,"
                 + " stats and doctor) whose slots point at the directories sdembed models pull writes.",
                 "--preset full (the default), the seed's set: prompts and negative prompts through BGE-large"

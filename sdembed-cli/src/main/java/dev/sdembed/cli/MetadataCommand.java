@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
  * {@link ExitCodes#COMPLETED_WITH_FAILURES}.
  */
 @Command(name = "metadata",
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed metadata 00042-1234567890.png ComfyUI_00001_.png"},
         mixinStandardHelpOptions = true,
         description = {
             "Print the generation metadata (prompt, negative prompt, seed, steps, ...) of PNG, JPEG and WebP files "

@@ -11,6 +11,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed models inspect models/bge-small-en-v1.5"},
         description = "Prints a model directory's inputs, outputs, detected kind, dimension and fingerprint as JSON.")
 public final class ModelsInspectCommand implements Callable<Integer> {
 

@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code sdembed models pull NAME}: a published ONNX model from the Hugging Face Hub into model directories. */
 @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed models pull --list", "  sdembed models pull clip-vit-h-14", "  sdembed models pull hf:BAAI/bge-large-en-v1.5 --dir models/bge-large"},
         description = {"Downloads a model from the Hugging Face Hub into model directories that embed-text,"
                 + " embed-image, index and models verify take as they are: files from one commit, checked against"
                 + " the Hub's sizes and SHA-256, kept in the Hugging Face cache (HF_HUB_CACHE, else $HF_HOME/hub, else"

@@ -17,6 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code sdembed models verify DIR}: the contract an exported model directory must meet. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed models verify models/bge-large-en-v1.5 models/clip-vit-h-14-vision"},
         description = {"Checks model directories against what sdembed expects (files, external data, opset,"
                 + " input/output names and types, fp16/fp32, dimension, tokenizer special tokens and padding,"
                 + " preprocessing config) and prints every problem with its fix.",

@@ -22,6 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "preprocess", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed preprocess 00042-1234567890.png --size 224 --out pixels.f32"},
         description = "Decodes an image and writes the CLIP model input (Hugging Face CLIPImageProcessor with Pillow,"
                 + " reproduced exactly) as float32 little-endian, C order [3, N, N].")
 public final class PreprocessCommand implements Callable<Integer> {

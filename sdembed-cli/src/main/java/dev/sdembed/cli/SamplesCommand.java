@@ -15,6 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "samples", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed samples samples && sdembed index samples"},
         description = {"Writes a small library of synthetic Stable Diffusion PNGs to try sdembed on: procedurally"
                 + " drawn pictures of eight subjects with AUTOMATIC1111 (parameters) or ComfyUI (prompt and workflow)"
                 + " metadata, prompts shared between images, near-duplicates (*-retouched.png) and exact copies ("

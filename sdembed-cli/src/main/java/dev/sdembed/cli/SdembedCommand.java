@@ -18,6 +18,11 @@ import picocli.CommandLine.Option;
  * {@link ExitCodes#SOFTWARE}.
  */
 @Command(name = "sdembed",
+        footerHeading = "%nExamples (the quick start, then the help of one command):%n",
+        footer = {"  sdembed samples samples",
+                "  sdembed index samples",
+                "  sdembed search --text \"a castle at night\"",
+                "  sdembed help index"},
         mixinStandardHelpOptions = true,
         versionProvider = SdembedCommand.Version.class,
         description = "Embeddings for libraries of Stable Diffusion images.",
@@ -39,6 +44,8 @@ import picocli.CommandLine.Option;
                 DoctorCommand.class,
                 SamplesCommand.class,
                 InitCommand.class,
+                CompletionCommand.class,
+                StoreCommand.class,
         })
 public final class SdembedCommand {
 
@@ -68,6 +75,9 @@ public final class SdembedCommand {
     /** A configured command line, for tests and embedding: same handlers as {@link #main}. */
     public static CommandLine newCommandLine() {
         CommandLine cli = new CommandLine(new SdembedCommand());
+        // picocli's own help command: its example is set here, as its class cannot be annotated.
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
+                .footer("  sdembed help index");
         cli.setExecutionExceptionHandler(SdembedCommand::handleException);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;

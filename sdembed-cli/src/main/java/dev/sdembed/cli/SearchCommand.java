@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed search --text \"girl under cherry blossoms\" -k 10",
+                "  sdembed search --text \"a castle at night\" --mode image --config sdembed.json"},
         description = {"Finds the indexed images nearest to a text: by their prompts (--mode prompt, with a text"
                 + " slot's encoder), by their negative prompts (--mode negative: what the images were told to"
                 + " avoid) or by their pixels (--mode image, with a text slot that shares an embedding space with"

@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed serve --port 8080",
+                "  sdembed serve --host 0.0.0.0 --token \"$SDEMBED_TOKEN\" --config sdembed.json"},
         description = {"Serves the store over HTTP: the JSON API (search, similar, images and thumbnails, duplicates,"
                 + " stats, Prometheus /metrics, OpenAI-style /v1/embeddings) and a web page at /. The configured"
                 + " slots are loaded once and kept.",

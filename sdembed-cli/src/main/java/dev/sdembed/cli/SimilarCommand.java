@@ -22,6 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "similar", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed similar ~/Pictures/stable-diffusion/00042-1234567890.png -k 10"},
         description = {"Finds the indexed images that look most like IMAGE (an image slot's embeddings). An indexed"
                 + " image is looked up in the store and left out of its own hits; another file is embedded first.",
                 "Without an image slot (no CLIP vision model configured) it finds the images whose prompts are most"

@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed stats", "  sdembed stats --json --store postgresql://sdembed@localhost:5432/sdembed"},
         description = {"Prints what the store holds, from one store call: images (indexed and failed, and how many"
                 + " have no generation metadata and so cannot be found by prompt), the indexed images by generator"
                 + " and by model, distinct texts and image files, and per slot the embeddings stored, stale ones,"

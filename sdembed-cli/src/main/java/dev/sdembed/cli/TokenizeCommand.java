@@ -14,6 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n",
+        footer = {"  sdembed tokenize --model-dir models/clip-vit-l-14-text \"a castle at night\""},
         description = {"Prints the CLIP text model input of each text: {\"text\", \"ids\"}, the ids being"
                 + " <|startoftext|>, the text's tokens, <|endoftext|> (kept last when the text is cut), then padding"
                 + " to 77.",

@@ -25,6 +25,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  sdembed watch ~/Pictures/stable-diffusion", "  sdembed watch /mnt/nas/sd --rescan-only --rescan-interval 30m"},
         description = {"Keeps the store in step with folders until stopped (Ctrl-C): indexes them once as index"
                 + " --prune does, then follows file-system events (every folder under the roots, new ones as they"
                 + " appear) and rescans at an interval for what no event tells (network shares).",

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
+import dev.sdembed.onnx.OnnxRuntimeInfo;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DoctorAndVerifyCommandTest {
@@ -56,6 +59,7 @@ class DoctorAndVerifyCommandTest {
         assertThat(report.at("/models/1/ok").asBoolean()).isFalse();
         assertThat(report.at("/models/1/problems/0/message").asText()).contains("has no model.onnx");
         assertThat(report.at("/usable").asBoolean()).isFalse();
+        assertThat(report.at("/gpu_flavour_hint").isNull()).as("the GPU flavour needs no hint").isTrue();
     }
 
     @Test
@@ -65,6 +69,33 @@ class DoctorAndVerifyCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("ONNX Runtime ").contains("JVM: Java ").contains("Can run on CPU: yes")
                 .contains("Everything asked about is usable.");
+        // The build's classpath has the GPU jar; the release archive's CPU flavour says CPU (ReleaseArchiveTest).
+        assertThat(run.outLines().get(1)).isEqualTo("Flavour: GPU (cuda:N devices with " + OnnxRuntimeInfo.GPU_REQUIREMENT
+                + ", else the CPU)");
+    }
+
+    @Test
+    void theCpuFlavourWithAnNvidiaGpuSaysHowToGetTheGpuFlavour() throws IOException {
+        Path bin = TestPaths.targetDir("doctor-fake-nvidia-smi");
+        Path smi = bin.resolve("nvidia-smi");
+        Files.writeString(smi, "#!/bin/sh\necho 'GPU 0: NVIDIA GeForce RTX 4090'\n");
+        assertThat(smi.toFile().setExecutable(true)).isTrue();
+        String rtx = "NVIDIA GeForce RTX 4090 (0000:01:00.0)";
+
+        assertThat(DoctorCommand.nvidiaSmi("/nonexistent" + File.pathSeparator + bin)).isEqualTo(smi);
+        assertThat(DoctorCommand.nvidiaSmi("/nonexistent")).isNull();
+        assertThat(DoctorCommand.nvidiaSmi(null)).isNull();
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(rtx), null, "0.1.0"))
+                .isEqualTo("This machine has an NVIDIA GPU (" + rtx + "), which this CPU flavour of sdembed cannot"
+                        + " use. For GPU encoders, get the GPU flavour instead: sdembed-0.1.0-gpu.tar.gz, or"
+                        + " sdembed-0.1.0-gpu.zip on Windows (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a"
+                        + " Java project, depend on com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime"
+                        + " (README, \"Using the SDK\").");
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), smi, null))
+                .startsWith("This machine has an NVIDIA GPU (nvidia-smi is at " + smi + "), which")
+                .contains("sdembed-VERSION-gpu.tar.gz");
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), null, "0.1.0")).isNull();
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.GPU, List.of(rtx), smi, "0.1.0")).isNull();
     }
 
     @Test

@@ -26,6 +26,7 @@ import dev.sdembed.store.WriteResult;
 import dev.sdembed.store.postgres.internal.BatchWriter;
 import dev.sdembed.store.postgres.internal.Identifiers;
 import dev.sdembed.store.postgres.internal.SchemaSetup;
+import dev.sdembed.store.postgres.internal.ServerInit;
 import dev.sdembed.store.postgres.internal.SlotTable;
 import dev.sdembed.store.postgres.internal.SqlErrors;
 import dev.sdembed.store.postgres.internal.StoreQueries;
@@ -625,17 +626,9 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
             }
             Map<String, SlotSpec> byName = StoreChecks.slotsByName(slots);
             byName.values().forEach(s -> SchemaSetup.vectorType(s, halfPrecision));
-            PostgresUrl location = PostgresUrl.parse(url);
-            if (user != null) {
-                location = location.withUser(user);
-            }
-            if (password != null) {
-                location = location.withPassword(password);
-            } else if (location.password() == null && System.getenv("PGPASSWORD") != null) {
-                location = location.withPassword(System.getenv("PGPASSWORD"));
-            }
+            PostgresUrl location = location();
             SchemaSetup.Result setup;
-            try (Connection c = DriverManager.getConnection(location.jdbcUrl(), driverProperties(location))) {
+            try (Connection c = connect(location)) {
                 setup = readOnly
                         ? SchemaSetup.check(c, schema, List.copyOf(byName.values()), halfPrecision, location.toString())
                         : SchemaSetup.run(c, schema, List.copyOf(byName.values()), halfPrecision, hnswM,
@@ -671,6 +664,40 @@ public final class PostgresEmbeddingStore implements EmbeddingStore {
                     readOnly ? " read-only" : "", setup.pgvectorVersion(), byName.keySet(),
                     setup.applied().isEmpty() ? "" : ", applied migrations " + setup.applied());
             return store;
+        }
+
+        /**
+         * Prepares the server for this store without opening it, as far as the URL's role may: checks that the server
+         * answers and has pgvector, creates the extension and the schema when the role may, and applies the
+         * migrations; what the role may not do comes back as the SQL a superuser must run
+         * ({@link PostgresStoreInit#superuserSql()}), and what no SQL fixes as {@link PostgresStoreInit#problem()}.
+         * Slots are not needed (their tables are made by the first {@link #build()} that writes); running it again
+         * when all is done changes nothing. {@code sdembed store init} prints its result.
+         */
+        public PostgresStoreInit init() {
+            if (url == null) {
+                throw new InvalidInputException("url is required, e.g. postgresql://user@localhost:5432/sdembed");
+            }
+            PostgresUrl location = location();
+            return ServerInit.run(() -> connect(location), location, schema, hnswM, hnswEfConstruction);
+        }
+
+        /** The URL with the builder's user and password, else {@code PGPASSWORD} for a URL without one. */
+        private PostgresUrl location() {
+            PostgresUrl location = PostgresUrl.parse(url);
+            if (user != null) {
+                location = location.withUser(user);
+            }
+            if (password != null) {
+                location = location.withPassword(password);
+            } else if (location.password() == null && System.getenv("PGPASSWORD") != null) {
+                location = location.withPassword(System.getenv("PGPASSWORD"));
+            }
+            return location;
+        }
+
+        private Connection connect(PostgresUrl location) throws SQLException {
+            return DriverManager.getConnection(location.jdbcUrl(), driverProperties(location));
         }
 
         private Properties driverProperties(PostgresUrl location) {

@@ -149,11 +149,18 @@ public final class SchemaSetup {
         try {
             String[] vector = ensurePgvector(connection);
             String searchPath = searchPath(schema, vector[0]);
+            // Only what is missing: PostgreSQL checks the privilege to create before it looks whether the object
+            // exists, so "IF NOT EXISTS" would fail for a role given a schema by a superuser (sdembed store init).
+            SchemaState state = SchemaState.of(connection, schema);
             try (Statement st = connection.createStatement()) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
-                st.execute("CREATE TABLE IF NOT EXISTS " + Identifiers.quote(schema) + ".schema_version ("
-                        + "version integer PRIMARY KEY, description text NOT NULL, checksum text NOT NULL, "
-                        + "applied_at timestamptz NOT NULL DEFAULT now())");
+                if (!state.exists()) {
+                    st.execute("CREATE SCHEMA " + Identifiers.quote(schema));
+                }
+                if (!state.hasStore()) {
+                    st.execute("CREATE TABLE " + Identifiers.quote(schema) + ".schema_version ("
+                            + "version integer PRIMARY KEY, description text NOT NULL, checksum text NOT NULL, "
+                            + "applied_at timestamptz NOT NULL DEFAULT now())");
+                }
             }
             List<Integer> applied = migrate(connection, schema, searchPath);
             Map<String, SlotTable> tables = registerSlots(connection, schema, searchPath, slots, halfPrecision,
@@ -216,17 +223,29 @@ public final class SchemaSetup {
 
     /** A read-only open where there is no store: the message a front end shows for a mistyped schema or URL. */
     private static void requireStore(Connection c, String schema, String where) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?), "
-                + "to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, schema);
-            ps.setString(2, Identifiers.quote(schema) + ".schema_version");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                String why = !rs.getBoolean(1) ? "no such schema" : !rs.getBoolean(2)
-                        ? "the schema has no sdembed tables" : null;
-                if (why != null) {
-                    throw new StoreException("No sdembed store in schema " + schema + " of " + where + " (" + why
-                            + "); index a folder first, or give --store and --schema");
+        SchemaState state = SchemaState.of(c, schema);
+        String why = !state.exists() ? "no such schema" : !state.hasStore() ? "the schema has no sdembed tables" : null;
+        if (why != null) {
+            throw new StoreException("No sdembed store in schema " + schema + " of " + where + " (" + why
+                    + "); index a folder first, or give --store and --schema");
+        }
+    }
+
+    /**
+     * Whether a schema exists and holds a store ({@code schema_version}), as the connected role sees it.
+     *
+     * @param exists   the schema exists
+     * @param hasStore it holds the table of applied migrations
+     */
+    public record SchemaState(boolean exists, boolean hasStore) {
+        public static SchemaState of(Connection c, String schema) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE "
+                    + "nspname = ?), to_regclass(?) IS NOT NULL")) {
+                ps.setString(1, schema);
+                ps.setString(2, Identifiers.quote(schema) + ".schema_version");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new SchemaState(rs.getBoolean(1), rs.getBoolean(2));
                 }
             }
         }
@@ -316,7 +335,8 @@ public final class SchemaSetup {
         }
     }
 
-    private static String[] findPgvector(Connection c) throws SQLException {
+    /** {@code [schema, version]} of pgvector in the connected database, or null when it is not created there. */
+    static String[] findPgvector(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT n.nspname, e.extversion FROM pg_extension e "
                      + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'")) {

@@ -81,7 +81,8 @@ public final class SqlErrors {
         return firstLine(e);
     }
 
-    private static String firstLine(SQLException e) {
+    /** The first line of a driver message (the server's detail and hint lines follow it). */
+    static String firstLine(SQLException e) {
         if (e == null) {
             return "";
         }
