@@ -822,10 +822,12 @@ public abstract class EmbeddingStoreContract {
         ContentHash prompt = b.addText("a cat on a sofa");
         ContentHash other = b.addText("a dog in a field");
         store.write(b.record(record("/lib/old/cat.png", cat, prompt, null))
-                .record(record("/lib/new/cat.png", dog, other, null)).build());
+                .record(record("/lib/new/cat.png", dog, other, null))
+                .embedding(PROMPT.name(), prompt, unitVector(1, PROMPT.dimension())).build());
         long id = store.findImages(List.of("/lib/old/cat.png")).get("/lib/old/cat.png").id();
 
-        ImageRecord moved = record("/lib/new/cat.png", cat, prompt, null).toBuilder().fileSize(4321).build();
+        ImageRecord moved = record("/lib/new/cat.png", cat, prompt, null).toBuilder().fileSize(4321)
+                .parameters(Map.of("seed", "1234", "steps", "30")).build();
         WriteResult result = store.write(WriteBatch.builder().move("/lib/old/cat.png", moved).build());
 
         assertThat(result.imagesMoved()).isEqualTo(1);
@@ -839,6 +841,10 @@ public abstract class EmbeddingStoreContract {
         assertThat(store.referenceCounts(Modality.IMAGE, List.of(cat.hash(), dog.hash())))
                 .containsEntry(cat.hash(), 1L).containsEntry(dog.hash(), 0L);
         assertThat(store.checkInvariants().isConsistent()).isTrue();
+        // The settings filters compare move with the record.
+        assertThat(store.search(SearchRequest.builder(SearchQuery.vector(PROMPT.name(), new Embedding(unitVector(1,
+                PROMPT.dimension())))).filter(SearchFilter.builder().seed(1234L).steps(30, 30).build()).build()))
+                .extracting(SearchHit::path).containsExactly("/lib/new/cat.png");
 
         WriteResult nothingThere = store.write(WriteBatch.builder().move("/lib/gone.png",
                 record("/lib/found.png", cat, prompt, null)).build());

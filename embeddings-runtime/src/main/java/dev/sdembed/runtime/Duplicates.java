@@ -133,22 +133,23 @@ public final class Duplicates {
                 SlotSpec slot = slots.slot(request.slot(), Modality.IMAGE).orElseThrow(() -> new InvalidInputException(
                         "Duplicates by image need an image slot (a CLIP vision model in --config); without one, by"
                                 + " pixels finds the same picture and by prompt similar prompts"));
-                yield bySlot(store, slot, request, String.format(Locale.ROOT, "similar pictures (image embeddings at"
-                        + " least %.3f similar, slot %s)", request.threshold(), QuerySlots.describe(slot)));
+                yield bySlot(store, slot, request, "similar pictures (image embeddings at least %.3f similar, slot %s)");
             }
             case PROMPT -> {
                 SlotSpec slot = slots.textSlot(request.slot(), "duplicates by prompt");
-                yield bySlot(store, slot, request, String.format(Locale.ROOT, "similar prompts (prompt embeddings at"
-                        + " least %.3f similar, slot %s; often different pictures)", request.threshold(),
-                        QuerySlots.describe(slot)));
+                yield bySlot(store, slot, request, "similar prompts (prompt embeddings at least %.3f similar, slot %s;"
+                        + " often different pictures)");
             }
         };
     }
 
-    private static Result bySlot(EmbeddingStore store, SlotSpec slot, Request request, String description) {
-        List<DuplicateGroup> groups = store.nearDuplicates(NearDuplicateRequest.of(slot.name())
-                .withThreshold(request.threshold()).withNeighbours(request.neighbours()).withFilter(request.filter()));
-        return new Result(slot.modality() == Modality.IMAGE ? By.IMAGE : By.PROMPT, slot, description, groups, 0);
+    /** {@code format} takes the threshold in effect (a minimum score may raise it) and the slot. */
+    private static Result bySlot(EmbeddingStore store, SlotSpec slot, Request request, String format) {
+        NearDuplicateRequest near = NearDuplicateRequest.of(slot.name()).withThreshold(request.threshold())
+                .withNeighbours(request.neighbours()).withFilter(request.filter());
+        List<DuplicateGroup> groups = store.nearDuplicates(near);
+        return new Result(slot.modality() == Modality.IMAGE ? By.IMAGE : By.PROMPT, slot,
+                String.format(Locale.ROOT, format, near.linkThreshold(), QuerySlots.describe(slot)), groups, 0);
     }
 
     private static void noSlot(Request request) {

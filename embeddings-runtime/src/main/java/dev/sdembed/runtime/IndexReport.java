@@ -108,6 +108,16 @@ public final class IndexReport {
         m.put("wallTimeMs", s.wallTime().toMillis());
         m.put("imagesPerSecond", Math.round(s.imagesPerSecond() * 10) / 10.0);
         m.put("cancelled", s.cancelled());
+        return m;
+    }
+
+    /**
+     * What a run over whole roots found against the store (vanished, moved and removed records, pixel hashes added
+     * to images indexed before, roots not scanned), for front ends that walk roots ({@code index}, {@code watch});
+     * a job over a list of files, as Spark's, has none of these.
+     */
+    public static Map<String, Object> syncJson(PipelineSummary s) {
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("vanished", s.vanished());
         m.put("moved", s.moved());
         m.put("removed", s.removed());

@@ -144,7 +144,9 @@ public final class IndexCommand implements Callable<Integer> {
 
     private void print(PipelineSummary s, StoreStats stats, boolean imageSlot, PrintWriter out) {
         if (jsonSummary) {
-            out.println(Json.line(IndexReport.json(s, stats)));
+            Map<String, Object> json = IndexReport.json(s, stats);
+            json.putAll(IndexReport.syncJson(s));
+            out.println(Json.line(json));
         } else {
             IndexReport.lines(s, stats, imageSlot).forEach(out::println);
             IndexReport.syncLines(s, prune).forEach(out::println);

@@ -161,6 +161,7 @@ public final class WatchCommand implements Callable<Integer> {
                 m.put("at", LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString());
                 m.put("changedPaths", sync.trigger() == LibraryWatcher.Trigger.EVENTS ? sync.changed().size() : null);
                 m.putAll(IndexReport.json(s));
+                m.putAll(IndexReport.syncJson(s));
                 out.println(Json.line(m));
             } else {
                 String what = sync.trigger() == LibraryWatcher.Trigger.EVENTS

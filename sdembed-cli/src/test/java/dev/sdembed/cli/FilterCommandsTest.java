@@ -180,18 +180,18 @@ class FilterCommandsTest {
 
     @Test
     void duplicatesTakeTheFiltersAndDistinct() throws IOException {
-        List<JsonNode> groups = json("duplicates", "--threshold", "0.999", "--json");
+        List<JsonNode> groups = json("duplicates", "--by", "prompt", "--threshold", "0.999", "--json");
         assertThat(groups).extracting(g -> g.get("size").asInt()).containsExactly(5, 2);
-        List<JsonNode> files = json("duplicates", "--threshold", "0.999", "--json", "--distinct", "file");
+        List<JsonNode> files = json("duplicates", "--by", "prompt", "--threshold", "0.999", "--json", "--distinct", "file");
         assertThat(files).as("the copy counts once: its group drops out").hasSize(1);
         assertThat(files.get(0).get("size").asInt()).isEqualTo(5);
-        assertThat(json("duplicates", "--threshold", "0.999", "--json", "--distinct", "prompt")).isEmpty();
-        assertThat(json("duplicates", "--threshold", "0.999", "--json", "--folder", library.resolve("b").toString()))
+        assertThat(json("duplicates", "--by", "prompt", "--threshold", "0.999", "--json", "--distinct", "prompt")).isEmpty();
+        assertThat(json("duplicates", "--by", "prompt", "--threshold", "0.999", "--json", "--folder", library.resolve("b").toString()))
                 .isEmpty();
-        assertThat(json("duplicates", "--threshold", "0.5", "--json", "--min-score", "0.999"))
+        assertThat(json("duplicates", "--by", "prompt", "--threshold", "0.5", "--json", "--min-score", "0.999"))
                 .extracting(g -> g.get("size").asInt()).containsExactly(5, 2);
-        CliRun readable = run("duplicates", "--threshold", "0.9", "--min-score", "0.999", "--generator", "a1111");
-        assertThat(readable.outLines().get(0)).startsWith("2 groups of images at least 0.999 similar by slot prompt_bge")
+        CliRun readable = run("duplicates", "--by", "prompt", "--threshold", "0.9", "--min-score", "0.999", "--generator", "a1111");
+        assertThat(readable.outLines().get(0)).startsWith("2 groups of similar prompts (prompt embeddings at least 0.999 similar, slot prompt_bge")
                 .endsWith("; only generator a1111, min score 0.999");
     }
 

@@ -86,7 +86,7 @@ class SyncCommandsTest {
         assertThat(summary.get("slots").get(IndexFixtures.TEXT_SLOT).get("encoderCalls").asLong())
                 .as("a rename embeds nothing").isZero();
 
-        JsonNode stats = Json.MAPPER.readTree(cli(store, "stats").out());
+        JsonNode stats = Json.MAPPER.readTree(cli(store, "stats", "--json").out());
         assertThat(stats.get("images").asLong()).as("4 files in lib, 1 on the unplugged drive").isEqualTo(5);
     }
 
@@ -171,7 +171,7 @@ class SyncCommandsTest {
             assertThat(child.lines()).anySatisfy(l -> assertThat(l).matches("Watched for 0:\\d\\d:\\d\\d: 2 syncs, 4"
                     + " indexed, 0 failed, 0 vanished \\(0 moved, 0 removed\\)"));
         }
-        JsonNode stats = Json.MAPPER.readTree(cli(store, "stats").out());
+        JsonNode stats = Json.MAPPER.readTree(cli(store, "stats", "--json").out());
         assertThat(stats.get("images").asLong()).isEqualTo(4);
     }
 }

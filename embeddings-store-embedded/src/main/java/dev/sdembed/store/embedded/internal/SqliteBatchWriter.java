@@ -96,7 +96,8 @@ public final class SqliteBatchWriter {
         }
         int moved = 0;
         StringBuilder set = new StringBuilder();
-        for (String column : Rows.IMAGE_COLUMNS.split(", ")) {
+        String[] columns = Rows.WRITTEN_COLUMNS.split(", ");
+        for (String column : columns) {
             set.append(set.length() == 0 ? "" : ", ").append(column).append(" = ?");
         }
         try (PreparedStatement source = connection.prepareStatement("SELECT 1 FROM images WHERE path = ?");
@@ -117,7 +118,7 @@ public final class SqliteBatchWriter {
                 replaced.setString(1, r.path());
                 replaced.executeUpdate();
                 Rows.bindImage(update, 1, r);
-                update.setString(14, m.from());
+                update.setString(columns.length + 1, m.from());
                 update.executeUpdate();
                 moved++;
             }
