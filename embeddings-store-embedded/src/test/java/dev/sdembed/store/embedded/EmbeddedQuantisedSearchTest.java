@@ -151,6 +151,62 @@ class EmbeddedQuantisedSearchTest {
         }
     }
 
+    /**
+     * Codes follow the file: a reader opened read-only (its own connection, as a process of its own has) sees the
+     * writer's new vector after the commit, a vector the file kept stays as it was in both, and neither returns a
+     * content removed as unreferenced.
+     */
+    @Test
+    void quantisedSlotsOfWriterAndReaderFollowNewReplacedAndRemovedVectors() {
+        SlotSpec slot = StoreTestData.imageSlot("image_fresh", DIMENSION);
+        Path dir = temp.resolve("fresh");
+        try (EmbeddedEmbeddingStore writer = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot)
+                .quantiseFrom(1).build()) {
+            WriteBatch.Builder b = WriteBatch.builder();
+            for (int i = 0; i < 300; i++) {
+                ImageContent image = StoreTestData.imageContent("f-" + i);
+                b.image(image).embedding(slot.name(), image.hash(), data[i])
+                        .record(StoreTestData.record("/fresh/" + i + ".png", image, null, null));
+            }
+            writer.write(b.build());
+            try (EmbeddedEmbeddingStore reader = EmbeddedEmbeddingStore.builder().directory(dir).slot(slot)
+                    .readOnly(true).quantiseFrom(1).build()) {
+                float[] query = data[COUNT];
+                assertThat(top(reader, slot, query).path()).isNotEqualTo("/fresh/new.png");
+
+                ImageContent copy = StoreTestData.imageContent("f-new");
+                writer.write(WriteBatch.builder().image(copy).embedding(slot.name(), copy.hash(), query)
+                        .record(StoreTestData.record("/fresh/new.png", copy, null, null)).build());
+                for (EmbeddedEmbeddingStore store : List.of(writer, reader)) {
+                    SearchHit hit = top(store, slot, query);
+                    assertThat(hit.path()).isEqualTo("/fresh/new.png");
+                    assertThat(hit.score()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+                }
+
+                // A current-model vector is kept by the file when written again, so the codes keep it too: image 7
+                // does not become the query's best match in either store.
+                ImageContent seventh = StoreTestData.imageContent("f-7");
+                writer.write(WriteBatch.builder().delete("/fresh/new.png").build());
+                writer.write(WriteBatch.builder().image(seventh).embedding(slot.name(), seventh.hash(), query)
+                        .build());
+                SearchHit best = top(writer, slot, query);
+                assertThat(best.path()).isNotIn("/fresh/7.png", "/fresh/new.png");
+                assertThat(top(reader, slot, query)).isEqualTo(best);
+
+                writer.removeUnreferenced();
+                for (EmbeddedEmbeddingStore store : List.of(writer, reader)) {
+                    assertThat(store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query)))
+                            .k(301).build())).hasSize(300).noneMatch(h -> h.content().equals(copy.hash()));
+                }
+            }
+        }
+    }
+
+    private static SearchHit top(EmbeddedEmbeddingStore store, SlotSpec slot, float[] query) {
+        return store.search(SearchRequest.builder(SearchQuery.vector(slot.name(), new Embedding(query))).k(1).build())
+                .get(0);
+    }
+
     /** The share of the exact search's top-k the default search returns, over the held-out queries. */
     private double recall(SearchFilter filter, int k) {
         double found = 0;
