@@ -233,9 +233,11 @@ public final class SqliteSearch {
     private void collectHits(List<ContentHash> contents, String column, SqliteFilter where, TextRole role,
                              long exclude, Map<ContentHash, Float> scores, List<Hit> hits) throws SQLException {
         boolean negative = role == TextRole.NEGATIVE;
+        // The hash index, named: the IN list holds at most a chunk of contents, but without statistics SQLite
+        // prefers the status index and walks every image (11 ms at 100,000 images, a third of an exact search).
         InLists.forHashes(connection, contents, "SELECT i.id, i.path, i.generator, i.model_name, i." + column
                 + ", t.text, i.prompt_hash, i.image_hash, " + (negative ? "n.text" : "NULL") + " FROM images i "
-                + "LEFT JOIN text_contents t ON t.hash = i.prompt_hash "
+                + "INDEXED BY images_" + column + " LEFT JOIN text_contents t ON t.hash = i.prompt_hash "
                 + (negative ? "LEFT JOIN text_contents n ON n.hash = i.negative_hash " : "")
                 + "WHERE i.status = 'ok' AND i.id <> ?" + where.sql() + " AND i." + column + " IN ", ps -> {
                     ps.setLong(1, exclude);
