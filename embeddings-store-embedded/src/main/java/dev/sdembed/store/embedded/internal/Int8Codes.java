@@ -19,16 +19,24 @@ import java.util.stream.IntStream;
  *
  * <p>Error: with unit vectors of 1024 dimensions the approximate score is within about 0.0006 (rms) of the exact one,
  * 0.004 at worst over 20 million clustered pairs; {@link #errorBound} gives a bound that always holds
- * (Cauchy–Schwarz over both rounding errors), about 0.03 there. Rows live in blocks of {@value #BLOCK_ROWS}, so
- * growing never copies the whole slot, and each block is one task of the parallel scan.
+ * (Cauchy–Schwarz over both rounding errors), about 0.03 there. Rows live in blocks of just under 1 MB
+ * ({@link #BLOCK_BYTES}), so growing never copies the whole slot, and each block is one task of the parallel scan.
  */
 final class Int8Codes {
-    /** Rows per block: 4 MB of codes at 1024 dimensions, large enough that a task's overhead is negligible. */
-    static final int BLOCK_ROWS = 4096;
+    /**
+     * The most bytes of codes per block: large enough that a scan task's overhead is negligible (1,023 rows at 1024
+     * dimensions), and below 1 MB with the array's header because G1 gives an array of half a region or more whole
+     * regions of its own: blocks of 4 MB took three 2 MB regions each (2 bytes per dimension and vector measured
+     * after a GC with a 5 GB heap, for 1.05 held). Under 1 MB a block is an ordinary object with regions of 2 MB or
+     * more, and fills one 1 MB region (heaps under 2 GB) all but a few bytes.
+     */
+    static final int BLOCK_BYTES = (1 << 20) - 64;
 
     private final int dimension;
     /** Ints per row: four codes each, the dimension padded with zeros (code 128, which adds nothing). */
     private final int words;
+    /** Rows per block. */
+    private final int blockRows;
     private final int rowOffset;
     private int[][] blocks = new int[0][];
     private float[] scales;
@@ -39,6 +47,7 @@ final class Int8Codes {
     Int8Codes(int dimension, int capacity) {
         this.dimension = dimension;
         this.words = (dimension + 3) / 4;
+        this.blockRows = Math.max(1, BLOCK_BYTES / (4 * words));
         this.rowOffset = 128 * 64 * 4 * words;
         scales = new float[Math.max(1, capacity)];
         offsets = new int[Math.max(1, capacity)];
@@ -53,8 +62,8 @@ final class Int8Codes {
             max = Math.max(max, Math.abs(v[j]));
         }
         float scale = max / 127f;
-        int[] block = blocks[row / BLOCK_ROWS];
-        int base = (row % BLOCK_ROWS) * words;
+        int[] block = blocks[row / blockRows];
+        int base = (row % blockRows) * words;
         Arrays.fill(block, base, base + words, 0x80808080);
         long sumU = 128L * (4 * words - dimension);
         double residual = 0;
@@ -112,11 +121,11 @@ final class Int8Codes {
 
     /** Approximate scores of rows 0 to {@code rows − 1} into {@code out}, block by block on the common pool. */
     void scores(Query q, int rows, float[] out) {
-        int blockCount = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int blockCount = (rows + blockRows - 1) / blockRows;
         IntStream.range(0, blockCount).parallel().forEach(b -> {
             int[] block = blocks[b];
-            int first = b * BLOCK_ROWS;
-            int end = Math.min(rows, first + BLOCK_ROWS);
+            int first = b * blockRows;
+            int end = Math.min(rows, first + blockRows);
             for (int row = first; row < end; row++) {
                 int dot = dot(block, (row - first) * words, q.low, q.high, words);
                 out[row] = scales[row] * q.scale * (float) ((long) dot + offsets[row] + q.offset);
@@ -134,6 +143,20 @@ final class Int8Codes {
         return s;
     }
 
+    /** Rows per block of codes. */
+    int blockRows() {
+        return blockRows;
+    }
+
+    /** The length in bytes of the largest array of codes. */
+    long largestBlockBytes() {
+        long largest = 0;
+        for (int[] block : blocks) {
+            largest = Math.max(largest, 4L * block.length);
+        }
+        return largest;
+    }
+
     /** Bytes of heap the codes, scales and offsets take, headers included. */
     long heapBytes() {
         long bytes = 16 + 8L * blocks.length + 16 + 4L * scales.length + 16 + 4L * offsets.length;
@@ -149,21 +172,21 @@ final class Int8Codes {
             scales = Arrays.copyOf(scales, grown);
             offsets = Arrays.copyOf(offsets, grown);
         }
-        int needed = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int needed = (rows + blockRows - 1) / blockRows;
         if (needed > blocks.length) {
             int old = blocks.length;
             blocks = Arrays.copyOf(blocks, needed);
             // Blocks before the last are full; a block that was last so far is completed.
             for (int b = Math.max(0, old - 1); b < needed - 1; b++) {
-                blocks[b] = grow(blocks[b], BLOCK_ROWS);
+                blocks[b] = grow(blocks[b], blockRows);
             }
         }
-        int lastRows = rows - (needed - 1) * BLOCK_ROWS;
+        int lastRows = rows - (needed - 1) * blockRows;
         int[] last = blocks[needed - 1];
         if (last == null || last.length < lastRows * words) {
             // The last block grows by a quarter (up to a full block): at most a quarter of it is slack.
             int current = last == null ? 0 : last.length / words;
-            blocks[needed - 1] = grow(last, Math.min(BLOCK_ROWS, Math.max(lastRows, current + current / 4)));
+            blocks[needed - 1] = grow(last, Math.min(blockRows, Math.max(lastRows, current + current / 4)));
         }
     }
 

@@ -27,7 +27,7 @@ public final class VectorCache {
     private static final Logger LOG = LoggerFactory.getLogger(VectorCache.class);
 
     /** Vectors from which a slot is held quantised by default: below it the float32 scan takes about a millisecond. */
-    public static final int QUANTISE_FROM = Int8Codes.BLOCK_ROWS;
+    public static final int QUANTISE_FROM = 4096;
 
     private final Map<String, SlotVectors> slots = new HashMap<>();
     private final int quantiseFrom;

@@ -66,9 +66,9 @@ class Int8CodesTest {
     void rowsGrowAcrossBlocksAndKeepTheirCodes() {
         int d = 64;
         Random random = new Random(5);
-        int n = Int8Codes.BLOCK_ROWS * 2 + 17;
-        float[][] data = new float[n][];
         Int8Codes codes = new Int8Codes(d, 1);
+        int n = codes.blockRows() * 2 + 17;
+        float[][] data = new float[n][];
         for (int i = 0; i < n; i++) {
             data[i] = TestVectors.unitVector(random, d);
             codes.set(i, data[i]);
@@ -81,5 +81,22 @@ class Int8CodesTest {
         assertThat((double) scores[n - 1]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
         assertThat((double) scores[n - 2]).isCloseTo(TestVectors.dot(data[n - 2], data[n - 1]),
                 org.assertj.core.data.Offset.offset(0.01));
+    }
+
+    /**
+     * G1 gives an array of half a region or more whole regions of its own, so 4 MB blocks took 6 MB of heap: every
+     * block stays below 1 MB with its header, ordinary with regions of 2 MB or more and filling a 1 MB region.
+     */
+    @Test
+    void everyBlockOfCodesIsUnderOneMegabyte() {
+        for (int d : new int[] {384, 1024, 4096}) {
+            Int8Codes codes = new Int8Codes(d, 10_000);
+            float[] v = TestVectors.unitVector(new Random(d), d);
+            for (int i = 0; i < 10_000; i++) {
+                codes.set(i, v);
+            }
+            assertThat(codes.largestBlockBytes() + 16).isLessThan(1 << 20);
+            assertThat(codes.largestBlockBytes()).isGreaterThan((1 << 20) - 4L * d);
+        }
     }
 }

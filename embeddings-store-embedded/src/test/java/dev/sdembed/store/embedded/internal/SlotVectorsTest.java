@@ -82,9 +82,9 @@ class SlotVectorsTest {
     @Test
     void aQuantisedSlotTakesAtMostOnePointTwoBytesPerDimensionAndVector() {
         for (int d : new int[] {1024, 384}) {
-            int n = 3 * Int8Codes.BLOCK_ROWS + 1000;
-            SlotVectors loaded = new SlotVectors(d, Int8Codes.BLOCK_ROWS, n);
-            SlotVectors grown = new SlotVectors(d, Int8Codes.BLOCK_ROWS, 1);
+            int n = 3 * VectorCache.QUANTISE_FROM + 1000;
+            SlotVectors loaded = new SlotVectors(d, VectorCache.QUANTISE_FROM, n);
+            SlotVectors grown = new SlotVectors(d, VectorCache.QUANTISE_FROM, 1);
             float[] v = TestVectors.unitVector(new Random(d), d);
             double worstGrown = 0;
             for (int i = 0; i < n; i++) {
