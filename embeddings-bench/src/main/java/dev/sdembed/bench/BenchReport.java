@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * Turns one suite run's results into {@code report.md} plus PNG charts, in the same folder: the JMH JSON files
  * ({@code *.jmh.json}), {@code pipeline.json} ({@link PipelineThroughputMain}), {@code store-ingest-*.json}
  * ({@link StoreLatencyBenchmark}), {@code embedded-search-*.json} (recall and heap of {@link EmbeddedSearchBenchmark}),
- * and, when present, {@code projection.md} (the GPU projection from the realistic-size models), {@code target-check.md}
+ * and, when present, {@code startup.md} ({@code bin/bench-startup}), {@code projection.md} (the GPU projection from the
+ * realistic-size models), {@code target-check.md}
  * ({@link TargetCheck}) and {@code durations.tsv} (the suite's steps and seconds, written by {@code bin/bench}). A
  * section whose results are missing says so instead of failing, so a partial run still gives a report.
  *
@@ -98,6 +99,8 @@ public final class BenchReport {
         embeddedSearch();
         serverLoad();
         others();
+        include("startup.md", "One-shot commands",
+                "Not measured in this run (no startup.md from bin/bench-startup).");
         include("projection.md", "GPU projection",
                 "No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`) and their "
                         + "`GpuProjection` are not in this build, or did not run.");

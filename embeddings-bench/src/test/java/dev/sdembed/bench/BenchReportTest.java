@@ -114,6 +114,7 @@ class BenchReportTest {
                 .contains("Not measured in this run (no pipeline.json from PipelineThroughputMain).")
                 .contains("COPY vs INSERT not measured in this run (no StoreIngestBenchmark ingest results).")
                 .contains("Not measured in this run (no EmbeddedSearchBenchmark results).")
+                .contains("Not measured in this run (no startup.md from bin/bench-startup).")
                 .contains("No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`)")
                 .contains("![latency](store-latency.png)");
         assertThat(dir.resolve(BenchReport.ENCODERS_CHART)).doesNotExist();
