@@ -23,11 +23,11 @@ import java.util.stream.Stream;
 /**
  * Turns one suite run's results into {@code report.md} plus PNG charts, in the same folder: the JMH JSON files
  * ({@code *.jmh.json}), {@code pipeline.json} ({@link PipelineThroughputMain}), {@code store-ingest-*.json}
- * ({@link StoreLatencyBenchmark}), {@code archive.json} ({@link ArchiveRunMain}), and, when present,
- * {@code projection.md} (the GPU projection from the
- * realistic-size models), {@code target-check.md} ({@link TargetCheck}) and {@code durations.tsv} (the suite's
- * steps and seconds, written by {@code bin/bench}). A section whose results are missing says so instead of failing,
- * so a partial run still gives a report.
+ * ({@link StoreLatencyBenchmark}), {@code archive.json} ({@link ArchiveRunMain}), {@code embedded-search-*.json} (recall and heap of {@link EmbeddedSearchBenchmark}),
+ * and, when present, {@code startup.md} ({@code bin/bench-startup}), {@code projection.md} (the GPU projection from the
+ * realistic-size models), {@code target-check.md}
+ * ({@link TargetCheck}) and {@code durations.tsv} (the suite's steps and seconds, written by {@code bin/bench}). A
+ * section whose results are missing says so instead of failing, so a partial run still gives a report.
  *
  * <p>Run: {@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.BenchReport DIR}
  */
@@ -97,9 +97,12 @@ public final class BenchReport {
         pixelHash();
         storeIngest();
         storeLatency();
+        embeddedSearch();
         serverLoad();
         releaseArchives();
         others();
+        include("startup.md", "One-shot commands",
+                "Not measured in this run (no startup.md from bin/bench-startup).");
         include("projection.md", "GPU projection",
                 "No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`) and their "
                         + "`GpuProjection` are not in this build, or did not run.");
@@ -446,6 +449,48 @@ public final class BenchReport {
         Charts.lines(dir.resolve(LATENCY_CHART), "Top-10 query latency by library size", "vectors in the library",
                 "ms", series, 10, false);
         md.append("![latency](").append(LATENCY_CHART).append(")\n\n");
+    }
+
+    // ---- (d3) embedded search: int8 + re-rank vs exact ---------------------------------------------------------
+
+    private void embeddedSearch() {
+        md.append("## Embedded search: int8 codes + exact re-rank vs exact\n\n");
+        List<JmhResult> runs = take(r -> r.is("EmbeddedSearchBenchmark", "searchTop10"));
+        if (runs.isEmpty()) {
+            md.append("Not measured in this run (no EmbeddedSearchBenchmark results).\n\n");
+            return;
+        }
+        runs.sort(java.util.Comparator.comparingInt((JmhResult r) -> r.intParam("vectors"))
+                .thenComparing(r -> r.params().get("path"), java.util.Comparator.reverseOrder()));
+        md.append("Top-10 search of the embedded store over clustered 1024-d vectors (`EmbeddedSearchBenchmark`): "
+                + "`exact` holds float32 in memory and scores every vector (the reference); `default` scans int8 "
+                + "codes and re-ranks the best candidates from the file. Recall@10 against the exact ranking over "
+                + "100 held-out queries; heap after a GC, per dimension and vector. Target (issue 21): p50 <= 10 ms "
+                + "at 100,000 and <= 60 ms at 1,000,000, recall >= 0.99, heap <= 1.2.\n\n"
+                + "| path | vectors | p50 ms | p99 ms | p50 vs exact | recall@10 | heap B/dim/vector | load s |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        Map<Integer, Double> exactP50 = new TreeMap<>();
+        for (JmhResult r : runs) {
+            if (r.params().get("path").equals("exact")) {
+                exactP50.put(r.intParam("vectors"), r.millis(r.percentile(50)));
+            }
+        }
+        for (JmhResult r : runs) {
+            String path = r.params().get("path");
+            int vectors = r.intParam("vectors");
+            double p50 = r.millis(r.percentile(50));
+            Double exact = exactP50.get(vectors);
+            Path extra = dir.resolve("embedded-search-" + path + "-" + vectors + ".json");
+            JsonNode figures = Files.isRegularFile(extra) ? readJson(extra) : null;
+            row(new String[]{path, grouped(vectors), millis(p50), millis(r.millis(r.percentile(99))),
+                    exact == null || path.equals("exact") ? "–" : String.format(Locale.ROOT, "%.2f x", p50 / exact),
+                    figures == null ? "–" : String.format(Locale.ROOT, "%.4f", figures.path("recallAt10").asDouble()),
+                    figures == null ? "–" : String.format(Locale.ROOT, "%.3f",
+                            figures.path("heapBytesPerDimension").asDouble()),
+                    figures == null ? "–"
+                            : String.format(Locale.ROOT, "%.1f", figures.path("loadSeconds").asDouble())});
+        }
+        md.append('\n');
     }
 
     // ---- everything else -----------------------------------------------------------------------------------------

@@ -94,6 +94,23 @@ class BenchReportTest {
         }
     }
 
+    /** Issue 21's table: latency from JMH, recall and heap from the benchmark's own files, the ratio to exact. */
+    @Test
+    void embeddedSearchRowsPutRecallAndHeapBesideLatency() throws IOException {
+        copySample(List.of("embedded-search.jmh.json", "embedded-search-exact-100000.json",
+                "embedded-search-default-100000.json", "embedded-search-exact-1000000.json",
+                "embedded-search-default-1000000.json"));
+
+        String md = Files.readString(BenchReport.write(dir, MACHINE));
+
+        assertThat(md).contains("## Embedded search: int8 codes + exact re-rank vs exact")
+                .contains("| exact | 100,000 | 14.3 | 36.6 | – | 1.0000 | 4.080 | 0.7 |\n"
+                        + "| default | 100,000 | 3.98 | 8.65 | 0.28 x | 1.0000 | 1.077 | 1.2 |\n"
+                        + "| exact | 1,000,000 | 167.0 | 256.4 | – | 1.0000 | 4.047 | 7.5 |\n"
+                        + "| default | 1,000,000 | 30.9 | 51.6 | 0.18 x | 1.0000 | 1.056 | 7.4 |")
+                .doesNotContain("## Other benchmarks");
+    }
+
     @Test
     void saysWhatIsMissingInAPartialRun() throws IOException {
         copySample(List.of("store-latency.jmh.json"));
@@ -104,6 +121,8 @@ class BenchReportTest {
                 .contains("Not measured in this run (no pipeline.json from PipelineThroughputMain).")
                 .contains("COPY vs INSERT not measured in this run (no StoreIngestBenchmark ingest results).")
                 .contains("## Release archives\n\nNot measured in this run (no archive.json from ArchiveRunMain).")
+                .contains("Not measured in this run (no EmbeddedSearchBenchmark results).")
+                .contains("Not measured in this run (no startup.md from bin/bench-startup).")
                 .contains("No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`)")
                 .contains("![latency](store-latency.png)");
         assertThat(dir.resolve(BenchReport.ENCODERS_CHART)).doesNotExist();

@@ -24,23 +24,27 @@ public final class OnnxEncoders {
      * @param longPrompts CLIP text only: overrides the manifest's policy; null keeps it
      */
     public static TextEncoder text(Path modelDir, OnnxOptions options, LongPromptPolicy longPrompts) {
-        ModelInspection inspection = ModelInspection.of(modelDir);
-        return switch (inspection.kind()) {
+        // The declared kind when there is one: the encoder checks the graph itself, so it is opened only once.
+        return switch (ModelInspection.kind(modelDir)) {
             case BERT -> {
                 if (longPrompts != null) {
                     throw new InvalidInputException("Long prompt policy " + longPrompts + " applies to CLIP text"
-                            + " models; " + inspection.directory() + " holds a bert model (it truncates at its"
-                            + " maximum length)");
+                            + " models; " + ModelDirectory.open(modelDir).path() + " holds a bert model (it truncates"
+                            + " at its maximum length)");
                 }
                 yield BgeTextEncoder.builder(modelDir).options(options).build();
             }
             case CLIP_TEXT, CLIP_TEXT_UNPROJECTED ->
                     ClipTextEncoder.builder(modelDir).options(options).longPrompts(longPrompts).build();
-            default -> throw new ModelLoadException("Model directory " + inspection.directory() + " holds a "
-                    + inspection.kind().id() + " model, not a text encoder sdembed can load (inputs: "
-                    + inspection.inputs().stream().map(ModelInspection.Tensor::name).toList() + ", outputs: "
-                    + inspection.outputs().stream().map(ModelInspection.Tensor::name).toList() + ")");
+            default -> throw notText(ModelInspection.of(modelDir));
         };
+    }
+
+    private static ModelLoadException notText(ModelInspection inspection) {
+        return new ModelLoadException("Model directory " + inspection.directory() + " holds a "
+                + inspection.kind().id() + " model, not a text encoder sdembed can load (inputs: "
+                + inspection.inputs().stream().map(ModelInspection.Tensor::name).toList() + ", outputs: "
+                + inspection.outputs().stream().map(ModelInspection.Tensor::name).toList() + ")");
     }
 
     /**

@@ -45,6 +45,16 @@ class ModelLoadingErrorsTest {
                 .hasMessageStartingWith("Model directory " + dir + " has no tokenizer.json (found: model.onnx, sdembed.json)");
     }
 
+    /** The tokenizer loads on a thread of its own beside the session: its failure still reaches the caller as is. */
+    @Test
+    void aTokenizerThatCannotBeReadIsNamed() throws Exception {
+        Path dir = TestModels.bgeSmallCopy("bad-tokenizer");
+        Files.writeString(dir.resolve("tokenizer.json"), "{ not json");
+        assertThatThrownBy(() -> BgeTextEncoder.open(dir))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith("Cannot load tokenizer " + dir.resolve("tokenizer.json") + ": ");
+    }
+
     @Test
     void manifestDimensionThatContradictsTheModelFailsLoading() throws Exception {
         Path dir = TestModels.bgeSmallCopy("wrong-dimension");

@@ -75,7 +75,7 @@ public final class LoadedSlots implements AutoCloseable {
             o.tokenBudget(s.tokenBudget());
         }
         OnnxOptions options = o.build();
-        Modality modality = s.modality() != null ? s.modality() : ModelInspection.of(s.model()).kind().modality();
+        Modality modality = s.modality() != null ? s.modality() : ModelInspection.kind(s.model()).modality();
         Encoder encoder;
         if (modality == Modality.IMAGE) {
             ClipVisionEncoder.Builder b = ClipVisionEncoder.builder(s.model()).options(options);

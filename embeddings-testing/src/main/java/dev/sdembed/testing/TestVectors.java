@@ -53,19 +53,49 @@ public final class TestVectors {
      * independent of the dimension), and clusters of unequal sizes.
      */
     public static float[][] clustered(int count, int dimension, int clusters, double spread, long seed) {
-        Random random = new Random(seed);
-        float[][] centers = new float[clusters][];
-        for (int c = 0; c < clusters; c++) {
-            centers[c] = unitVector(random, dimension);
-        }
-        double sigma = spread / Math.sqrt(dimension);
+        Clustered source = new Clustered(dimension, clusters, spread, seed);
         float[][] out = new float[count][];
         for (int i = 0; i < count; i++) {
-            // Squaring a uniform draw gives a few large topics and many small ones, as prompt libraries have.
-            int c = (int) (Math.pow(random.nextDouble(), 2) * clusters);
-            out[i] = near(centers[c], sigma, random);
+            out[i] = source.next();
         }
         return out;
+    }
+
+    /**
+     * {@link #clustered} one vector at a time, for libraries too large to hold: the same seed gives the same
+     * vectors in the same order as {@code clustered}. {@link #withMembers} draws other members of the same clusters
+     * (held-out queries, generated before a library that is streamed).
+     */
+    public static final class Clustered {
+        private final float[][] centers;
+        private final double sigma;
+        private final Random random;
+
+        public Clustered(int dimension, int clusters, double spread, long seed) {
+            random = new Random(seed);
+            centers = new float[clusters][];
+            for (int c = 0; c < clusters; c++) {
+                centers[c] = unitVector(random, dimension);
+            }
+            sigma = spread / Math.sqrt(dimension);
+        }
+
+        private Clustered(Clustered same, long memberSeed) {
+            centers = same.centers;
+            sigma = same.sigma;
+            random = new Random(memberSeed);
+        }
+
+        /** The same clusters, their members drawn from {@code memberSeed}. */
+        public Clustered withMembers(long memberSeed) {
+            return new Clustered(this, memberSeed);
+        }
+
+        public float[] next() {
+            // Squaring a uniform draw gives a few large topics and many small ones, as prompt libraries have.
+            int c = (int) (Math.pow(random.nextDouble(), 2) * centers.length);
+            return near(centers[c], sigma, random);
+        }
     }
 
     /** Indexes of the exact top-k of {@code data} by inner product with {@code query}, best first. */

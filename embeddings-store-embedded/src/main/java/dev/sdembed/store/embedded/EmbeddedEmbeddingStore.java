@@ -53,11 +53,14 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Contents keyed by SHA-256, reference counts kept by triggers in the writing transaction, slots with model
  *       fingerprints (stale embeddings are not searched and are re-embedded), failure records.</li>
- *   <li>Search is exact: each slot's current vectors are held in memory (dimension × 4 bytes per content, 800 MB
- *       for 200,000 × 1024-d) and scored by brute force on all cores; the cache is loaded from the file on a slot's
- *       first search and kept current by this instance's writes.</li>
- *   <li>Near-duplicate search compares each member content with every vector of the slot: exact, but quadratic in
- *       the slot's size (use the PostgreSQL store's index for very large libraries). Pixel duplicates are found
+ *   <li>Search scores every current vector of the slot in memory on all cores. From 4,096 vectors on they are held
+ *       as int8 codes (about 1.05 bytes per dimension and content at 1024 dimensions: 210 MB for 200,000 × 1024-d)
+ *       and the best candidates are re-ranked by their exact scores from the float32 vectors in the file; below,
+ *       or with {@link Builder#exactSearch(boolean) exactSearch(true)}, as float32, scored exactly (4 bytes per
+ *       dimension). The cache is loaded from the file on a slot's first search and kept current by this instance's
+ *       writes.</li>
+ *   <li>Near-duplicate search compares each member content with every vector of the slot (quadratic in the slot's
+ *       size: use the PostgreSQL store's index for very large libraries); links are made on exact scores. Pixel duplicates are found
  *       through the pixel hashes' bands in memory ({@code PixelHashIndex}): the cost of the buckets probed, not of
  *       all pairs.</li>
  *   <li>Thread-safe: operations run one at a time on one connection.</li>
@@ -90,14 +93,16 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
     private final List<SlotSpec> slots;
     private final Map<String, SlotSpec> slotsByName;
     private final SqliteConnection db;
-    private final VectorCache vectors = new VectorCache();
+    private final VectorCache vectors;
     private final SqliteQueries queries;
     private final SqliteBatchWriter writer;
     private final SqliteSearch searcher;
     private final boolean readOnly;
 
-    private EmbeddedEmbeddingStore(Path directory, Path file, Map<String, SlotSpec> slotsByName, SqliteConnection db) {
+    private EmbeddedEmbeddingStore(Path directory, Path file, Map<String, SlotSpec> slotsByName, SqliteConnection db,
+                                   int quantiseFrom) {
         this.directory = directory;
+        this.vectors = new VectorCache(quantiseFrom);
         this.file = file;
         this.slotsByName = slotsByName;
         this.slots = List.copyOf(slotsByName.values());
@@ -310,6 +315,8 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         private final List<SlotSpec> slots = new ArrayList<>();
         private boolean readOnly;
         private long maxPageCount;
+        private boolean exactSearch;
+        private int quantiseFrom = VectorCache.QUANTISE_FROM;
 
         private Builder() {
         }
@@ -354,6 +361,28 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
         }
 
         /**
+         * Whether search holds every vector in memory as float32 (4 bytes per dimension) and scores each one exactly:
+         * the reference ranking. Default false: a slot of at least 4,096 vectors is held as int8 codes (about 1.05
+         * bytes per dimension at 1024 dimensions, hashes included), scanned approximately, and its best candidates are
+         * re-ranked by their exact scores, read from the file, so hits carry exact scores and the top 10 agree with
+         * the exact ranking in over 99 % of places on clustered embeddings (docs/notes/embedded-search.md). Filters
+         * are applied exactly either way, and a filter matching at most 1,024 contents ranks them all exactly.
+         */
+        public Builder exactSearch(boolean exactSearch) {
+            this.exactSearch = exactSearch;
+            return this;
+        }
+
+        /** For tests: the number of vectors from which a slot is held quantised (default 4,096). */
+        Builder quantiseFrom(int vectors) {
+            if (vectors < 1) {
+                throw new InvalidInputException("quantiseFrom is " + vectors + "; expected 1 or more");
+            }
+            this.quantiseFrom = vectors;
+            return this;
+        }
+
+        /**
          * For tests of a full disk: the most pages (16 KB each) SQLite may grow the file to; past it every write fails
          * with SQLITE_FULL exactly as when the disk is full, and SQLite rolls the transaction back by itself. Default
          * 0: no limit.
@@ -389,7 +418,7 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
                 db = SqliteConnection.openForWriting(file, byName.values(), maxPageCount);
             }
             LOG.info("Opened embedded store {}{} with slots {}", file, readOnly ? " read-only" : "", byName.keySet());
-            return new EmbeddedEmbeddingStore(dir, file, byName, db);
+            return new EmbeddedEmbeddingStore(dir, file, byName, db, exactSearch ? Integer.MAX_VALUE : quantiseFrom);
         }
 
         private static void createFolder(Path dir) {

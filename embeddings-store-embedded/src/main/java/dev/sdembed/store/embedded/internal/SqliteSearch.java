@@ -1,5 +1,6 @@
 package dev.sdembed.store.embedded.internal;
 
+import dev.sdembed.StoreException;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.DuplicateGroup;
@@ -31,8 +32,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Exact search and near-duplicate grouping over the slots' vectors in memory ({@link VectorCache}), joined to the
- * image records in the file. Runs on the store's connection under its lock.
+ * Search and near-duplicate grouping over the slots' vectors in memory ({@link VectorCache}: exact, or quantised
+ * with the candidates re-ranked exactly from the file), joined to the image records in the file. Runs on the store's
+ * connection under its lock.
  */
 public final class SqliteSearch {
     private final Connection connection;
@@ -46,11 +48,25 @@ public final class SqliteSearch {
     }
 
     /**
-     * Exact top-k: every current vector of the target slot is scored, then contents are taken best first and
-     * joined to their images (status OK, the filter's conditions in the SQL, not the query image) until k images
-     * (or k distinct keys) are found. A filter passed by few images is asked first which contents they have
-     * (through the filtered columns' indexes), and only those are ranked; otherwise the best-first walk widens
-     * geometrically. The minimum score ends the walk at the first content below it.
+     * Matches of a quantised slot's filter up to which all are re-ranked by their exact scores (about 10 µs each,
+     * read from the file), so a selective filter ranks its few matches exactly; more are walked as an unfiltered
+     * search walks the slot.
+     */
+    static final int EXACT_MATCHES = 1024;
+
+    /**
+     * Top-k: every current vector of the target slot is scored, then contents are taken best first and joined to
+     * their images (status OK, the filter's conditions in the SQL, not the query image) until k images (or k
+     * distinct keys) are found. A filter passed by few images is asked first which contents they have (through the
+     * filtered columns' indexes), and only those are ranked; otherwise the best-first walk widens geometrically. The
+     * minimum score ends the walk at the first content below it.
+     *
+     * <p>In an exact slot the scores are exact. In a quantised one they are approximate: the walk takes the
+     * candidates best first by approximate score and re-ranks each round's by their exact scores from the file
+     * before joining them, hits carry exact scores, and it stops once the k-th hit beats the approximate score of
+     * every candidate not yet taken. A filter's matches, when at most {@link #EXACT_MATCHES}, are all re-ranked.
+     * Codes found stale by the re-ranking (a vector no longer in the file) are dropped and the search runs again
+     * on the vectors loaded afresh.
      */
     public List<SearchHit> search(ResolvedSearch r) throws SQLException {
         float[] query;
@@ -62,8 +78,24 @@ public final class SqliteSearch {
         } else {
             query = r.vector().vector();
         }
-        SlotVectors cache = vectors.get(connection, r.targetSlot());
+        List<SearchHit> hits = search(r, vectors.get(connection, r.targetSlot()), query, exclude);
+        if (hits == null) {
+            vectors.dropStale(r.targetSlot().name());
+            hits = search(r, vectors.get(connection, r.targetSlot()), query, exclude);
+            if (hits == null) {
+                throw new StoreException("The vectors of slot '" + r.targetSlot().name() + "' changed in the file "
+                        + "while they were read; search again");
+            }
+        }
+        return hits;
+    }
+
+    /** The hits, or null when the quantised codes turned out stale. */
+    private List<SearchHit> search(ResolvedSearch r, SlotVectors cache, float[] query, long exclude)
+            throws SQLException {
         float[] scores = cache.scores(query);
+        // A content is left out for the minimum score only when even its best possible exact score is below it.
+        double slack = cache.errorBound(query);
         String column = SqliteSchema.imageColumn(r.targetSlot(), r.role());
         SearchFilter filter = r.filter();
         SqliteFilter where = SqliteFilter.of(filter);
@@ -73,22 +105,31 @@ public final class SqliteSearch {
         if (!restricted) {
             order = SlotVectors.top(scores, wanted);
         }
+        int end = restricted && (cache.exact() || order.length <= EXACT_MATCHES) ? order.length
+                : Math.min(order.length, wanted);
         List<Hit> hits = new ArrayList<>();
         int from = 0;
         while (true) {
-            List<ContentHash> contents = new ArrayList<>();
+            List<Integer> rows = new ArrayList<>();
             boolean belowMinimum = false;
-            for (int i = from; i < order.length; i++) {
-                if (!filter.passesScore(scores[order[i]])) {
+            for (int i = from; i < end; i++) {
+                if (!filter.passesScore(scores[order[i]] + slack)) {
                     belowMinimum = true;
+                    end = i;
                     break;
                 }
-                contents.add(cache.hash(order[i]));
+                rows.add(order[i]);
             }
-            collectHits(contents, column, where, r.role(), exclude, cache, scores, hits);
-            from = order.length;
+            Map<ContentHash, Float> scored = exactScores(r.targetSlot(), cache, rows, scores, query);
+            if (scored == null) {
+                return null;
+            }
+            scored.values().removeIf(score -> !filter.passesScore(score));
+            collectHits(new ArrayList<>(scored.keySet()), column, where, r.role(), exclude, scored, hits);
+            from = end;
             List<SearchHit> ranked = rank(hits, filter.distinct(), r.k());
-            boolean exhausted = belowMinimum || restricted || from >= scores.length;
+            boolean complete = restricted || order.length == scores.length;
+            boolean exhausted = belowMinimum || (complete && from >= order.length);
             // Enough when the k-th hit is strictly better than any content not joined yet (ties are joined too).
             if (exhausted || (ranked.size() >= r.k() && ranked.get(r.k() - 1).score() > scores[order[from - 1]])) {
                 return ranked;
@@ -96,8 +137,33 @@ public final class SqliteSearch {
             // Too few images passed (a filter, distinct keys, contents without OK images): widen geometrically; the
             // best-first prefix already joined is the same, so only the new contents are read.
             wanted = (int) Math.min(scores.length, wanted * 8L);
-            order = SlotVectors.top(scores, wanted);
+            if (!restricted) {
+                order = SlotVectors.top(scores, wanted);
+            }
+            end = Math.min(order.length, wanted);
         }
+    }
+
+    /**
+     * The exact score of each row's content, in row order: an exact slot's own, a quantised slot's from the file;
+     * null when the file lacks one (stale codes).
+     */
+    private Map<ContentHash, Float> exactScores(SlotSpec slot, SlotVectors cache, List<Integer> rows, float[] scores,
+                                                float[] query) throws SQLException {
+        float[] exact = null;
+        if (!cache.exact() && !rows.isEmpty()) {
+            exact = vectors.exactScores(connection, slot, cache, rows.stream().mapToInt(Integer::intValue).toArray(),
+                    query);
+            if (exact == null) {
+                return null;
+            }
+        }
+        Map<ContentHash, Float> scored = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            int row = rows.get(i);
+            scored.put(cache.hash(row), exact != null ? exact[i] : scores[row]);
+        }
+        return scored;
     }
 
     /**
@@ -169,18 +235,20 @@ public final class SqliteSearch {
     }
 
     private void collectHits(List<ContentHash> contents, String column, SqliteFilter where, TextRole role,
-                             long exclude, SlotVectors cache, float[] scores, List<Hit> hits) throws SQLException {
+                             long exclude, Map<ContentHash, Float> scores, List<Hit> hits) throws SQLException {
         boolean negative = role == TextRole.NEGATIVE;
+        // The hash index, named: the IN list holds at most a chunk of contents, but without statistics SQLite
+        // prefers the status index and walks every image (11 ms at 100,000 images, a third of an exact search).
         InLists.forHashes(connection, contents, "SELECT i.id, i.path, i.generator, i.model_name, i." + column
                 + ", t.text, i.prompt_hash, i.image_hash, " + (negative ? "n.text" : "NULL") + " FROM images i "
-                + "LEFT JOIN text_contents t ON t.hash = i.prompt_hash "
+                + "INDEXED BY images_" + column + " LEFT JOIN text_contents t ON t.hash = i.prompt_hash "
                 + (negative ? "LEFT JOIN text_contents n ON n.hash = i.negative_hash " : "")
                 + "WHERE i.status = 'ok' AND i.id <> ?" + where.sql() + " AND i." + column + " IN ", ps -> {
                     ps.setLong(1, exclude);
                     where.bind(ps, 2);
                 }, rs -> {
                     ContentHash content = ContentHash.of(rs.getBytes(5));
-                    hits.add(new Hit(new SearchHit(rs.getLong(1), rs.getString(2), scores[cache.row(content)], content,
+                    hits.add(new Hit(new SearchHit(rs.getLong(1), rs.getString(2), scores.get(content), content,
                             rs.getString(3), rs.getString(4), rs.getString(6), rs.getString(9)),
                             Rows.hash(rs.getBytes(7)), Rows.hash(rs.getBytes(8))));
                 });
@@ -282,13 +350,41 @@ public final class SqliteSearch {
         return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
+    /** The float32 vector of {@code content} in the file at the slot's fingerprint, or null (stale codes). */
+    private float[] storedEmbedding(SlotSpec slot, ContentHash content) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT embedding FROM " + SqliteSchema.table(slot)
+                + " WHERE hash = ? AND fingerprint = ?")) {
+            ps.setBytes(1, content.toBytes());
+            ps.setString(2, slot.fingerprint());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Rows.vector(rs.getBytes(1)) : null;
+            }
+        }
+    }
+
     /**
      * Groups of images whose contents are near-identical in {@code slot}: each member content (of an image passing
-     * the filter) is compared with every vector of the slot (exact, quadratic in the slot's size); distinct then keeps
-     * one member per key in each group.
+     * the filter) is compared with every vector of the slot (quadratic in the slot's size; in a quantised slot its
+     * nearest neighbours by approximate score are linked by their exact scores); distinct then keeps one member per
+     * key in each group.
      */
     public List<DuplicateGroup> nearDuplicates(SlotSpec slot, NearDuplicateRequest request) throws SQLException {
-        SlotVectors cache = vectors.get(connection, slot);
+        // The stale slot is passed, never held here, so it can be collected while the fresh one loads.
+        List<DuplicateGroup> groups = nearDuplicates(slot, request, vectors.get(connection, slot));
+        if (groups == null) {
+            vectors.dropStale(slot.name());
+            groups = nearDuplicates(slot, request, vectors.get(connection, slot));
+            if (groups == null) {
+                throw new StoreException("The vectors of slot '" + slot.name() + "' changed in the file while they "
+                        + "were read; look for duplicates again");
+            }
+        }
+        return groups;
+    }
+
+    /** The groups, or null when the quantised codes turned out stale. */
+    private List<DuplicateGroup> nearDuplicates(SlotSpec slot, NearDuplicateRequest request, SlotVectors cache)
+            throws SQLException {
         String column = SqliteSchema.imageColumn(slot, request.role());
         SqliteFilter where = SqliteFilter.of(request.filter());
         SearchFilter.Distinct distinct = request.filter().distinct();
@@ -323,10 +419,20 @@ public final class SqliteSearch {
             if (row < 0) {
                 continue;
             }
-            float[] scores = cache.scores(cache.vector(m.content()));
-            for (int other : SlotVectors.top(scores, request.neighbours() + 1)) {
-                if (other != row && scores[other] >= threshold) {
-                    grouper.link(m.content(), cache.hash(other), scores[other]);
+            // A quantised slot's neighbours are linked by their exact scores, read from the file with its vector.
+            float[] query = cache.exact() ? cache.vector(m.content()) : storedEmbedding(slot, m.content());
+            float[] scores = query == null ? null : cache.scores(query);
+            int[] nearest = scores == null ? null : SlotVectors.top(scores, request.neighbours() + 1);
+            float[] exact = cache.exact() || query == null ? null
+                    : vectors.exactScores(connection, slot, cache, nearest, query);
+            if (!cache.exact() && exact == null) {
+                return null;
+            }
+            for (int i = 0; i < nearest.length; i++) {
+                int other = nearest[i];
+                float score = exact != null ? exact[i] : scores[other];
+                if (other != row && score >= threshold) {
+                    grouper.link(m.content(), cache.hash(other), score);
                 }
             }
         }
