@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
  * exactly what was printed, that role sets up, indexes into and searches the store on its own.
  */
 class StoreInitCommandTest {
+    /** Every migration of this build, as store init lists them: [1, ..., n] from the store's migration index. */
+    private static final long MIGRATION_COUNT = migrationCount();
+    private static final String MIGRATIONS = java.util.stream.LongStream.rangeClosed(1, MIGRATION_COUNT).boxed().toList()
+            .toString();
+
     private static final AtomicInteger NAMES = new AtomicInteger();
     private static final List<String> DATABASES = new ArrayList<>();
     private static final List<String> ROLES = new ArrayList<>();
@@ -68,7 +73,7 @@ class StoreInitCommandTest {
         assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
         String pgvector = pgvectorIn(db);
         assertThat(first.outLines()).contains("pgvector " + pgvector + " created in database " + db,
-                "Schema sdembed: created, migrations [1] applied",
+                "Schema sdembed: created, migrations " + MIGRATIONS + " applied",
                 "Ready: sdembed index FOLDER --store " + PostgresUrl.parse(url).withPassword(null));
         assertThat(first.outLines().get(0)).startsWith("PostgreSQL ").endsWith("; database " + db + ", role "
                 + server.user() + " (a superuser)");
@@ -77,7 +82,7 @@ class StoreInitCommandTest {
 
         assertThat(again.exitCode()).as(again.out()).isZero();
         assertThat(again.outLines()).contains("pgvector " + pgvector + " is in database " + db,
-                "Schema sdembed: the store is up to date (migrations 1 to 1)");
+                "Schema sdembed: the store is up to date (migrations 1 to " + MIGRATION_COUNT + ")");
     }
 
     @Test
@@ -103,7 +108,7 @@ class StoreInitCommandTest {
         CliRun ready = CliRun.of("store", "init", url);
 
         assertThat(ready.exitCode()).as(ready.out() + ready.err()).isZero();
-        assertThat(ready.outLines()).contains("Schema sdembed: migrations [1] applied");
+        assertThat(ready.outLines()).contains("Schema sdembed: migrations " + MIGRATIONS + " applied");
 
         Path samples = TestPaths.targetDir("store-init-samples");
         SampleLibrary.generate(samples, 8);
@@ -149,7 +154,7 @@ class StoreInitCommandTest {
         runAsSuperuser(db, superuserSql(extension.out()));
         CliRun ready = CliRun.of("store", "init", url);
         assertThat(ready.exitCode()).as(ready.out()).isZero();
-        assertThat(ready.outLines()).contains("Schema sdembed: created, migrations [1] applied");
+        assertThat(ready.outLines()).contains("Schema sdembed: created, migrations " + MIGRATIONS + " applied");
     }
 
     @Test
@@ -213,5 +218,14 @@ class StoreInitCommandTest {
 
     private static Connection superuser(String db) throws SQLException {
         return PostgresTestServer.shared().connect(db);
+    }
+
+    private static long migrationCount() {
+        try (var in = StoreInitCommandTest.class.getResourceAsStream("/dev/sdembed/store/postgres/migrations/index.txt")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.isBlank()).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
