@@ -78,7 +78,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
     private BulkEmbeddingPipeline(Builder b) {
         this.devices = new ArrayList<>();
         this.settings = new PipelineRun.Settings(b.store, startWorkers(b, devices), b.reader, b.decoder, b.retryFailed,
-                b.batchSize, b.batchesInFlight, b.extensions, b.listener, b.prune, b.pixelHashes);
+                b.batchSize, b.batchesInFlight, b.extensions, b.listener, b.prune, b.pixelHashes, b.storeTotals);
     }
 
     /** One device worker per distinct device of the slots' encoders, and the slots bound to them. */
@@ -280,6 +280,7 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
         private boolean retryFailed;
         private boolean prune;
         private boolean pixelHashes = true;
+        private boolean storeTotals = true;
         private ProgressListener listener = ProgressListener.NONE;
 
         private Builder(EmbeddingStore store) {
@@ -383,6 +384,17 @@ public final class BulkEmbeddingPipeline implements AutoCloseable {
          */
         public Builder pixelHashes(boolean pixelHashes) {
             this.pixelHashes = pixelHashes;
+            return this;
+        }
+
+        /**
+         * Whether a run ends by reading the store's totals ({@link EmbeddingStore#stats()}) for its summary: the
+         * texts and bytes of vectors stored, and {@link PipelineSummary#store()}. Default true; false leaves them 0
+         * and null, for callers that run the pipeline many times over one store and read the totals once themselves
+         * (a Spark job's tasks: counts over every table, seconds on a store of ten million images, per partition).
+         */
+        public Builder storeTotals(boolean storeTotals) {
+            this.storeTotals = storeTotals;
             return this;
         }
 

@@ -74,7 +74,7 @@ final class PipelineRun {
     /** What a run needs of its pipeline: the same for every run. */
     record Settings(EmbeddingStore store, List<SlotWorker> slots, MetadataReader reader, ImageDecoder decoder,
                     boolean retryFailed, int batchSize, int batchesInFlight, Set<String> extensions,
-                    ProgressListener listener, boolean prune, boolean pixelHashes) {
+                    ProgressListener listener, boolean prune, boolean pixelHashes, boolean storeTotals) {
         Settings {
             slots = List.copyOf(slots);
             extensions = Set.copyOf(extensions);
@@ -416,7 +416,7 @@ final class PipelineRun {
     }
 
     private PipelineSummary summary() {
-        StoreStats stats = settings.store().stats();
+        StoreStats stats = settings.storeTotals() ? settings.store().stats() : null;
         long stored = 0;
         long withoutDedup = 0;
         List<PipelineSummary.SlotSummary> perSlot = new ArrayList<>();
@@ -429,16 +429,19 @@ final class PipelineRun {
             if (w.isImage()) {
                 imagesEmbedded += s.computed();
             }
-            SlotStats st = stats.slot(w.slot());
-            stored += st.vectorBytes();
-            withoutDedup += st.vectorBytesWithoutDedup();
+            if (stats != null) {
+                SlotStats st = stats.slot(w.slot());
+                stored += st.vectorBytes();
+                withoutDedup += st.vectorBytesWithoutDedup();
+            }
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - start);
         boolean cancelled = closed.getAsBoolean();
         long vanished = cancelled ? 0 : goneByPath.size();
         PipelineSummary summary = new PipelineSummary(seen.get(), done.get(), skipped.get(), failed.get(),
-                imagesEmbedded, stats.textContents(), perSlot, stored, withoutDedup, wall, cancelled, vanished,
-                cancelled ? 0 : moved, removed, pixelHashesAdded.get(), rootsNotScanned);
+                imagesEmbedded, stats == null ? 0 : stats.textContents(), perSlot, stored, withoutDedup, wall, cancelled,
+                vanished,
+                cancelled ? 0 : moved, removed, pixelHashesAdded.get(), rootsNotScanned, stats);
         LOG.info("Indexed {} of {} files ({} skipped, {} failed, {} vanished) in {} ms{}", done.get(), seen.get(),
                 skipped.get(), failed.get(), vanished, wall.toMillis(), cancelled ? " (stopped early)" : "");
         return summary;

@@ -27,11 +27,15 @@ import java.util.List;
  *                               vanished files that did not move; 0 without pruning
  * @param pixelHashesAdded       image contents stored before without a pixel hash that got one in this run
  * @param rootsNotScanned        roots that were missing or empty folders, nothing under them walked or pruned
+ * @param store                  the store's counts read at the end of the run, which the totals above come from (front
+ *                               ends print more of them, e.g. the images without generation metadata, without
+ *                               asking the store again); null when the summary was put together without reading it
  */
 public record PipelineSummary(long files, long indexed, long skipped, long failed, long imagesEmbedded,
                               long uniqueTexts, List<SlotSummary> slots, long vectorBytesStored,
                               long vectorBytesWithoutDedup, Duration wallTime, boolean cancelled, long vanished,
-                              long moved, long removed, long pixelHashesAdded, List<String> rootsNotScanned) {
+                              long moved, long removed, long pixelHashesAdded, List<String> rootsNotScanned,
+                              StoreStats store) {
 
     public PipelineSummary {
         slots = List.copyOf(slots);
@@ -43,7 +47,7 @@ public record PipelineSummary(long files, long indexed, long skipped, long faile
                            List<SlotSummary> slots, long vectorBytesStored, long vectorBytesWithoutDedup,
                            Duration wallTime, boolean cancelled) {
         this(files, indexed, skipped, failed, imagesEmbedded, uniqueTexts, slots, vectorBytesStored,
-                vectorBytesWithoutDedup, wallTime, cancelled, 0, 0, 0, 0, List.of());
+                vectorBytesWithoutDedup, wallTime, cancelled, 0, 0, 0, 0, List.of(), null);
     }
 
     /**

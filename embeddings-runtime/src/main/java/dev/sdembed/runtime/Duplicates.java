@@ -118,12 +118,12 @@ public final class Duplicates {
     public static Result find(EmbeddingStore store, QuerySlots slots, Request request) {
         return switch (request.by()) {
             case FILE -> {
-                noSlot(request);
+                checkFileOrPixels(request);
                 yield new Result(By.FILE, null, "identical files (the same bytes)",
                         store.identicalFiles(request.filter()), 0);
             }
             case PIXELS -> {
-                noSlot(request);
+                checkFileOrPixels(request);
                 PixelDuplicates found = store.pixelDuplicates(new PixelDuplicateRequest(request.maxDistance(),
                         request.filter()));
                 yield new Result(By.PIXELS, null, "the same picture (pixel hashes at most " + request.maxDistance()
@@ -152,7 +152,8 @@ public final class Duplicates {
                 String.format(Locale.ROOT, format, near.linkThreshold(), QuerySlots.describe(slot)), groups, 0);
     }
 
-    private static void noSlot(Request request) {
+    /** A request by file or pixels names no slot, no minimum score and no distinct: none of them applies. */
+    private static void checkFileOrPixels(Request request) {
         if (request.slot() != null) {
             throw new InvalidInputException("A slot is compared only by image or by prompt; duplicates by "
                     + request.by().id() + " compare no slot");

@@ -89,21 +89,11 @@ public final class Sdembed implements AutoCloseable {
      * @throws IllegalStateException when the store was opened read-only
      */
     public BulkEmbeddingPipeline.Builder pipeline() {
-        return pipeline(store);
-    }
-
-    /**
-     * {@link #pipeline()} writing through {@code view}, a decorator of this store (the Spark job's tasks pass one
-     * that leaves out the store-wide totals each run ends with); the store itself stays this object's to close.
-     *
-     * @throws IllegalStateException when the store was opened read-only
-     */
-    public BulkEmbeddingPipeline.Builder pipeline(EmbeddingStore view) {
         if (readOnly) {
             throw new IllegalStateException("The store " + location + " was opened read-only (Usage.QUERIES or "
                     + "readOnly(true)); open it with Usage.BULK or readOnly(false) to index");
         }
-        BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(Objects.requireNonNull(view, "view"));
+        BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(store);
         slots.textEncoders().forEach(b::textSlot);
         slots.imageEncoders().forEach(b::imageSlot);
         if (config.batchSize() != null) {

@@ -2,7 +2,6 @@ package dev.sdembed.cli;
 
 import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
-import dev.sdembed.SdembedException;
 import dev.sdembed.runtime.IndexReport;
 import dev.sdembed.runtime.LoadedSlots;
 import dev.sdembed.runtime.Sdembed;
@@ -10,7 +9,6 @@ import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.pipeline.Progress;
 import dev.sdembed.pipeline.ProgressListener;
-import dev.sdembed.store.StoreStats;
 import dev.sdembed.pipeline.VanishedFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -108,7 +106,7 @@ public final class IndexCommand implements Callable<Integer> {
                  // ends.
                  StopOnShutdown stop = StopOnShutdown.install(pipeline::close, "sdembed-index-stop")) {
                 PipelineSummary summary = pipeline.run(roots);
-                print(summary, storeStats(sdembed, err), !sdembed.slots().imageEncoders().isEmpty(), out);
+                print(summary, !sdembed.slots().imageEncoders().isEmpty(), out);
                 return summary.failed() > 0 ? ExitCodes.COMPLETED_WITH_FAILURES : ExitCodes.OK;
             }
         } finally {
@@ -129,26 +127,13 @@ public final class IndexCommand implements Callable<Integer> {
         err.flush();
     }
 
-    /**
-     * The store's counts after the run, for the images without generation metadata (a count the store answers for
-     * all runs); null, with a line saying why, when the store cannot be read now: the run itself is written.
-     */
-    private static StoreStats storeStats(Sdembed sdembed, PrintWriter err) {
-        try {
-            return sdembed.store().stats();
-        } catch (SdembedException e) {
-            err.println("sdembed: indexed, but could not count the store's images afterwards: " + e.getMessage());
-            return null;
-        }
-    }
-
-    private void print(PipelineSummary s, StoreStats stats, boolean imageSlot, PrintWriter out) {
+    private void print(PipelineSummary s, boolean imageSlot, PrintWriter out) {
         if (jsonSummary) {
-            Map<String, Object> json = IndexReport.json(s, stats);
+            Map<String, Object> json = IndexReport.json(s, s.store());
             json.putAll(IndexReport.syncJson(s));
             out.println(Json.line(json));
         } else {
-            IndexReport.lines(s, stats, imageSlot).forEach(out::println);
+            IndexReport.lines(s, s.store(), imageSlot).forEach(out::println);
             IndexReport.syncLines(s, prune).forEach(out::println);
         }
         out.flush();

@@ -24,9 +24,10 @@ public final class DuplicateGrouper {
     private int[] parent = new int[1024];
     private int[] size = new int[1024];
     private double[] lowest = new double[1024];
-    /** The offered members of the current content, and those kept. */
+    /** The offered members of the current content, and those kept, with the distinct keys of those given one. */
     private final List<DuplicateGroup.Member> run = new ArrayList<>();
     private final List<DuplicateGroup.Member> kept = new ArrayList<>();
+    private final Map<Long, Object> keys = new HashMap<>();
 
     /** A grouper without links. */
     public DuplicateGrouper() {
@@ -55,10 +56,21 @@ public final class DuplicateGrouper {
      * so memory follows the duplicates found, not the library. Offer after every link is made.
      */
     public void offer(DuplicateGroup.Member member) {
+        offer(member, null);
+    }
+
+    /**
+     * {@link #offer(DuplicateGroup.Member)} with the member's key for {@link #distinctGroupsOfOffered()} (its prompt
+     * or file hash; null: the member's own), kept only while the member is.
+     */
+    public void offer(DuplicateGroup.Member member, Object distinctKey) {
         if (!run.isEmpty() && !run.get(0).content().equals(member.content())) {
             keepRun();
         }
         run.add(member);
+        if (distinctKey != null) {
+            keys.put(member.imageId(), distinctKey);
+        }
     }
 
     /** The groups of the members {@linkplain #offer offered}, as {@link #groups} makes them. */
@@ -67,9 +79,16 @@ public final class DuplicateGrouper {
         return groups(kept);
     }
 
+    /** {@link #groupsOfOffered()} with one member per key offered in each, as {@link #distinct} keeps them. */
+    public List<DuplicateGroup> distinctGroupsOfOffered() {
+        return distinct(groupsOfOffered(), m -> keys.get(m.imageId()));
+    }
+
     private void keepRun() {
         if (!run.isEmpty() && (run.size() > 1 || isLinked(run.get(0).content()))) {
             kept.addAll(run);
+        } else {
+            run.forEach(m -> keys.remove(m.imageId()));
         }
         run.clear();
     }

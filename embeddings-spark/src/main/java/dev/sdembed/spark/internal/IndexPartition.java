@@ -89,10 +89,11 @@ public final class IndexPartition implements FlatMapFunction<Iterator<String>, P
     }
 
     private PipelineSummary run(Sdembed sdembed, List<Path> files, int partition, int attempt) {
-        // The same pipeline `sdembed index` builds, over the executor's store without the per-run totals query.
+        // The same pipeline `sdembed index` builds, without the store-wide totals each run would end with: the
+        // driver reads them once, after the job (StoreTotals).
         TaskProgress progress = new TaskProgress(partition, attempt);
-        BulkEmbeddingPipeline.Builder b = sdembed.pipeline(new PartitionStore(sdembed.store()))
-                .retryFailed(settings.retryFailed()).listener(progress);
+        BulkEmbeddingPipeline.Builder b = sdembed.pipeline().storeTotals(false).retryFailed(settings.retryFailed())
+                .listener(progress);
         if (settings.batchSize() != null) {
             b.batchSize(settings.batchSize());
         }

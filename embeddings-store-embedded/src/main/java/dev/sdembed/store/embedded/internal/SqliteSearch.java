@@ -350,15 +350,20 @@ public final class SqliteSearch {
         return new PixelDuplicates(grouper.groupsOfOffered(), withoutHash);
     }
 
-    /** The float32 vector of {@code content} in the file at the slot's fingerprint, or null (stale codes). */
-    private float[] storedEmbedding(SlotSpec slot, ContentHash content) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT embedding FROM " + SqliteSchema.table(slot)
-                + " WHERE hash = ? AND fingerprint = ?")) {
-            ps.setBytes(1, content.toBytes());
-            ps.setString(2, slot.fingerprint());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Rows.vector(rs.getBytes(1)) : null;
-            }
+    /** A statement for {@link #storedEmbedding}: the float32 vector of a content at the slot's fingerprint. */
+    private PreparedStatement storedEmbeddings(SlotSpec slot) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement("SELECT embedding FROM " + SqliteSchema.table(slot)
+                + " WHERE hash = ? AND fingerprint = ?");
+        ps.setString(2, slot.fingerprint());
+        return ps;
+    }
+
+    /** The float32 vector of {@code content} in the file, or null (stale codes). */
+    private static float[] storedEmbedding(PreparedStatement storedEmbeddings, ContentHash content)
+            throws SQLException {
+        storedEmbeddings.setBytes(1, content.toBytes());
+        try (ResultSet rs = storedEmbeddings.executeQuery()) {
+            return rs.next() ? Rows.vector(rs.getBytes(1)) : null;
         }
     }
 
@@ -409,42 +414,37 @@ public final class SqliteSearch {
         }
         double threshold = request.linkThreshold();
         DuplicateGrouper grouper = new DuplicateGrouper();
-        ContentHash previous = null;
-        for (DuplicateGroup.Member m : members) {
-            if (m.content().equals(previous)) {
-                continue;
-            }
-            previous = m.content();
-            int row = cache.row(m.content());
-            if (row < 0) {
-                continue;
-            }
-            // A quantised slot's neighbours are linked by their exact scores, read from the file with its vector.
-            float[] query = cache.exact() ? cache.vector(m.content()) : storedEmbedding(slot, m.content());
-            float[] scores = query == null ? null : cache.scores(query);
-            int[] nearest = scores == null ? null : SlotVectors.top(scores, request.neighbours() + 1);
-            float[] exact = cache.exact() || query == null ? null
-                    : vectors.exactScores(connection, slot, cache, nearest, query);
-            if (!cache.exact() && exact == null) {
-                return null;
-            }
-            for (int i = 0; i < nearest.length; i++) {
-                int other = nearest[i];
-                float score = exact != null ? exact[i] : scores[other];
-                if (other != row && score >= threshold) {
-                    grouper.link(m.content(), cache.hash(other), score);
+        // One statement for every member's vector (a quantised slot); none for an exact one, whose vectors are held.
+        try (PreparedStatement stored = cache.exact() ? null : storedEmbeddings(slot)) {
+            ContentHash previous = null;
+            for (DuplicateGroup.Member m : members) {
+                if (m.content().equals(previous)) {
+                    continue;
+                }
+                previous = m.content();
+                int row = cache.row(m.content());
+                if (row < 0) {
+                    continue;
+                }
+                // A quantised slot's neighbours are linked by their exact scores, read from the file with its vector.
+                float[] query = cache.exact() ? cache.vector(m.content()) : storedEmbedding(stored, m.content());
+                float[] scores = query == null ? null : cache.scores(query);
+                int[] nearest = scores == null ? null : SlotVectors.top(scores, request.neighbours() + 1);
+                float[] exact = cache.exact() || query == null ? null
+                        : vectors.exactScores(connection, slot, cache, nearest, query);
+                if (!cache.exact() && exact == null) {
+                    return null;
+                }
+                for (int i = 0; i < nearest.length; i++) {
+                    int other = nearest[i];
+                    float score = exact != null ? exact[i] : scores[other];
+                    if (other != row && score >= threshold) {
+                        grouper.link(m.content(), cache.hash(other), score);
+                    }
                 }
             }
         }
-        List<DuplicateGroup.Member> kept = new ArrayList<>();
-        Map<ContentHash, List<DuplicateGroup.Member>> byContent = new LinkedHashMap<>();
-        members.forEach(m -> byContent.computeIfAbsent(m.content(), c -> new ArrayList<>()).add(m));
-        byContent.forEach((content, run) -> {
-            if (run.size() > 1 || grouper.isLinked(content)) {
-                kept.addAll(run);
-            }
-        });
-        List<DuplicateGroup> groups = grouper.groups(kept);
-        return distinct == null ? groups : DuplicateGrouper.distinct(groups, m -> keys.get(m.imageId()));
+        members.forEach(m -> grouper.offer(m, keys.get(m.imageId())));
+        return distinct == null ? grouper.groupsOfOffered() : grouper.distinctGroupsOfOffered();
     }
 }

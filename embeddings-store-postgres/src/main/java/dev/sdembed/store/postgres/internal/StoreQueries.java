@@ -27,7 +27,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -429,37 +428,14 @@ public final class StoreQueries {
                 + (distinct == SearchFilter.Distinct.FILE ? "i.image_hash" : "i.prompt_hash") + " AS key" + members
                 + " ORDER BY i." + column + ", i.path").setFetchSize(10_000);
         matches.bind(memberQuery);
-        List<DuplicateGroup.Member> kept = new ArrayList<>();
-        List<DuplicateGroup.Member> run = new ArrayList<>();
-        Map<Long, ContentHash> keys = new HashMap<>();
-        try (Stream<DuplicateGroup.Member> stream = memberQuery.map((rs, ctx) -> {
-            DuplicateGroup.Member m = new DuplicateGroup.Member(rs.getLong(1), rs.getString(2),
-                    ContentHash.of(rs.getBytes(3)));
-            if (distinct != null && rs.getBytes(4) != null) {
-                keys.put(m.imageId(), ContentHash.of(rs.getBytes(4)));
-            }
-            return m;
-        }).stream()) {
-            stream.forEach(m -> {
-                if (!run.isEmpty() && !run.get(0).content().equals(m.content())) {
-                    keep(grouper, run, kept, keys);
-                }
-                run.add(m);
-            });
+        record Offered(DuplicateGroup.Member member, ContentHash key) {
         }
-        keep(grouper, run, kept, keys);
-        List<DuplicateGroup> groups = grouper.groups(kept);
-        return distinct == null ? groups : DuplicateGrouper.distinct(groups, m -> keys.get(m.imageId()));
-    }
-
-    private static void keep(DuplicateGrouper grouper, List<DuplicateGroup.Member> run,
-                             List<DuplicateGroup.Member> kept, Map<Long, ContentHash> keys) {
-        if (!run.isEmpty() && (run.size() > 1 || grouper.isLinked(run.get(0).content()))) {
-            kept.addAll(run);
-        } else {
-            run.forEach(m -> keys.remove(m.imageId()));
+        try (Stream<Offered> stream = memberQuery.map((rs, ctx) -> new Offered(new DuplicateGroup.Member(rs.getLong(1),
+                rs.getString(2), ContentHash.of(rs.getBytes(3))),
+                distinct != null && rs.getBytes(4) != null ? ContentHash.of(rs.getBytes(4)) : null)).stream()) {
+            stream.forEach(o -> grouper.offer(o.member(), o.key()));
         }
-        run.clear();
+        return distinct == null ? grouper.groupsOfOffered() : grouper.distinctGroupsOfOffered();
     }
 
     /** Groups of OK images (passing the filter) that share one image content. */
