@@ -14,7 +14,7 @@ if defined JAVA_HOME set "JAVA_EXE=%JAVA_HOME%\bin\java.exe"
 if errorlevel 1 goto nojava
 
 set ORT_DISABLE_TELEMETRY=1
-"%JAVA_EXE%" %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
+"%JAVA_EXE%" %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dsdembed.platform=__SDEMBED_PLATFORM__ -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
 exit /b %ERRORLEVEL%
 
 :nojava

@@ -41,12 +41,13 @@ public final class ArchiveRunMain {
                 String name = f.getFileName().toString();
                 if (name.startsWith("sdembed-") && (name.endsWith(".tar.gz") || name.endsWith(".zip"))) {
                     sizes.put(name, Files.size(f));
-                    cpu = name.endsWith("-cpu.tar.gz") ? f : cpu;
+                    cpu = name.endsWith("-cpu-" + ReleaseArchive.thisPlatform() + ".tar.gz") ? f : cpu;
                 }
             }
         }
         if (cpu == null) {
-            System.err.println("archive run: no sdembed-*-cpu.tar.gz in " + dir + "; build it: mvn -DskipTests package");
+            System.err.println("archive run: no sdembed-*-cpu-" + ReleaseArchive.thisPlatform() + ".tar.gz in " + dir
+                    + "; build it: mvn -DskipTests package");
             System.exit(2);
         }
         result.put("archives", sizes);

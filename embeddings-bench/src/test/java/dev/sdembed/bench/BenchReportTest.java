@@ -66,11 +66,11 @@ class BenchReportTest {
                 .contains("| embedded | 10,000 | 21.4 | 101.4 | 25.7 | 7 |")
                 .contains("| embedded | 100,000 | 228.9 | 310.9 | 225.3 | 7 |");
         // Release archives: sizes in MB (10^6 bytes) and the first index from the unpacked CPU archive.
-        assertThat(md).contains("| `sdembed-0.1.0-SNAPSHOT-cpu.tar.gz` | 174.0 |\n")
-                .contains("| `sdembed-0.1.0-SNAPSHOT-gpu.zip` | 873.1 |\n")
+        assertThat(md).contains("| `sdembed-0.1.0-SNAPSHOT-cpu-linux-x64.tar.gz` | 114.7 |\n")
+                .contains("| `sdembed-0.1.0-SNAPSHOT-gpu-windows-x64.zip` | 436.2 |\n")
                 .contains("First `sdembed index` of the 48-image sample library from the unpacked"
-                        + " `sdembed-0.1.0-SNAPSHOT-cpu.tar.gz`, as a user's first run: a new JVM (Java 17.0.15) with"
-                        + " only the JDK on the PATH, loading bge-small and fusing its attention, embedding 27 texts:"
+                        + " `sdembed-0.1.0-SNAPSHOT-cpu-linux-x64.tar.gz`, as a user's first run: a new JVM"
+                        + " (Java 17.0.15) with only the JDK on the PATH, loading bge-small and fusing its attention, embedding 27 texts:"
                         + " **2.7 s**, of which the pipeline 0.29 s. Unpacking it with tar: 1.4 s.");
         assertThat(md).contains("| encoders | 726 |").contains("| **total** | 1490 |")
                 .doesNotContain("## Other benchmarks");

@@ -79,7 +79,19 @@ public final class ReleaseArchive implements AutoCloseable {
         }
     }
 
-    /** The archive's top folder ({@code sdembed-VERSION-cpu}). */
+    /**
+     * The platform, as release archives name it ({@code linux-x64}, {@code linux-aarch64}, {@code macos-aarch64},
+     * {@code windows-x64}), of the archive that runs on this JVM: its libraries are the ones that load here.
+     */
+    public static String thisPlatform() {
+        String os = System.getProperty("os.name");
+        String arch = System.getProperty("os.arch");
+        String osPart = os.startsWith("Mac") ? "macos" : os.startsWith("Windows") ? "windows" : "linux";
+        String archPart = arch.equals("amd64") || arch.equals("x86_64") ? "x64" : "aarch64";
+        return osPart + "-" + archPart;
+    }
+
+    /** The archive's top folder ({@code sdembed-VERSION-cpu-linux-x64}). */
     public Path home() {
         return home;
     }

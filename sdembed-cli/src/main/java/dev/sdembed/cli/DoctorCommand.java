@@ -60,9 +60,11 @@ public final class DoctorCommand implements Callable<Integer> {
         report.put("libraries", info.libraries().stream().map(DoctorCommand::library).toList());
         report.put("gpus", info.gpus());
         report.put("jvm", jvm());
+        // The platform of the release archive this runs from (its launcher says), or null for a build from sources.
+        report.put("archive_platform", System.getProperty(ReleasePlatform.PROPERTY));
         report.put("can_run", canRun());
         report.put("gpu_flavour_hint", gpuFlavourHint(info.flavour(), info.gpus(), nvidiaSmi(System.getenv("PATH")),
-                SdembedVersion.current().version()));
+                SdembedVersion.current().version(), ReleasePlatform.current()));
 
         List<Map<String, Object>> modelReports = new ArrayList<>();
         List<Map<String, Object>> slots = new ArrayList<>();
@@ -101,14 +103,18 @@ public final class DoctorCommand implements Callable<Integer> {
      * On the CPU flavour with an NVIDIA GPU in sight (the driver's GPU list, or {@code nvidia-smi} on the PATH, which
      * the driver installs on Linux and Windows alike), how to get the flavour that can use it; else null.
      */
-    static String gpuFlavourHint(OnnxRuntimeInfo.Flavour flavour, List<String> gpus, Path nvidiaSmi, String version) {
+    static String gpuFlavourHint(OnnxRuntimeInfo.Flavour flavour, List<String> gpus, Path nvidiaSmi, String version,
+            java.util.Optional<ReleasePlatform> platform) {
         if (flavour != OnnxRuntimeInfo.Flavour.CPU || (gpus.isEmpty() && nvidiaSmi == null)) {
             return null;
         }
         String seen = gpus.isEmpty() ? "nvidia-smi is at " + nvidiaSmi : String.join("; ", gpus);
-        String archive = "sdembed-" + (version == null ? "VERSION" : version) + "-gpu";
-        return "This machine has an NVIDIA GPU (" + seen + "), which this CPU flavour of sdembed cannot use. For GPU"
-                + " encoders, get the GPU flavour instead: " + archive + ".tar.gz, or " + archive + ".zip on Windows"
+        String gpuHere = "This machine has an NVIDIA GPU (" + seen + "), which this CPU flavour of sdembed cannot use.";
+        if (platform.isEmpty() || !platform.get().hasGpuFlavour()) {
+            return gpuHere + " ONNX Runtime's GPU build, so sdembed's GPU flavour, is made for Linux and Windows on"
+                    + " x86-64 only" + platform.map(p -> ", not " + p.id()).orElse("") + ": the encoders run on the CPU.";
+        }
+        return gpuHere + " For GPU encoders, get the GPU flavour instead: " + platform.get().archive(version, "gpu")
                 + " (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a Java project, depend on"
                 + " com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime (README, \"Using the SDK\").";
     }
@@ -217,6 +223,8 @@ public final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> jvm = (Map<String, Object>) report.get("jvm");
         out.println("JVM: Java " + jvm.get("version") + " (" + jvm.get("vendor") + ") on " + jvm.get("os") + ", "
                 + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
+        out.println(report.get("archive_platform") == null ? "Installed from: a build of the sources"
+                : "Installed from: the release archive for " + report.get("archive_platform"));
         ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "
                 + kind.toUpperCase(Locale.ROOT) + ": " + (reason == null ? "yes" : "no, " + reason)));
         if (report.get("gpu_flavour_hint") != null) {

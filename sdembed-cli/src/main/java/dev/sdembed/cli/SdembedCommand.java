@@ -53,6 +53,13 @@ public final class SdembedCommand {
     boolean verbose;
 
     public static void main(String[] args) {
+        String wrongPlatform = ReleasePlatform.mismatch(System.getProperty(ReleasePlatform.PROPERTY),
+                System.getProperty("os.name", ""), System.getProperty("os.arch", ""),
+                SdembedVersion.current().version());
+        if (wrongPlatform != null) {
+            System.err.println(wrongPlatform);
+            System.exit(ExitCodes.USAGE);
+        }
         configureLogging(args);
         System.exit(newCommandLine().execute(args));
     }

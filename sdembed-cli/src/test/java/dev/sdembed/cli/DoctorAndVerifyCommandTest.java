@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DoctorAndVerifyCommandTest {
@@ -85,17 +86,52 @@ class DoctorAndVerifyCommandTest {
         assertThat(DoctorCommand.nvidiaSmi("/nonexistent" + File.pathSeparator + bin)).isEqualTo(smi);
         assertThat(DoctorCommand.nvidiaSmi("/nonexistent")).isNull();
         assertThat(DoctorCommand.nvidiaSmi(null)).isNull();
-        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(rtx), null, "0.1.0"))
+        Optional<ReleasePlatform> linux = Optional.of(ReleasePlatform.LINUX_X64);
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(rtx), null, "0.1.0", linux))
                 .isEqualTo("This machine has an NVIDIA GPU (" + rtx + "), which this CPU flavour of sdembed cannot"
-                        + " use. For GPU encoders, get the GPU flavour instead: sdembed-0.1.0-gpu.tar.gz, or"
-                        + " sdembed-0.1.0-gpu.zip on Windows (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a"
-                        + " Java project, depend on com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime"
-                        + " (README, \"Using the SDK\").");
-        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), smi, null))
+                        + " use. For GPU encoders, get the GPU flavour instead: sdembed-0.1.0-gpu-linux-x64.tar.gz"
+                        + " (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a Java project, depend on"
+                        + " com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime (README, \"Using the"
+                        + " SDK\").");
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), smi, null,
+                Optional.of(ReleasePlatform.WINDOWS_X64)))
                 .startsWith("This machine has an NVIDIA GPU (nvidia-smi is at " + smi + "), which")
-                .contains("sdembed-VERSION-gpu.tar.gz");
-        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), null, "0.1.0")).isNull();
-        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.GPU, List.of(rtx), smi, "0.1.0")).isNull();
+                .contains("get the GPU flavour instead: sdembed-VERSION-gpu-windows-x64.zip (it needs");
+        // ONNX Runtime's GPU build has no libraries for ARM: no archive to point at.
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(rtx), null, "0.1.0",
+                Optional.of(ReleasePlatform.LINUX_AARCH64)))
+                .isEqualTo("This machine has an NVIDIA GPU (" + rtx + "), which this CPU flavour of sdembed cannot"
+                        + " use. ONNX Runtime's GPU build, so sdembed's GPU flavour, is made for Linux and Windows on"
+                        + " x86-64 only, not linux-aarch64: the encoders run on the CPU.");
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.CPU, List.of(), null, "0.1.0", linux)).isNull();
+        assertThat(DoctorCommand.gpuFlavourHint(OnnxRuntimeInfo.Flavour.GPU, List.of(rtx), smi, "0.1.0", linux))
+                .isNull();
+    }
+
+    @Test
+    void anArchiveUnpackedOnAnotherPlatformSaysWhichToGet() {
+        assertThat(ReleasePlatform.of("Linux", "amd64")).contains(ReleasePlatform.LINUX_X64);
+        assertThat(ReleasePlatform.of("Linux", "aarch64")).contains(ReleasePlatform.LINUX_AARCH64);
+        assertThat(ReleasePlatform.of("Mac OS X", "aarch64")).contains(ReleasePlatform.MACOS_AARCH64);
+        assertThat(ReleasePlatform.of("Windows 11", "amd64")).contains(ReleasePlatform.WINDOWS_X64);
+        assertThat(ReleasePlatform.of("Mac OS X", "x86_64")).isEmpty();
+        assertThat(ReleasePlatform.of("FreeBSD", "amd64")).isEmpty();
+
+        assertThat(ReleasePlatform.mismatch(null, "Mac OS X", "aarch64", "0.1.0")).as("not run from an archive")
+                .isNull();
+        assertThat(ReleasePlatform.mismatch("linux-x64", "Linux", "amd64", "0.1.0")).isNull();
+        assertThat(ReleasePlatform.mismatch("linux-x64", "Mac OS X", "aarch64", "0.1.0"))
+                .isEqualTo("sdembed: this archive is for linux-x64, and its lib/ holds native libraries for that"
+                        + " platform only, but this Java runs on Mac OS X aarch64; get"
+                        + " sdembed-0.1.0-cpu-macos-aarch64.tar.gz instead");
+        assertThat(ReleasePlatform.mismatch("linux-x64", "Windows 10", "amd64", "0.1.0"))
+                .endsWith("; get sdembed-0.1.0-cpu-windows-x64.zip (or sdembed-0.1.0-gpu-windows-x64.zip for NVIDIA"
+                        + " GPUs) instead");
+        assertThat(ReleasePlatform.mismatch("macos-aarch64", "Mac OS X", "x86_64", null))
+                .isEqualTo("sdembed: this archive is for macos-aarch64, and its lib/ holds native libraries for that"
+                        + " platform only, but this Java runs on Mac OS X x86_64, for which no archive is made"
+                        + " (linux-x64, linux-aarch64, macos-aarch64 and windows-x64 are: ONNX Runtime's platforms);"
+                        + " build sdembed from its sources there (README)");
     }
 
     @Test
