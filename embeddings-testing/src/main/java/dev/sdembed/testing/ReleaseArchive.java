@@ -101,6 +101,11 @@ public final class ReleaseArchive implements AutoCloseable {
         return root;
     }
 
+    /** The HOME of the runs: an empty folder of its own at first. */
+    public Path userHome() {
+        return userHome;
+    }
+
     /** A new empty folder under {@link #root()}. */
     public Path newFolder(String name) {
         try {

@@ -62,6 +62,12 @@ public final class DoctorCommand implements Callable<Integer> {
         report.put("jvm", jvm());
         // The platform of the release archive this runs from (its launcher says), or null for a build from sources.
         report.put("archive_platform", System.getProperty(ReleasePlatform.PROPERTY));
+        // Where the native libraries loaded from: the cache (NativeLibraryCache), else null (each library copies its
+        // own into a temporary folder on every start).
+        Map<String, Object> natives = new LinkedHashMap<>();
+        natives.put("onnxruntime", System.getProperty("onnxruntime.native.path"));
+        natives.put("sqlite", System.getProperty("org.sqlite.lib.path"));
+        report.put("native_libraries", natives);
         report.put("can_run", canRun());
         report.put("gpu_flavour_hint", gpuFlavourHint(info.flavour(), info.gpus(), nvidiaSmi(System.getenv("PATH")),
                 SdembedVersion.current().version(), ReleasePlatform.current()));
@@ -112,7 +118,8 @@ public final class DoctorCommand implements Callable<Integer> {
         String gpuHere = "This machine has an NVIDIA GPU (" + seen + "), which this CPU flavour of sdembed cannot use.";
         if (platform.isEmpty() || !platform.get().hasGpuFlavour()) {
             return gpuHere + " ONNX Runtime's GPU build, so sdembed's GPU flavour, is made for Linux and Windows on"
-                    + " x86-64 only" + platform.map(p -> ", not " + p.id()).orElse("") + ": the encoders run on the CPU.";
+                    + " x86-64 only" + platform.map(p -> ", not " + p.id()).orElse("")
+                    + ": the encoders run on the CPU.";
         }
         return gpuHere + " For GPU encoders, get the GPU flavour instead: " + platform.get().archive(version, "gpu")
                 + " (it needs " + OnnxRuntimeInfo.GPU_REQUIREMENT + "); in a Java project, depend on"
@@ -225,6 +232,9 @@ public final class DoctorCommand implements Callable<Integer> {
                 + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
         out.println(report.get("archive_platform") == null ? "Installed from: a build of the sources"
                 : "Installed from: the release archive for " + report.get("archive_platform"));
+        ((Map<String, Object>) report.get("native_libraries")).forEach((library, dir) -> out.println(
+                "Native library of " + library + ": " + (dir == null ? "extracted to a temporary folder at each start"
+                        : "cached in " + dir)));
         ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "
                 + kind.toUpperCase(Locale.ROOT) + ": " + (reason == null ? "yes" : "no, " + reason)));
         if (report.get("gpu_flavour_hint") != null) {

@@ -2,6 +2,7 @@ package dev.sdembed.cli;
 
 import dev.sdembed.SdembedException;
 import dev.sdembed.hub.HubException;
+import dev.sdembed.runtime.NativeLibraryCache;
 import dev.sdembed.runtime.SdembedVersion;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -61,7 +62,33 @@ public final class SdembedCommand {
             System.exit(ExitCodes.USAGE);
         }
         configureLogging(args);
-        System.exit(newCommandLine().execute(args));
+        CommandLine cli = newCommandLine();
+        // Before ONNX Runtime or SQLite load: from the cache, not extracted again into a temporary folder; off with
+        // -Dsdembed.nativeCache=false (a home folder that may not hold executables, a benchmark's baseline). Not for
+        // what loads neither (--version, --help, help, completion), which would only pay for looking.
+        if (!"false".equals(System.getProperty("sdembed.nativeCache"))) {
+            cli.setExecutionStrategy(parsed -> {
+                if (loadsNativeLibraries(parsed)) {
+                    NativeLibraryCache.install(NativeLibraryCache.defaultFolder());
+                }
+                return new CommandLine.RunLast().execute(parsed);
+            });
+        }
+        System.exit(cli.execute(args));
+    }
+
+    /** Whether a parsed command line runs a command (not help, completion or the version) that may load them. */
+    static boolean loadsNativeLibraries(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return false;
+            }
+            if (p.subcommand() == null) {
+                String name = p.commandSpec().name();
+                return p != parsed && !name.equals("help") && !name.equals("completion");
+            }
+        }
+        return false;
     }
 
     /**

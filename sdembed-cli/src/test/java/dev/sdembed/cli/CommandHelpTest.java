@@ -51,6 +51,22 @@ class CommandHelpTest {
     }
 
     @Test
+    void onlyCommandsThatRunLookForTheNativeLibraryCache() {
+        assertThat(loads("search", "--text", "a castle")).isTrue();
+        assertThat(loads("index", "photos")).isTrue();
+        assertThat(loads("store", "init", "postgresql://localhost/sdembed")).isTrue();
+        assertThat(loads("--version")).isFalse();
+        assertThat(loads("search", "--help")).isFalse();
+        assertThat(loads("help", "index")).isFalse();
+        assertThat(loads("completion", "bash")).isFalse();
+        assertThat(loads()).as("no command: the usage").isFalse();
+    }
+
+    private static boolean loads(String... args) {
+        return SdembedCommand.loadsNativeLibraries(SdembedCommand.newCommandLine().parseArgs(args));
+    }
+
+    @Test
     void shellWordsKeepQuotedTextTogether() {
         assertThat(shellWords(" sdembed search --text \"a castle at night\" --pad-token '!' -k 5 "))
                 .containsExactly("sdembed", "search", "--text", "a castle at night", "--pad-token", "!", "-k", "5");

@@ -33,7 +33,7 @@ class PlatformArchivesTest {
     /** The bound for the CPU archives (#22). */
     private static final long CPU_ARCHIVE_LIMIT = 150L * 1000 * 1000;
 
-    /** Each platform's folder of native libraries in the three jars that carry them, as the jars on Maven Central name them. */
+    /** Each platform's folder of native libraries in the three jars that carry them, as those jars name them. */
     private static final Map<String, List<String>> NATIVE_FOLDERS = Map.of(
             "linux-x64", List.of("ai/onnxruntime/native/linux-x64/", "native/lib/linux-x86_64/",
                     "org/sqlite/native/Linux/x86_64/"),

@@ -105,6 +105,11 @@ class ReleaseArchiveTest {
         assertThat(doctor.exitCode()).as(doctor.describe()).isZero();
         assertThat(doctor.out()).contains("(cpu build), providers: CPUExecutionProvider")
                 .contains("Installed from: the release archive for " + UnpackedArchive.platform())
+                // Loaded from the user's cache, which the first command (samples loads neither) filled.
+                .contains("Native library of onnxruntime: cached in "
+                        + archive.userHome().resolve(".cache/sdembed/native/onnxruntime-"))
+                .contains("Native library of sqlite: cached in "
+                        + archive.userHome().resolve(".cache/sdembed/native/sqlite-jdbc-"))
                 .contains("Flavour: CPU (every encoder runs on the CPU)")
                 .doesNotContain("This machine has an NVIDIA GPU");
 
