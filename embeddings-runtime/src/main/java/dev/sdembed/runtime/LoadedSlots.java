@@ -10,6 +10,7 @@ import dev.sdembed.onnx.ModelInspection;
 import dev.sdembed.onnx.OnnxEncoders;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.store.SlotSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,17 +28,23 @@ public final class LoadedSlots implements AutoCloseable {
     private LoadedSlots() {
     }
 
+    /** As {@link #load(SdembedConfig, Sdembed.Usage, Path)} without a folder of fused graphs. */
+    public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage) {
+        return load(config, usage, null);
+    }
+
     /**
      * Loads every slot's encoder; on a failure the ones already loaded are closed. For {@link Sdembed.Usage#QUERIES}
-     * BGE loads without its attention fusion, whose rewrite at load (~3 s for bge-small) would cost a one-query
-     * command far more than it saves.
+     * BGE does not make its attention fusion, whose rewrite at load (~3 s for bge-small in a new JVM) would cost a
+     * one-query command far more than it saves; it runs the fused graph a bulk load kept in {@code fusedModelCache}
+     * (null: none) when there is one, the same graph the index was embedded with.
      */
-    public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage) {
+    public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage, Path fusedModelCache) {
         LoadedSlots loaded = new LoadedSlots();
         int cpuPartitions = cpuPartitions(config);
         try {
             for (SlotConfig s : config.slots()) {
-                loaded.add(s, config.maxPixels(), cpuPartitions, usage == Sdembed.Usage.BULK);
+                loaded.add(s, config.maxPixels(), cpuPartitions, usage == Sdembed.Usage.BULK, fusedModelCache);
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -61,8 +68,9 @@ public final class LoadedSlots implements AutoCloseable {
         return partitions;
     }
 
-    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, boolean bulk) {
+    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, boolean bulk, Path fusedModelCache) {
         OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback()).attentionFusion(bulk)
+                .fusedModelCache(fusedModelCache)
                 .cpuPartitions(cpuPartitions).cuda(s.cuda()).precision(s.precision()).batchBuckets(s.batchBuckets())
                 .sequenceBuckets(s.sequenceBuckets());
         if (s.threads() != null) {

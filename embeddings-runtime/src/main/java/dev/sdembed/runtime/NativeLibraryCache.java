@@ -51,28 +51,9 @@ public final class NativeLibraryCache {
         return LoggerFactory.getLogger(NativeLibraryCache.class);
     }
 
-    /**
-     * The folder for the cache by the platform's convention: {@code $XDG_CACHE_HOME/sdembed/native} or
-     * {@code $HOME/.cache/sdembed/native}, {@code ~/Library/Caches/sdembed/native} on macOS,
-     * {@code %LOCALAPPDATA%\sdembed\cache\native} on Windows.
-     */
+    /** {@code native} in the user's cache folder ({@link DefaultPaths#userCache()}). */
     public static Path defaultFolder() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        // $HOME as the shell has it (Java's user.home comes from the password database, which ignores it).
-        String homeVariable = System.getenv("HOME");
-        Path home = Path.of(homeVariable != null && !homeVariable.isEmpty() && !os.startsWith("windows")
-                ? homeVariable : System.getProperty("user.home"));
-        if (os.startsWith("windows")) {
-            String local = System.getenv("LOCALAPPDATA");
-            return (local == null ? home.resolve("AppData").resolve("Local") : Path.of(local))
-                    .resolve("sdembed").resolve("cache").resolve("native");
-        }
-        if (os.startsWith("mac")) {
-            return home.resolve("Library").resolve("Caches").resolve("sdembed").resolve("native");
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        return (xdg == null || xdg.isEmpty() ? home.resolve(".cache") : Path.of(xdg)).resolve("sdembed")
-                .resolve("native");
+        return DefaultPaths.userCache().resolve("native");
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.sdembed.runtime;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.store.EmbeddingStore;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -126,6 +127,7 @@ public final class Sdembed implements AutoCloseable {
         private String password = System.getenv(PASSWORD_VARIABLE);
         private Usage usage = Usage.BULK;
         private Boolean readOnly;
+        private Path fusedModelCache;
 
         private Builder(SdembedConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -169,6 +171,17 @@ public final class Sdembed implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A folder to keep the encoders' fused graphs in between processes ({@code OnnxOptions.fusedModelCache}):
+         * a bulk load writes the rewrite it makes, and later loads, for queries too, read it instead of making it
+         * again. Default none; the command line uses {@code ~/.cache/sdembed/fused-models}
+         * ({@link DefaultPaths#userCache()}).
+         */
+        public Builder fusedModelCache(Path folder) {
+            this.fusedModelCache = folder;
+            return this;
+        }
+
         /** Where the store is, checked without loading anything. */
         public StoreLocation storeLocation() {
             StoreLocation location = StoreLocation.parse(store != null ? store : config.storeUrl());
@@ -187,7 +200,7 @@ public final class Sdembed implements AutoCloseable {
             if (readOnly) {
                 location.requireExistingStore();
             }
-            LoadedSlots slots = LoadedSlots.load(config, usage);
+            LoadedSlots slots = LoadedSlots.load(config, usage, fusedModelCache);
             try {
                 return new Sdembed(config, location, slots, location.open(slots.specs(), schema(), password, readOnly),
                         readOnly);

@@ -14,6 +14,7 @@ import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.onnx.internal.graph.FusedModelCache;
 import dev.sdembed.onnx.internal.graph.FusedModels;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -74,7 +75,7 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     private OnnxSession(String encoderName, OrtEnvironment environment, OrtSession session, Device device,
-                        String fallbackReason, FusedModels.Fused fused) throws OrtException {
+                        String fallbackReason, Fusion fused) throws OrtException {
         this.encoderName = encoderName;
         this.environment = environment;
         this.session = session;
@@ -112,9 +113,10 @@ public final class OnnxSession implements AutoCloseable {
      * model's graph matches.
      */
     public static OnnxSession open(String encoderName, Path model, OnnxOptions options, BertModel bert) {
-        // The rewrite merges float32 weights only: an fp16 file would be parsed in full just to be left as it is.
-        BertModel fuse = bert.fusable() && options.attentionFusion()
-                && options.precision() == OnnxOptions.Precision.FP32 ? bert : null;
+        // The rewrite merges float32 weights only: an fp16 file would be parsed in full just to be left as it is. A
+        // fused graph kept from an earlier load is used even with the fusion off: it is already made.
+        BertModel fuse = bert.fusable() && options.precision() == OnnxOptions.Precision.FP32
+                && (options.attentionFusion() || options.fusedModelCache() != null) ? bert : null;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Device requested = options.device();
         String fallbackReason = null;
@@ -156,11 +158,14 @@ public final class OnnxSession implements AutoCloseable {
             if (device.isGpu()) {
                 addGpuProvider(encoderName, so, device, options);
             }
-            FusedModels.Fused fused = fuse == null ? null : FusedModels.bertFused(encoderName, model,
-                    fuse.clsPooledOutput());
-            OrtSession session = fused == null ? null : createFused(encoderName, env, model, fused, so);
-            if (session == null) {
-                fused = null;
+            Fusion fused = null;
+            OrtSession session = null;
+            if (fuse != null) {
+                FusedSession f = createFused(encoderName, env, model, fuse, options, so);
+                if (f != null) {
+                    session = f.session();
+                    fused = f.fusion();
+                }
             }
             try {
                 if (session == null) {
@@ -172,8 +177,9 @@ public final class OnnxSession implements AutoCloseable {
             }
             try {
                 OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason, fused);
-                LOG.debug("Encoder '{}' session created on {} ({} intra-op threads) in {} ms", encoderName, device,
-                        options.intraOpThreads(), (System.nanoTime() - started) / 1_000_000);
+                LOG.debug("Encoder '{}' session created on {} ({} intra-op threads, {}) in {} ms", encoderName, device,
+                        options.intraOpThreads(), fused == null ? "graph as exported" : "fused graph " + fused.from(),
+                        (System.nanoTime() - started) / 1_000_000);
                 return s;
             } catch (OrtException e) {
                 closeQuietly(session);
@@ -185,19 +191,54 @@ public final class OnnxSession implements AutoCloseable {
         }
     }
 
+    /** What a session runs of the attention fusion: only made when it does. */
+    private record Fusion(boolean clsPruned, String from) {
+    }
+
+    private record FusedSession(OrtSession session, Fusion fusion) {
+    }
+
     /**
-     * A session on the {@code fused} rewrite of {@code model}, or null when ONNX Runtime refuses it (then the file
-     * loads as exported, after a WARN: the rewrite is only an optimisation).
+     * A session on the fused rewrite of {@code model}: the one kept in {@link OnnxOptions#fusedModelCache()} when
+     * there, else, with {@link OnnxOptions#attentionFusion()}, one made now (and kept); null when there is none, the
+     * graph does not match, or ONNX Runtime refuses it (then the file loads as exported, after a WARN: the rewrite
+     * is only an optimisation).
      */
-    private static OrtSession createFused(String encoderName, OrtEnvironment env, Path model,
-                                          FusedModels.Fused fused, OrtSession.SessionOptions so) {
+    private static FusedSession createFused(String encoderName, OrtEnvironment env, Path model, BertModel bert,
+                                            OnnxOptions options, OrtSession.SessionOptions so) {
+        FusedModelCache cache = options.fusedModelCache() == null ? null
+                : new FusedModelCache(options.fusedModelCache());
+        FusedModelCache.Entry kept = cache == null ? null : cache.find(model, bert.clsPooledOutput());
+        if (kept != null) {
+            try {
+                return new FusedSession(env.createSession(kept.file().toString(), so),
+                        new Fusion(kept.clsPruned(), kept.file().toString()));
+            } catch (OrtException e) {
+                // Damaged on disk (a full disk, an edit): made again below, when the fusion is on.
+                LOG.warn("Encoder '{}': ONNX Runtime refused the fused graph kept in {} ({}); it is deleted",
+                        encoderName, kept.file(), e.getMessage());
+                cache.evict(kept);
+            }
+        }
+        if (!options.attentionFusion()) {
+            return null;
+        }
+        FusedModels.Fused fused = FusedModels.bertFused(encoderName, model, bert.clsPooledOutput());
+        if (fused == null) {
+            return null;
+        }
+        OrtSession session;
         try {
-            return env.createSession(fused.bytes(), so);
+            session = env.createSession(fused.bytes(), so);
         } catch (OrtException e) {
             LOG.warn("Encoder '{}' runs {} unfused: ONNX Runtime refused the attention-fused graph ({})",
                     encoderName, model, e.getMessage());
             return null;
         }
+        if (cache != null) {
+            cache.put(model, bert.clsPooledOutput(), fused);
+        }
+        return new FusedSession(session, new Fusion(fused.clsPruned(), "rewritten at load"));
     }
 
     /**
