@@ -35,8 +35,20 @@ public record PixelHash(long bits) {
     private static final int FREQUENCIES = 8;
     /** {@code COS[f][i]}: the DCT-II basis of frequency {@code f + 1} at sample {@code i} of {@link #SIDE}. */
     private static final double[][] COS = new double[FREQUENCIES][SIDE];
+    /**
+     * The luma weights times each byte value: {@code RED[v] == 0.299 * v} exactly, so a pixel's luma is computed from
+     * three loads instead of three multiplications, to the same bits.
+     */
+    private static final double[] RED = new double[256];
+    private static final double[] GREEN = new double[256];
+    private static final double[] BLUE = new double[256];
 
     static {
+        for (int v = 0; v < 256; v++) {
+            RED[v] = 0.299 * v;
+            GREEN[v] = 0.587 * v;
+            BLUE[v] = 0.114 * v;
+        }
         for (int f = 0; f < FREQUENCIES; f++) {
             for (int i = 0; i < SIDE; i++) {
                 COS[f][i] = StrictMath.cos((2 * i + 1) * (f + 1) * StrictMath.PI / (2 * SIDE));
@@ -46,8 +58,13 @@ public record PixelHash(long bits) {
 
     /** The hash of {@code image}'s pixels. */
     public static PixelHash of(RgbImage image) {
+        return of(image, true);
+    }
+
+    /** With {@code unrolled} false, every pixel takes the general path of {@link #lumaCells}: for the tests. */
+    static PixelHash of(RgbImage image, boolean unrolled) {
         Objects.requireNonNull(image, "image");
-        double[] cells = lumaCells(image);
+        double[] cells = lumaCells(image, unrolled);
         // DCT of the 32 x 32 cells at frequencies 1..8, separably: rows first, then columns.
         double[] rows = new double[SIDE * FREQUENCIES];
         for (int y = 0; y < SIDE; y++) {
@@ -84,7 +101,7 @@ public record PixelHash(long bits) {
      * The luma of {@code image} averaged over a 32 x 32 grid of equal areas (each source pixel weighted by the part of
      * it a cell covers), so a half-size copy averages to nearly the same cells.
      */
-    private static double[] lumaCells(RgbImage image) {
+    private static double[] lumaCells(RgbImage image, boolean unrolled) {
         int w = image.width();
         int h = image.height();
         byte[] rgb = image.buffer();
@@ -95,9 +112,25 @@ public record PixelHash(long bits) {
         for (int y = 0; y < h; y++) {
             java.util.Arrays.fill(line, 0);
             int p = y * w * 3;
-            for (int x = 0; x < w; x++, p += 3) {
-                double luma = 0.299 * (rgb[p] & 0xff) + 0.587 * (rgb[p + 1] & 0xff) + 0.114 * (rgb[p + 2] & 0xff);
-                columns.spread(x, luma, line, 0);
+            if (unrolled && columns.atMostTwo) {
+                // The same sums in the same order as spread() below, unrolled for the common case: a pixel no wider
+                // than a cell overlaps one cell or two neighbours (~0.4 of the hash's time before, at 256 x 256).
+                int[] first = columns.firstCell;
+                double[] w1 = columns.firstWeight;
+                double[] w2 = columns.secondWeight;
+                for (int x = 0; x < w; x++, p += 3) {
+                    double luma = RED[rgb[p] & 0xff] + GREEN[rgb[p + 1] & 0xff] + BLUE[rgb[p + 2] & 0xff];
+                    int c = first[x];
+                    line[c] += w1[x] * luma;
+                    if (w2[x] != 0) {
+                        line[c + 1] += w2[x] * luma;
+                    }
+                }
+            } else {
+                for (int x = 0; x < w; x++, p += 3) {
+                    double luma = RED[rgb[p] & 0xff] + GREEN[rgb[p + 1] & 0xff] + BLUE[rgb[p + 2] & 0xff];
+                    columns.spread(x, luma, line, 0);
+                }
             }
             for (int k = rows.start[y]; k < rows.start[y + 1]; k++) {
                 int cy = rows.cell[k];
@@ -122,11 +155,32 @@ public record PixelHash(long bits) {
         final int[] start;
         final int[] cell;
         final double[] weight;
+        /** Whether every source pixel overlaps at most two cells (true when there are at least 32 of them). */
+        final boolean atMostTwo;
+        /** Per source pixel: its first cell, that overlap's weight, and the next cell's weight (0: none). */
+        final int[] firstCell;
+        final double[] firstWeight;
+        final double[] secondWeight;
 
         private Overlap(int[] start, int[] cell, double[] weight) {
             this.start = start;
             this.cell = cell;
             this.weight = weight;
+            int n = start.length - 1;
+            boolean two = true;
+            firstCell = new int[n];
+            firstWeight = new double[n];
+            secondWeight = new double[n];
+            for (int s = 0; s < n; s++) {
+                int count = start[s + 1] - start[s];
+                two &= count >= 1 && count <= 2 && (count == 1 || cell[start[s] + 1] == cell[start[s]] + 1);
+                if (count >= 1) {
+                    firstCell[s] = cell[start[s]];
+                    firstWeight[s] = weight[start[s]];
+                    secondWeight[s] = count == 2 ? weight[start[s] + 1] : 0;
+                }
+            }
+            this.atMostTwo = two;
         }
 
         static Overlap of(int n) {
