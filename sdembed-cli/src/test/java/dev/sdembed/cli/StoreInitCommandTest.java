@@ -158,6 +158,44 @@ class StoreInitCommandTest {
     }
 
     @Test
+    void theComposeFilesServerGetsAReadyStoreFromTheCommandItsCommentGives() throws Exception {
+        // docker-compose.yml as Docker would read it; no Docker daemon here, so its container is played by the
+        // test cluster, set up as pgvector's image sets itself up from that environment: the role a superuser
+        // with that password, the database its own.
+        JsonNode postgres = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(TestPaths.repoRoot().resolve("docker-compose.yml").toFile()).path("services").path("postgres");
+        assertThat(postgres.path("image").asText()).startsWith("pgvector/pgvector:");
+        assertThat(postgres.path("ports").get(0).asText()).isEqualTo("127.0.0.1:5432:5432");
+        JsonNode env = postgres.path("environment");
+        String user = env.path("POSTGRES_USER").asText();
+        String db = env.path("POSTGRES_DB").asText();
+        // ${SDEMBED_DB_PASSWORD:-sdembed}: the default when the variable is unset, as Compose substitutes it.
+        java.util.regex.Matcher password = java.util.regex.Pattern.compile("\\$\\{SDEMBED_DB_PASSWORD:-([^}]+)}")
+                .matcher(env.path("POSTGRES_PASSWORD").asText());
+        assertThat(password.matches()).as(env.path("POSTGRES_PASSWORD").asText()).isTrue();
+        String comment = java.nio.file.Files.readString(TestPaths.repoRoot().resolve("docker-compose.yml"));
+        assertThat(comment).contains("sdembed store init postgresql://" + user + "@localhost:5432/" + db);
+
+        assertThat(List.of(user, db)).as("names this test may create and drop").allMatch(n -> n.matches("[a-z_]+"));
+        runAsSuperuser("postgres", List.of("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)",
+                "DROP ROLE IF EXISTS " + user,
+                "CREATE ROLE " + user + " SUPERUSER LOGIN PASSWORD '" + password.group(1) + "'",
+                "CREATE DATABASE " + db + " OWNER " + user));
+        DATABASES.add(db);
+        ROLES.add(user);
+
+        // The comment's command at the test cluster's address, its password (PGPASSWORD there) in the URL.
+        CliRun init = CliRun.of("store", "init", url(user, password.group(1), db));
+
+        assertThat(init.exitCode()).as(init.out() + init.err()).isZero();
+        assertThat(init.outLines().get(0)).endsWith("; database " + db + ", role " + user + " (a superuser)");
+        assertThat(init.outLines()).contains("pgvector " + pgvectorIn(db) + " created in database " + db,
+                "Schema sdembed: created, migrations " + MIGRATIONS + " applied");
+        assertThat(init.out()).contains("Ready: sdembed index FOLDER --store ");
+    }
+
+    @Test
     void saysWhenNoServerAnswersAndRefusesTheEmbeddedStore() {
         CliRun nobody = CliRun.of("store", "init", "postgresql://someone@127.0.0.1:1/photos");
 
