@@ -2,6 +2,7 @@ package dev.sdembed.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sdembed.onnx.OnnxNativeLibraries;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class NativeLibraryCacheTest {
     private static final Path CPU_JAR = Path.of(System.getProperty("sdembed.test.cpuOnnxRuntimeJar"));
-    private static final String ORT_FOLDER = "ai/onnxruntime/native/" + NativeLibraryCache.ortPlatform() + "/";
+    private static final String ORT_FOLDER = OnnxNativeLibraries.folder();
 
     @Test
     void extractsOnnxRuntimesCpuBuildAndSqliteOnceIntoFoldersNamedForTheirJars() throws IOException {
@@ -32,7 +33,7 @@ class NativeLibraryCacheTest {
             Path ort = Path.of(first.get(NativeLibraryCache.ORT_PATH));
             assertThat(ort.getParent()).isEqualTo(cache);
             assertThat(ort.getFileName().toString()).matches("onnxruntime-1\\.28\\.0-[0-9a-f]{8}");
-            assertThat(ort.resolve(NativeLibraryCache.COMPLETE)).isRegularFile();
+            assertThat(ort.resolve(OnnxNativeLibraries.COMPLETE)).isRegularFile();
             for (String library : new String[] {"onnxruntime", "onnxruntime4j_jni"}) {
                 String name = System.mapLibraryName(library);
                 assertThat(Files.readAllBytes(ort.resolve(name))).as(name).isEqualTo(entry(CPU_JAR, ORT_FOLDER + name));
@@ -59,7 +60,7 @@ class NativeLibraryCacheTest {
         try (URLClassLoader cpu = cpuLoader()) {
             Path ort = Path.of(NativeLibraryCache.prepare(cache, cpu).get(NativeLibraryCache.ORT_PATH));
             // As a process stopped between two files would leave it: the marker not yet written, a file cut short.
-            Files.delete(ort.resolve(NativeLibraryCache.COMPLETE));
+            Files.delete(ort.resolve(OnnxNativeLibraries.COMPLETE));
             Path library = ort.resolve(System.mapLibraryName("onnxruntime"));
             Files.write(library, new byte[] {1, 2, 3});
 
@@ -67,7 +68,7 @@ class NativeLibraryCacheTest {
                     .containsEntry(NativeLibraryCache.ORT_PATH, ort.toString());
             assertThat(Files.readAllBytes(library))
                     .isEqualTo(entry(CPU_JAR, ORT_FOLDER + System.mapLibraryName("onnxruntime")));
-            assertThat(ort.resolve(NativeLibraryCache.COMPLETE)).isRegularFile();
+            assertThat(ort.resolve(OnnxNativeLibraries.COMPLETE)).isRegularFile();
             try (var left = Files.list(ort)) {
                 assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
             }
@@ -75,15 +76,32 @@ class NativeLibraryCacheTest {
     }
 
     @Test
-    void leavesTheGpuBuildToItsOwnLoader() throws IOException {
+    void theGpuBuildGetsItsCoreLibrariesNowAndAProviderWhenASessionAsksForIt() throws IOException {
         Path cache = TestPaths.emptyDir(TestPaths.targetDir("native-cache-gpu"));
+        ClassLoader gpu = getClass().getClassLoader();
 
-        Map<String, String> properties = NativeLibraryCache.prepare(cache, getClass().getClassLoader());
+        Map<String, String> properties = NativeLibraryCache.prepare(cache, gpu);
 
-        assertThat(properties).doesNotContainKey(NativeLibraryCache.ORT_PATH)
-                .containsKeys(NativeLibraryCache.SQLITE_PATH, NativeLibraryCache.SQLITE_NAME);
-        try (var folders = Files.list(cache)) {
-            assertThat(folders.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("onnxruntime"));
+        Path ort = Path.of(properties.get(NativeLibraryCache.ORT_PATH));
+        assertThat(ort.getFileName().toString()).startsWith("onnxruntime_gpu-1.28.0-");
+        assertThat(ort.resolve(System.mapLibraryName("onnxruntime"))).isRegularFile();
+        assertThat(ort.resolve(System.mapLibraryName("onnxruntime_providers_shared"))).isRegularFile();
+        // 620 MB: only when a CUDA session is asked for.
+        assertThat(ort.resolve(System.mapLibraryName("onnxruntime_providers_cuda"))).doesNotExist();
+        assertThat(properties).containsKeys(NativeLibraryCache.SQLITE_PATH, NativeLibraryCache.SQLITE_NAME);
+
+        // A provider joins the folder of the core library, where ONNX Runtime looks for it (TensorRT's: 0.8 MB).
+        String tensorrt = System.mapLibraryName("onnxruntime_providers_tensorrt");
+        assertThat(OnnxNativeLibraries.ensureProvider(ort, "onnxruntime_providers_tensorrt", gpu)).isTrue();
+        Path jar = dev.sdembed.io.JarEntryCache.jarOf("ai.onnxruntime.OrtEnvironment", gpu);
+        assertThat(Files.readAllBytes(ort.resolve(tensorrt))).isEqualTo(entry(jar, OnnxNativeLibraries.folder()
+                + tensorrt));
+        assertThat(OnnxNativeLibraries.ensureProvider(ort, "onnxruntime_providers_tensorrt", gpu)).as("there already")
+                .isFalse();
+        // The CPU build has no CUDA provider: nothing to put there, ONNX Runtime says so when asked.
+        try (URLClassLoader cpu = cpuLoader()) {
+            Path cpuFolder = Path.of(NativeLibraryCache.prepare(cache, cpu).get(NativeLibraryCache.ORT_PATH));
+            assertThat(OnnxNativeLibraries.ensureProvider(cpuFolder, "onnxruntime_providers_cuda", cpu)).isFalse();
         }
     }
 
@@ -103,7 +121,7 @@ class NativeLibraryCacheTest {
             String after = NativeLibraryCache.prepare(cache, loader).get(NativeLibraryCache.ORT_PATH);
 
             assertThat(after).isNotNull().isNotEqualTo(before);
-            assertThat(Path.of(after).resolve(NativeLibraryCache.COMPLETE)).isRegularFile();
+            assertThat(Path.of(after).resolve(OnnxNativeLibraries.COMPLETE)).isRegularFile();
         }
     }
 

@@ -13,6 +13,7 @@ import dev.sdembed.EncodingException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
+import dev.sdembed.onnx.OnnxNativeLibraries;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.onnx.internal.graph.FusedModelCache;
 import dev.sdembed.onnx.internal.graph.FusedModels;
@@ -248,9 +249,13 @@ public final class OnnxSession implements AutoCloseable {
     private static void addGpuProvider(String encoderName, OrtSession.SessionOptions so, Device device,
                                        OnnxOptions options) {
         try {
+            // Loading from a folder of kept libraries (OnnxNativeLibraries), ONNX Runtime finds its providers there
+            // only: they join it before they are asked for.
             if (device.kind() == Device.Kind.TENSORRT) {
+                OnnxNativeLibraries.ensureProvider("onnxruntime_providers_tensorrt");
                 so.addTensorrt(device.index());
             }
+            OnnxNativeLibraries.ensureProvider("onnxruntime_providers_cuda");
             // addCUDA copies the options into the session options, so they can be closed right after.
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(device.index())) {
                 for (Map.Entry<String, String> e : options.cuda().providerOptions(device.index()).entrySet()) {

@@ -1,0 +1,83 @@
+package dev.sdembed.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.CodeSource;
+import java.util.Locale;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.zip.CRC32;
+
+/**
+ * Copies of jar entries (native libraries) kept in a folder between processes: each jar's in a folder named for it,
+ * each file written beside its final name and moved into place, so a file found there is always whole, and two
+ * processes writing at once both end with whole files.
+ */
+public final class JarEntryCache {
+    private JarEntryCache() {
+    }
+
+    /** The jar a class comes from, found without initialising the class; null when not a jar or not there. */
+    public static Path jarOf(String className, ClassLoader loader) {
+        try {
+            CodeSource source = Class.forName(className, false, loader).getProtectionDomain().getCodeSource();
+            Path path = source == null ? null : Path.of(source.getLocation().toURI());
+            return path != null && Files.isRegularFile(path) ? path : null;
+        } catch (ClassNotFoundException | LinkageError | URISyntaxException | IllegalArgumentException
+                 | FileSystemNotFoundException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A folder name for a jar: its name, and a checksum of its path, size and modification time, so that another
+     * version of the jar, or the same path rewritten, gets a folder of its own ({@code onnxruntime-1.28.0-5f0e3a1c}).
+     * Looks at the jar's attributes only, without opening it.
+     */
+    public static String folderName(Path jar) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
+        CRC32 crc = new CRC32();
+        crc.update((jar.toAbsolutePath() + "\n" + a.size() + "\n" + a.lastModifiedTime().toMillis())
+                .getBytes(StandardCharsets.UTF_8));
+        String name = jar.getFileName().toString();
+        String base = name.endsWith(".jar") ? name.substring(0, name.length() - ".jar".length()) : name;
+        return base + "-" + String.format(Locale.ROOT, "%08x", crc.getValue());
+    }
+
+    /**
+     * Writes {@code entry} of {@code jar} to {@code target} unless a file of its size is there: to a file of its own
+     * beside the target, then moved into place. Returns whether it wrote.
+     */
+    public static boolean extract(JarFile jar, JarEntry entry, Path target) throws IOException {
+        if (Files.isRegularFile(target) && Files.size(target) == entry.getSize()) {
+            return false;
+        }
+        Files.createDirectories(target.getParent());
+        Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        try {
+            try (InputStream in = jar.getInputStream(entry)) {
+                Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (entry.getSize() >= 0 && Files.size(part) != entry.getSize()) {
+                throw new IOException("Extracted " + Files.size(part) + " bytes of " + entry.getName() + " from "
+                        + jar.getName() + "; expected " + entry.getSize());
+            }
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return true;
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+}
