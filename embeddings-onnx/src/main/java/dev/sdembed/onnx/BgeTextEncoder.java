@@ -104,7 +104,7 @@ public final class BgeTextEncoder implements TextEncoder {
         CompletableFuture<HuggingFaceTokenizer> tokenizerLoad = CompletableFuture.supplyAsync(
                 () -> Tokenizers.load(tokenizerFile, tokenizerLength), BgeTextEncoder::loaderThread);
         CompletableFuture<String> fingerprintLoad = CompletableFuture.supplyAsync(
-                () -> dir.fingerprint(options.precision()), BgeTextEncoder::loaderThread);
+                () -> dir.fingerprint(options.precision(), options.modelCache()), BgeTextEncoder::loaderThread);
         try {
             this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options,
                     new OnnxSession.BertModel(true, clsPooledOutput));

@@ -104,7 +104,7 @@ public final class ClipTextEncoder implements TextEncoder {
             }
             EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
             this.info = new EncoderInfo(name, Modality.TEXT, dimension, contextLength, 0,
-                    dir.fingerprint(options.precision()),
+                    dir.fingerprint(options.precision(), options.modelCache()),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
             if (opened != null) {

@@ -139,7 +139,7 @@ public final class ClipVisionEncoder implements ImageEncoder {
             }
             EmbeddingOutputs.requireManifestDimension(dir, output, dimension);
             this.info = new EncoderInfo(name, Modality.IMAGE, dimension, 0, imageSize,
-                    dir.fingerprint(b.options.precision()),
+                    dir.fingerprint(b.options.precision(), b.options.modelCache()),
                     manifest.embeddingSpace());
         } catch (RuntimeException e) {
             if (createdPool != null) {

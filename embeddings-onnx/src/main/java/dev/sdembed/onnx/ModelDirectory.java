@@ -90,6 +90,17 @@ public final class ModelDirectory {
         return fp16;
     }
 
+    /**
+     * {@link #fingerprint(OnnxOptions.Precision)}, kept between processes in {@code modelCache}
+     * ({@link OnnxOptions#modelCache()}; null: computed) while the model's files keep their identity.
+     */
+    public String fingerprint(OnnxOptions.Precision precision, Path modelCache) {
+        if (modelCache == null) {
+            return fingerprint(precision);
+        }
+        return WeightFingerprints.of(modelFile(precision), modelCache, () -> fingerprint(precision));
+    }
+
     /** {@link #fingerprint()} of the weights loaded at {@code precision}: fp16 weights embed differently. */
     public String fingerprint(OnnxOptions.Precision precision) {
         if (precision != OnnxOptions.Precision.FP16) {

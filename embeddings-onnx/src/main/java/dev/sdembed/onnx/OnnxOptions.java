@@ -54,7 +54,7 @@ public final class OnnxOptions {
     private final List<Integer> batchBuckets;
     private final List<Integer> sequenceBuckets;
     private final boolean attentionFusion;
-    private final Path fusedModelCache;
+    private final Path modelCache;
     private final boolean intraOpSpinning;
 
     private OnnxOptions(Builder b) {
@@ -71,7 +71,7 @@ public final class OnnxOptions {
         this.batchBuckets = b.batchBuckets;
         this.sequenceBuckets = b.sequenceBuckets;
         this.attentionFusion = b.attentionFusion;
-        this.fusedModelCache = b.fusedModelCache;
+        this.modelCache = b.modelCache;
         this.intraOpSpinning = b.intraOpSpinning;
     }
 
@@ -141,9 +141,9 @@ public final class OnnxOptions {
         return attentionFusion;
     }
 
-    /** The folder fused graphs are kept in between processes, or null; see {@link Builder#fusedModelCache}. */
-    public Path fusedModelCache() {
-        return fusedModelCache;
+    /** The folder for what loads derive from model files, kept between processes, or null; see {@link Builder#modelCache}. */
+    public Path modelCache() {
+        return modelCache;
     }
 
     /** Whether idle intra-op threads busy-wait for work; see {@link Builder#intraOpSpinning}. */
@@ -174,7 +174,7 @@ public final class OnnxOptions {
                 + ", interOpThreads=" + interOpThreads + ", graphOptimization=" + graphOptimization
                 + ", tokenBudget=" + tokenBudget + ", maxBatchSize=" + maxBatchSize() + ", precision=" + precision
                 + ", batchBuckets=" + batchBuckets + ", sequenceBuckets=" + sequenceBuckets
-                + ", attentionFusion=" + attentionFusion + ", fusedModelCache=" + fusedModelCache
+                + ", attentionFusion=" + attentionFusion + ", modelCache=" + modelCache
                 + ", intraOpSpinning=" + intraOpSpinning
                 + (device.isGpu() ? ", cuda=" + cuda : "") + '}';
     }
@@ -193,7 +193,7 @@ public final class OnnxOptions {
         private List<Integer> batchBuckets = List.of();
         private List<Integer> sequenceBuckets = List.of();
         private boolean attentionFusion = true;
-        private Path fusedModelCache;
+        private Path modelCache;
         private boolean intraOpSpinning;
 
         private Builder() {
@@ -213,7 +213,7 @@ public final class OnnxOptions {
             batchBuckets = o.batchBuckets;
             sequenceBuckets = o.sequenceBuckets;
             attentionFusion = o.attentionFusion;
-            fusedModelCache = o.fusedModelCache;
+            modelCache = o.modelCache;
             intraOpSpinning = o.intraOpSpinning;
         }
 
@@ -276,14 +276,20 @@ public final class OnnxOptions {
         }
 
         /**
-         * A folder to keep fused graphs in between processes (null: none, the default). A load reads the fused graph
-         * of its model file from there when it is there, even with {@link #attentionFusion} off (reading it costs no
-         * more than reading the model), and with the fusion on writes the one it makes: a command that indexes then
-         * starts without the rewrite (~3 s for bge-small in a new JVM), and a query embeds with the graph the index
-         * embedded with. A file per model file, as large as the model.
+         * A folder for what loads derive from model files, kept between processes (null: none, the default):
+         * <ul>
+         *   <li>{@code fused/}: fused graphs. A load reads the fused graph of its model file from there when it is
+         *       there, even with {@link #attentionFusion} off (reading it costs no more than reading the model), and
+         *       with the fusion on writes the one it makes: a command that indexes then starts without the rewrite
+         *       (~3 s for bge-small in a new JVM), and a query embeds with the graph the index embedded with. A file
+         *       per model file, as large as the model.</li>
+         *   <li>{@code fingerprints/}: the SHA-256 of the weights ({@code EncoderInfo.fingerprint}), for the model
+         *       files' identity (path, size, modification and change times, inode), so a load does not read every
+         *       byte of the weights again (133 MB for bge-small, GBs for the large towers).</li>
+         * </ul>
          */
-        public Builder fusedModelCache(Path folder) {
-            this.fusedModelCache = folder;
+        public Builder modelCache(Path folder) {
+            this.modelCache = folder;
             return this;
         }
 

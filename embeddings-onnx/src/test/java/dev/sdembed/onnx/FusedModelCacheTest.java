@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fused graphs kept between loads ({@link OnnxOptions.Builder#fusedModelCache}), with real bge-small sessions: a
+ * Fused graphs kept between loads ({@link OnnxOptions.Builder#modelCache}), with real bge-small sessions: a
  * load that fuses keeps its graph, a later load runs it without rewriting (even with the fusion off, as queries load)
  * and embeds exactly as the load that made it; a changed model file or a damaged graph is never run.
  */
@@ -45,7 +45,7 @@ class FusedModelCacheTest {
             assertThat(bulk.attentionFused()).isTrue();
             made = bulk.embedAll(TEXTS);
         }
-        List<Path> kept = files(cache);
+        List<Path> kept = files(cache.resolve("fused"));
         assertThat(kept).hasSize(1);
         assertThat(kept.get(0).getFileName().toString()).matches("fused-cache-model-model-[0-9a-f]{8}-cls\\.onnx");
         FileTime written = Files.getLastModifiedTime(kept.get(0));
@@ -58,7 +58,7 @@ class FusedModelCacheTest {
                 assertThat(again.get(i).vector()).as(TEXTS.get(i)).containsExactly(made.get(i).vector());
             }
         }
-        assertThat(files(cache)).isEqualTo(kept);
+        assertThat(files(cache.resolve("fused"))).isEqualTo(kept);
         assertThat(Files.getLastModifiedTime(kept.get(0))).as("not written again").isEqualTo(written);
 
         try (BgeTextEncoder none = load(false, null)) {
@@ -72,7 +72,7 @@ class FusedModelCacheTest {
         try (BgeTextEncoder first = load(true, cache)) {
             assertThat(first.attentionFused()).isTrue();
         }
-        Path kept = files(cache).get(0);
+        Path kept = files(cache.resolve("fused")).get(0);
 
         // The model file rewritten in place: its graph is not the kept one's.
         Path modelFile = model.resolve("model.onnx");
@@ -84,7 +84,7 @@ class FusedModelCacheTest {
         try (BgeTextEncoder bulk = load(true, cache)) {
             assertThat(bulk.attentionFused()).isTrue();
         }
-        List<Path> both = files(cache);
+        List<Path> both = files(cache.resolve("fused"));
         assertThat(both).hasSize(2).contains(kept);
         Path current = both.get(both.get(0).equals(kept) ? 1 : 0);
 
@@ -99,7 +99,7 @@ class FusedModelCacheTest {
 
     private static BgeTextEncoder load(boolean fuse, Path cache) {
         return BgeTextEncoder.builder(model)
-                .options(OnnxOptions.builder().intraOpThreads(1).attentionFusion(fuse).fusedModelCache(cache).build())
+                .options(OnnxOptions.builder().intraOpThreads(1).attentionFusion(fuse).modelCache(cache).build())
                 .build();
     }
 

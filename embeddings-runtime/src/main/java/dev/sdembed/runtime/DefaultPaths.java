@@ -44,9 +44,9 @@ public final class DefaultPaths {
         return (xdg == null || xdg.isEmpty() ? home.resolve(".cache") : Path.of(xdg)).resolve("sdembed");
     }
 
-    /** Where the command line keeps fused graphs between processes ({@link Sdembed.Builder#fusedModelCache}). */
-    public static Path fusedModelCache() {
-        return userCache().resolve("fused-models");
+    /** Where the command line keeps what it derives from model files ({@link Sdembed.Builder#modelCache}). */
+    public static Path modelCache() {
+        return userCache().resolve("models");
     }
 
     /** The bge-small model the models module materialises. */

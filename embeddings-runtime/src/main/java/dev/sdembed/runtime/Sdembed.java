@@ -127,7 +127,7 @@ public final class Sdembed implements AutoCloseable {
         private String password = System.getenv(PASSWORD_VARIABLE);
         private Usage usage = Usage.BULK;
         private Boolean readOnly;
-        private Path fusedModelCache;
+        private Path modelCache;
 
         private Builder(SdembedConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -172,13 +172,13 @@ public final class Sdembed implements AutoCloseable {
         }
 
         /**
-         * A folder to keep the encoders' fused graphs in between processes ({@code OnnxOptions.fusedModelCache}):
-         * a bulk load writes the rewrite it makes, and later loads, for queries too, read it instead of making it
-         * again. Default none; the command line uses {@code ~/.cache/sdembed/fused-models}
+         * A folder for what the encoders derive from their model files ({@code OnnxOptions.modelCache}): fused
+         * graphs, which a bulk load writes and later loads, for queries too, read instead of making them again, and
+         * the weights' fingerprints. Default none; the command line uses {@code ~/.cache/sdembed/models}
          * ({@link DefaultPaths#userCache()}).
          */
-        public Builder fusedModelCache(Path folder) {
-            this.fusedModelCache = folder;
+        public Builder modelCache(Path folder) {
+            this.modelCache = folder;
             return this;
         }
 
@@ -200,7 +200,7 @@ public final class Sdembed implements AutoCloseable {
             if (readOnly) {
                 location.requireExistingStore();
             }
-            LoadedSlots slots = LoadedSlots.load(config, usage, fusedModelCache);
+            LoadedSlots slots = LoadedSlots.load(config, usage, modelCache);
             try {
                 return new Sdembed(config, location, slots, location.open(slots.specs(), schema(), password, readOnly),
                         readOnly);

@@ -37,6 +37,6 @@ public final class StoreOptions {
     /** The configuration with these options' overrides, ready to open. */
     public Sdembed.Builder sdembed(Sdembed.Usage usage) {
         return Sdembed.builder(readConfig()).store(store).schema(schema).usage(usage)
-                .fusedModelCache(DefaultPaths.fusedModelCache());
+                .modelCache(DefaultPaths.modelCache());
     }
 }

@@ -117,7 +117,7 @@ public final class OnnxSession implements AutoCloseable {
         // The rewrite merges float32 weights only: an fp16 file would be parsed in full just to be left as it is. A
         // fused graph kept from an earlier load is used even with the fusion off: it is already made.
         BertModel fuse = bert.fusable() && options.precision() == OnnxOptions.Precision.FP32
-                && (options.attentionFusion() || options.fusedModelCache() != null) ? bert : null;
+                && (options.attentionFusion() || options.modelCache() != null) ? bert : null;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Device requested = options.device();
         String fallbackReason = null;
@@ -200,15 +200,15 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     /**
-     * A session on the fused rewrite of {@code model}: the one kept in {@link OnnxOptions#fusedModelCache()} when
+     * A session on the fused rewrite of {@code model}: the one kept in {@link OnnxOptions#modelCache()} when
      * there, else, with {@link OnnxOptions#attentionFusion()}, one made now (and kept); null when there is none, the
      * graph does not match, or ONNX Runtime refuses it (then the file loads as exported, after a WARN: the rewrite
      * is only an optimisation).
      */
     private static FusedSession createFused(String encoderName, OrtEnvironment env, Path model, BertModel bert,
                                             OnnxOptions options, OrtSession.SessionOptions so) {
-        FusedModelCache cache = options.fusedModelCache() == null ? null
-                : new FusedModelCache(options.fusedModelCache());
+        FusedModelCache cache = options.modelCache() == null ? null
+                : new FusedModelCache(options.modelCache().resolve("fused"));
         FusedModelCache.Entry kept = cache == null ? null : cache.find(model, bert.clsPooledOutput());
         if (kept != null) {
             try {
