@@ -40,7 +40,6 @@ import picocli.CommandLine.Spec;
                         + " (text-to-image search included), all on the CPU.",
                 "Models not pulled yet are listed with the command that pulls them."})
 public final class InitCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     enum Preset { FULL, CPU }
 
@@ -95,7 +94,10 @@ public final class InitCommand implements Callable<Integer> {
         }
         Path modelsDir = (models != null ? models : DefaultPaths.models()).toAbsolutePath().normalize();
         List<Slot> slots = slots();
-        ObjectNode root = JSON.createObjectNode();
+        // Made here, not in a static field: picocli creates every command to build the command line, and an
+        // ObjectMapper made then cost every command (--version too) ~40 ms of start.
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = json.createObjectNode();
         if (store != null) {
             root.putObject("store").put("url", store);
         }
@@ -116,7 +118,7 @@ public final class InitCommand implements Callable<Integer> {
         }
         try {
             Files.createDirectories(file.getParent());
-            JSON.writeValue(file.toFile(), root);
+            json.writeValue(file.toFile(), root);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
         }
