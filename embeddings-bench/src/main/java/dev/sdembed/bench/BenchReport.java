@@ -212,9 +212,10 @@ public final class BenchReport {
         double ratio = p.path("ratio").asDouble();
         md.append(String.format(Locale.ROOT, "Library: %d generated PNGs of %d px with A1111 metadata, %d distinct "
                         + "texts; bge-small for prompts and negatives (on %s), a tiny CLIP vision tower for pixels "
-                        + "(on %s), a real PostgreSQL; best of %d rounds.%n%n", p.path("images").asInt(),
+                        + "(on %s), %s; best of %d rounds.%n%n", p.path("images").asInt(),
                 p.path("imageSize").asInt(), p.path("distinctTexts").asInt(), p.path("textDevice").asText("cpu"),
-                p.path("imageDevice").asText("cpu"), p.path("rounds").asInt()));
+                p.path("imageDevice").asText("cpu"), p.path("store").asText("postgresql").equals("embedded")
+                        ? "the embedded store" : "a real PostgreSQL", p.path("rounds").asInt()));
         md.append("| measure | value |\n|---|---:|\n");
         row(new String[]{"CLIP vision alone, images/s", number(p.path("clipImagesPerSecond").asDouble())});
         row(new String[]{"bge-small alone, distinct texts/s", number(p.path("bgeTextsPerSecond").asDouble())});
@@ -222,6 +223,15 @@ public final class BenchReport {
                 number(p.path("slowestAloneImagesPerSecond").asDouble())});
         row(new String[]{"pipeline end to end, images/s", number(p.path("pipelineImagesPerSecond").asDouble())});
         row(new String[]{"pipeline / slowest encoder alone", String.format(Locale.ROOT, "%.1f %%", 100 * ratio)});
+        if (p.has("ceilingRatio")) {
+            row(new String[]{"ceiling: the encoders' CPU work spread over the cores, images/s",
+                    number(p.path("ceilingImagesPerSecond").asDouble())});
+            row(new String[]{"pipeline / ceiling (issue 21: at least 90 %)",
+                    String.format(Locale.ROOT, "%.1f %%", 100 * p.path("ceilingRatio").asDouble())});
+            row(new String[]{"CPU-s: encoders alone / pipeline's JVM / machine during the pipeline",
+                    String.format(Locale.ROOT, "%.2f / %.2f / %.2f", p.path("encodersCpuSeconds").asDouble(),
+                            p.path("pipelineCpuSeconds").asDouble(), p.path("machineCpuSeconds").asDouble())});
+        }
         row(new String[]{"indexed / failed", p.path("indexed").asLong() + " / " + p.path("failed").asLong()});
         md.append('\n');
         Map<String, Double> bars = new LinkedHashMap<>();

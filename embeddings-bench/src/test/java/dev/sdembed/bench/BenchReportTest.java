@@ -54,6 +54,9 @@ class BenchReportTest {
                 .contains("| slowest encoder alone (clip-vision), library images/s | 74.3 |")
                 .contains("| pipeline end to end, images/s | 34.2 |")
                 .contains("| pipeline / slowest encoder alone | 46.1 % |")
+                .contains("| pipeline / ceiling (issue 21: at least 90 %) | 68.4 % |")
+                .contains("| CPU-s: encoders alone / pipeline's JVM / machine during the pipeline"
+                        + " | 5.87 / 7.08 / 8.11 |")
                 .contains("| indexed / failed | 1000 / 0 |");
         // Ingest: single-shot ms per 20,000 vectors -> vectors/s.
         assertThat(md).contains("| PostgreSQL: store write (binary COPY) | 20,000 | 0.97 | 20,697 |")
