@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,29 +27,32 @@ import picocli.CommandLine.Option;
                 "  sdembed help index"},
         mixinStandardHelpOptions = true,
         versionProvider = SdembedCommand.Version.class,
-        description = "Embeddings for libraries of Stable Diffusion images.",
-        subcommands = {
-                MetadataCommand.class,
-                CommandLine.HelpCommand.class,
-                EmbedTextCommand.class,
-                ModelsCommand.class,
-                PreprocessCommand.class,
-                TokenizeCommand.class,
-                EmbedImageCommand.class,
-                IndexCommand.class,
-                WatchCommand.class,
-                SearchCommand.class,
-                SimilarCommand.class,
-                DuplicatesCommand.class,
-                StatsCommand.class,
-                ServeCommand.class,
-                DoctorCommand.class,
-                SamplesCommand.class,
-                InitCommand.class,
-                CompletionCommand.class,
-                StoreCommand.class,
-        })
+        description = "Embeddings for libraries of Stable Diffusion images.")
 public final class SdembedCommand {
+    /**
+     * The commands, in the order the usage lists them. Added by {@link #newCommandLine(String...)} rather than named
+     * in the annotation, so that running one command need not build the other nineteen.
+     */
+    static final List<Class<?>> COMMANDS = List.of(
+            MetadataCommand.class,
+            CommandLine.HelpCommand.class,
+            EmbedTextCommand.class,
+            ModelsCommand.class,
+            PreprocessCommand.class,
+            TokenizeCommand.class,
+            EmbedImageCommand.class,
+            IndexCommand.class,
+            WatchCommand.class,
+            SearchCommand.class,
+            SimilarCommand.class,
+            DuplicatesCommand.class,
+            StatsCommand.class,
+            ServeCommand.class,
+            DoctorCommand.class,
+            SamplesCommand.class,
+            InitCommand.class,
+            CompletionCommand.class,
+            StoreCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
@@ -62,7 +66,7 @@ public final class SdembedCommand {
             System.exit(ExitCodes.USAGE);
         }
         configureLogging(args);
-        CommandLine cli = newCommandLine();
+        CommandLine cli = newCommandLine(args);
         // Before ONNX Runtime or SQLite load: from the cache, not extracted again into a temporary folder; off with
         // -Dsdembed.nativeCache=false (a home folder that may not hold executables, a benchmark's baseline). Not for
         // what loads neither (--version, --help, help, completion), which would only pay for looking.
@@ -106,12 +110,31 @@ public final class SdembedCommand {
         }
     }
 
-    /** A configured command line, for tests and embedding: same handlers as {@link #main}. */
+    /** A configured command line with every command, for tests and embedding: same handlers as {@link #main}. */
     public static CommandLine newCommandLine() {
+        return newCommandLine(new String[0]);
+    }
+
+    /**
+     * The command line for {@code args}: with the one command their first word names, when it names one that runs
+     * on its own (picocli builds the model of every command it is given, ~60 ms of a one-shot command's start for all
+     * of them); with every command otherwise (no command, an option such as {@code --help}, {@code help} and
+     * {@code completion}, which describe the others, or a word that names none, whose error suggests one).
+     */
+    static CommandLine newCommandLine(String... args) {
         CommandLine cli = new CommandLine(new SdembedCommand());
-        // picocli's own help command: its example is set here, as its class cannot be annotated.
-        cli.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
-                .footer("  sdembed help index");
+        Class<?> only = args.length == 0 ? null : COMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])
+                        && c != CommandLine.HelpCommand.class && c != CompletionCommand.class)
+                .findFirst().orElse(null);
+        for (Class<?> command : only != null ? List.<Class<?>>of(only) : COMMANDS) {
+            cli.addSubcommand(command);
+        }
+        if (only == null) {
+            // picocli's own help command: its example is set here, as its class cannot be annotated.
+            cli.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
+                    .footer("  sdembed help index");
+        }
         cli.setExecutionExceptionHandler(SdembedCommand::handleException);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;

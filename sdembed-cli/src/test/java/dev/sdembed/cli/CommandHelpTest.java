@@ -62,6 +62,28 @@ class CommandHelpTest {
         assertThat(loads()).as("no command: the usage").isFalse();
     }
 
+    @Test
+    void aCommandRunsOnACommandLineOfItsOwnAndTheRestSeeEveryCommand() {
+        assertThat(SdembedCommand.newCommandLine("search", "--text", "a castle").getSubcommands().keySet())
+                .containsExactly("search");
+        assertThat(SdembedCommand.newCommandLine("store", "init", "postgresql://h/db").getSubcommands().keySet())
+                .containsExactly("store");
+        int every = SdembedCommand.COMMANDS.size();
+        for (String[] args : new String[][] {{}, {"--help"}, {"--version"}, {"help", "search"}, {"completion", "bash"},
+                {"serch"}}) {
+            CommandLine cli = SdembedCommand.newCommandLine(args);
+            assertThat(cli.getSubcommands()).as(String.join(" ", args)).hasSize(every);
+        }
+        // The one command parses as it does among all of them, inherited options included.
+        CommandLine.ParseResult alone = SdembedCommand.newCommandLine("search", "--verbose", "--text", "x")
+                .parseArgs("search", "--verbose", "--text", "x");
+        assertThat(alone.subcommand().matchedOptionValue("--text", "")).isEqualTo("x");
+        assertThat(alone.subcommand().hasMatchedOption("--verbose")).isTrue();
+        assertThat(SdembedCommand.newCommandLine().getSubcommands().keySet())
+                .containsExactlyElementsOf(SdembedCommand.COMMANDS.stream()
+                        .map(c -> c.getAnnotation(CommandLine.Command.class).name()).toList());
+    }
+
     private static boolean loads(String... args) {
         return SdembedCommand.loadsNativeLibraries(SdembedCommand.newCommandLine().parseArgs(args));
     }
