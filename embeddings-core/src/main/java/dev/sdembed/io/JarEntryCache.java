@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.CodeSource;
 import java.util.Locale;
@@ -18,8 +16,7 @@ import java.util.zip.CRC32;
 
 /**
  * Copies of jar entries (native libraries) kept in a folder between processes: each jar's in a folder named for it,
- * each file written beside its final name and moved into place, so a file found there is always whole, and two
- * processes writing at once both end with whole files.
+ * each file written whole ({@link AtomicFiles}), so a file found there is whole.
  */
 public final class JarEntryCache {
     private JarEntryCache() {
@@ -53,31 +50,16 @@ public final class JarEntryCache {
     }
 
     /**
-     * Writes {@code entry} of {@code jar} to {@code target} unless a file of its size is there: to a file of its own
-     * beside the target, then moved into place. Returns whether it wrote.
+     * Writes {@code entry} of {@code jar} to {@code target} unless a file of its size is there
+     * ({@link AtomicFiles#copy}). Returns whether it wrote.
      */
     public static boolean extract(JarFile jar, JarEntry entry, Path target) throws IOException {
         if (Files.isRegularFile(target) && Files.size(target) == entry.getSize()) {
             return false;
         }
-        Files.createDirectories(target.getParent());
-        Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
-        try {
-            try (InputStream in = jar.getInputStream(entry)) {
-                Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
-            }
-            if (entry.getSize() >= 0 && Files.size(part) != entry.getSize()) {
-                throw new IOException("Extracted " + Files.size(part) + " bytes of " + entry.getName() + " from "
-                        + jar.getName() + "; expected " + entry.getSize());
-            }
-            try {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return true;
-        } finally {
-            Files.deleteIfExists(part);
+        try (InputStream in = jar.getInputStream(entry)) {
+            AtomicFiles.copy(in, target, entry.getSize());
         }
+        return true;
     }
 }

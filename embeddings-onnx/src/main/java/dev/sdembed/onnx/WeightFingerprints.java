@@ -1,13 +1,12 @@
 package dev.sdembed.onnx;
 
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HexFormat;
 import java.util.List;
@@ -82,26 +81,10 @@ final class WeightFingerprints {
     }
 
     private static void keep(Path entry, String content) {
-        Path part = null;
         try {
-            Files.createDirectories(entry.getParent());
-            part = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".part");
-            Files.writeString(part, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, entry, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(entry, content.getBytes(StandardCharsets.UTF_8));
         } catch (IOException | UncheckedIOException e) {
             LOG.debug("Could not keep a fingerprint in {}: {}", entry, e.toString());
-        } finally {
-            if (part != null) {
-                try {
-                    Files.deleteIfExists(part);
-                } catch (IOException e) {
-                    LOG.debug("Could not delete {}: {}", part, e.toString());
-                }
-            }
         }
     }
 }

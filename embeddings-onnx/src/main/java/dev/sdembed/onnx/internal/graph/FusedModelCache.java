@@ -1,13 +1,12 @@
 package dev.sdembed.onnx.internal.graph;
 
+import dev.sdembed.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
@@ -21,8 +20,7 @@ import org.slf4j.LoggerFactory;
  * one, every start of a command that indexes. A file is named for the model file it came from (name, and a checksum
  * of its path, size and modification time), the output it CLS-pools, and the code of the rewrite itself (the class
  * files of this package), so a changed model, or a newer sdembed, makes a new file rather than reading a stale one.
- * Files are written beside their final name and moved into place: a file in the folder is whole. Failing to write
- * costs nothing but the next load's rewrite.
+ * Files are written whole ({@link AtomicFiles}). Failing to write costs nothing but the next load's rewrite.
  */
 public final class FusedModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(FusedModelCache.class);
@@ -76,31 +74,15 @@ public final class FusedModelCache {
         if (REWRITE_CODE == null) {
             return null;
         }
-        Path part = null;
         try {
             Path file = folder.resolve(name(key(modelFile, clsPooledOutput), fused.clsPruned()));
-            Files.createDirectories(folder);
-            part = Files.createTempFile(folder, file.getFileName().toString(), ".part");
-            Files.write(part, fused.bytes());
-            try {
-                Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, fused.bytes());
             LOG.debug("Kept the fused graph of {} as {}", modelFile, file);
             return new Entry(file, fused.clsPruned());
         } catch (IOException | UncheckedIOException e) {
             LOG.info("Could not keep the fused graph of {} in {} ({}); the next load makes it again", modelFile,
                     folder, e.toString());
             return null;
-        } finally {
-            if (part != null) {
-                try {
-                    Files.deleteIfExists(part);
-                } catch (IOException e) {
-                    LOG.debug("Could not delete {}: {}", part, e.toString());
-                }
-            }
         }
     }
 
