@@ -141,7 +141,7 @@ public final class OnnxOptions {
         return attentionFusion;
     }
 
-    /** The folder for what loads derive from model files, kept between processes, or null; see {@link Builder#modelCache}. */
+    /** The folder for what loads derive from model files, kept between processes; null: none. */
     public Path modelCache() {
         return modelCache;
     }

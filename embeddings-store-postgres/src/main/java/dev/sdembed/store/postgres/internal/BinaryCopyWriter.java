@@ -141,8 +141,12 @@ final class BinaryCopyWriter implements AutoCloseable {
         ensure(2);
         putShort(-1);
         flush();
+        // Ended only once the server said so: when the connection breaks inside endCopy, pgjdbc keeps the connection
+        // locked for this copy until it is cancelled (close() does), and the transaction's rollback would otherwise
+        // wait for that lock forever (a server stopped mid-index hung the command).
+        long rows = copy.endCopy();
         ended = true;
-        return copy.endCopy();
+        return rows;
     }
 
     @Override
