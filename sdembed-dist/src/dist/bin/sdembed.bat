@@ -4,6 +4,7 @@ rem the bge-small model in models\ of this archive's folder, wherever it was unp
 rem   Java: %JAVA_HOME%\bin\java.exe when JAVA_HOME is set, else java.exe on the PATH.
 rem   Extra JVM options: SDEMBED_JAVA_OPTS (e.g. -Xmx8g).
 rem Untested by the project's build, which has no Windows machine.
+rem --enable-native-access: Java 24 and later warn at every JNI library load without it; Java 17 accepts it.
 setlocal
 set "SDEMBED_HOME=%~dp0.."
 for %%i in ("%SDEMBED_HOME%") do set "SDEMBED_HOME=%%~fi"
@@ -14,7 +15,7 @@ if defined JAVA_HOME set "JAVA_EXE=%JAVA_HOME%\bin\java.exe"
 if errorlevel 1 goto nojava
 
 set ORT_DISABLE_TELEMETRY=1
-"%JAVA_EXE%" %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dsdembed.platform=__SDEMBED_PLATFORM__ -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dsdembed.platform=__SDEMBED_PLATFORM__ -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
 exit /b %ERRORLEVEL%
 
 :nojava

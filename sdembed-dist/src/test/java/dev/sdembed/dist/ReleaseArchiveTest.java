@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +152,61 @@ class ReleaseArchiveTest {
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
         assertThat(run.err()).isEqualTo("sdembed: " + java + " is Java 11; sdembed needs Java 17 or later (set"
                 + " JAVA_HOME to one)\n");
+    }
+
+    @Test
+    void onJava19OrLaterTheLauncherKeepsAClassDataSharingArchiveInTheUsersCache() throws IOException {
+        Path jdk = newerJdk();
+        Assumptions.assumeTrue(jdk != null, "Skipped: no JDK 19 or later beside this one in "
+                + Path.of(System.getProperty("java.home")).getParent() + " (Java 17 has no AutoCreateSharedArchive)");
+        Path work = archive.newFolder("cds");
+        // The JDK, and the folder of mkdir, which makes the archive's folder.
+        Map<String, String> env = archive.environment(List.of(Path.of("/bin"), Path.of("/usr/bin")));
+        env.put("JAVA_HOME", jdk.toString());
+        Path cds = archive.userHome().resolve(".cache/sdembed/cds");
+
+        Map<String, String> off = new java.util.LinkedHashMap<>(env);
+        off.put("SDEMBED_CDS", "off");
+        ReleaseArchive.Run without = archive.run(work, off, Duration.ofMinutes(2), "--version");
+        assertThat(without.exitCode()).as(without.describe()).isZero();
+        assertThat(cds).doesNotExist();
+
+        ReleaseArchive.Run first = archive.run(work, env, Duration.ofMinutes(2), "--version");
+        assertThat(first.exitCode()).as(first.describe()).isZero();
+        assertThat(first.err()).as("nothing from the JVM about the archive").isEmpty();
+        List<Path> made;
+        try (Stream<Path> s = Files.list(cds)) {
+            made = s.toList();
+        }
+        assertThat(made).singleElement().satisfies(p -> assertThat(p.getFileName().toString())
+                .startsWith(archive.home().getFileName() + "-java").endsWith(".jsa"));
+
+        ReleaseArchive.Run samples = archive.run(work, env, Duration.ofMinutes(2), "samples", "samples");
+        assertThat(samples.exitCode()).as(samples.describe()).isZero();
+        assertThat(samples.out()).startsWith("Wrote 48 sample images to samples");
+        // Loading ONNX Runtime's and SQLite's libraries on a Java that warns about native access unless told.
+        ReleaseArchive.Run index = archive.run(work, env, Duration.ofMinutes(2), "index", "samples", "--json-summary");
+        assertThat(index.exitCode()).as(index.describe()).isZero();
+        assertThat(index.err()).doesNotContain("WARNING");
+        assertThat(archive.run(work, env, Duration.ofMinutes(2), "--version").out()).isEqualTo(first.out());
+    }
+
+    /** A JDK of Java 19 or later installed beside the one running the tests (its release file says), or null. */
+    private static Path newerJdk() throws IOException {
+        Path jvms = Path.of(System.getProperty("java.home")).toRealPath().getParent();
+        try (Stream<Path> s = Files.list(jvms)) {
+            for (Path jdk : s.sorted().toList()) {
+                Path release = jdk.resolve("release");
+                if (Files.isRegularFile(release) && Files.isExecutable(jdk.resolve("bin/java"))) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)")
+                            .matcher(Files.readString(release));
+                    if (m.find() && Integer.parseInt(m.group(1)) >= 19) {
+                        return jdk;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     static List<String> jars(Path lib) throws IOException {
