@@ -3,16 +3,12 @@ package dev.sdembed.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.CodeSource;
-import java.util.Locale;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.zip.CRC32;
 
 /**
  * Copies of jar entries (native libraries) kept in a folder between processes: each jar's in a folder named for it,
@@ -40,13 +36,9 @@ public final class JarEntryCache {
      * Looks at the jar's attributes only, without opening it.
      */
     public static String folderName(Path jar) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
-        CRC32 crc = new CRC32();
-        crc.update((jar.toAbsolutePath() + "\n" + a.size() + "\n" + a.lastModifiedTime().toMillis())
-                .getBytes(StandardCharsets.UTF_8));
         String name = jar.getFileName().toString();
         String base = name.endsWith(".jar") ? name.substring(0, name.length() - ".jar".length()) : name;
-        return base + "-" + String.format(Locale.ROOT, "%08x", crc.getValue());
+        return base + "-" + FileStamp.of(jar);
     }
 
     /**

@@ -65,6 +65,17 @@ public final class NativeLibraryCache {
     }
 
     /**
+     * Per library ({@code onnxruntime}, {@code sqlite}), the folder this process loads it from as the properties
+     * say, or null where it extracts its own (for {@code sdembed doctor}).
+     */
+    public static Map<String, String> loadedFrom() {
+        Map<String, String> folders = new LinkedHashMap<>();
+        folders.put("onnxruntime", System.getProperty(ORT_PATH));
+        folders.put("sqlite", System.getProperty(SQLITE_PATH));
+        return folders;
+    }
+
+    /**
      * The system properties that would load the libraries {@code loader} sees from {@code cacheFolder}, after
      * extracting them there where missing; none for a library that cannot be cached.
      */

@@ -1,5 +1,6 @@
 package dev.sdembed.cli;
 
+import dev.sdembed.runtime.NativeLibraryCache;
 import dev.sdembed.runtime.SdembedConfig;
 import dev.sdembed.runtime.SdembedVersion;
 import dev.sdembed.runtime.SlotConfig;
@@ -62,12 +63,9 @@ public final class DoctorCommand implements Callable<Integer> {
         report.put("jvm", jvm());
         // The platform of the release archive this runs from (its launcher says), or null for a build from sources.
         report.put("archive_platform", System.getProperty(ReleasePlatform.PROPERTY));
-        // Where the native libraries loaded from: the cache (NativeLibraryCache), else null (each library copies its
-        // own into a temporary folder on every start).
-        Map<String, Object> natives = new LinkedHashMap<>();
-        natives.put("onnxruntime", System.getProperty("onnxruntime.native.path"));
-        natives.put("sqlite", System.getProperty("org.sqlite.lib.path"));
-        report.put("native_libraries", natives);
+        // Where the native libraries loaded from: the cache, else null (each library copies its own into a
+        // temporary folder on every start).
+        report.put("native_libraries", NativeLibraryCache.loadedFrom());
         report.put("can_run", canRun());
         report.put("gpu_flavour_hint", gpuFlavourHint(info.flavour(), info.gpus(), nvidiaSmi(System.getenv("PATH")),
                 SdembedVersion.current().version(), ReleasePlatform.current()));
@@ -232,7 +230,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 + jvm.get("cores") + " cores, max heap " + jvm.get("max_heap_mb") + " MB");
         out.println(report.get("archive_platform") == null ? "Installed from: a build of the sources"
                 : "Installed from: the release archive for " + report.get("archive_platform"));
-        ((Map<String, Object>) report.get("native_libraries")).forEach((library, dir) -> out.println(
+        ((Map<String, String>) report.get("native_libraries")).forEach((library, dir) -> out.println(
                 "Native library of " + library + ": " + (dir == null ? "extracted to a temporary folder at each start"
                         : "cached in " + dir)));
         ((Map<String, Object>) report.get("can_run")).forEach((kind, reason) -> out.println("Can run on "

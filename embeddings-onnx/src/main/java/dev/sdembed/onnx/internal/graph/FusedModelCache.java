@@ -1,13 +1,12 @@
 package dev.sdembed.onnx.internal.graph;
 
 import dev.sdembed.io.AtomicFiles;
+import dev.sdembed.io.FileStamp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.CRC32;
@@ -102,14 +101,11 @@ public final class FusedModelCache {
     /** The model's name and a checksum of everything the rewrite's output depends on. */
     static String key(Path modelFile, String clsPooledOutput) throws IOException {
         Path absolute = modelFile.toAbsolutePath().normalize();
-        BasicFileAttributes a = Files.readAttributes(absolute, BasicFileAttributes.class);
-        CRC32 crc = new CRC32();
-        crc.update((absolute + "\n" + a.size() + "\n" + a.lastModifiedTime().toMillis() + "\n" + clsPooledOutput
-                + "\n" + REWRITE_CODE).getBytes(StandardCharsets.UTF_8));
         Path parent = absolute.getParent();
         String model = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
                 + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
-        return model.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + String.format(Locale.ROOT, "%08x", crc.getValue());
+        return model.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
+                + FileStamp.of(absolute, String.valueOf(clsPooledOutput), REWRITE_CODE);
     }
 
     /** A checksum of the rewrite's class files: a new rewrite never reads a graph an older one made. */

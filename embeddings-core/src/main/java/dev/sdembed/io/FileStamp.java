@@ -1,0 +1,33 @@
+package dev.sdembed.io;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Locale;
+import java.util.zip.CRC32;
+
+/**
+ * A short checksum of where a file is and which version of it is there (its absolute path, size and modification
+ * time), for naming what is made from it and kept between processes: another version of the file, or the same path
+ * rewritten, gets another name. Looks at the file's attributes only, never its content.
+ */
+public final class FileStamp {
+    private FileStamp() {
+    }
+
+    /** Eight hex digits over the file's identity and {@code extra} (what else the kept thing depends on). */
+    public static String of(Path file, String... extra) throws IOException {
+        Path absolute = file.toAbsolutePath().normalize();
+        BasicFileAttributes a = Files.readAttributes(absolute, BasicFileAttributes.class);
+        StringBuilder identity = new StringBuilder().append(absolute).append('\n').append(a.size()).append('\n')
+                .append(a.lastModifiedTime().toMillis());
+        for (String e : extra) {
+            identity.append('\n').append(e);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(identity.toString().getBytes(StandardCharsets.UTF_8));
+        return String.format(Locale.ROOT, "%08x", crc.getValue());
+    }
+}
