@@ -67,7 +67,7 @@ public final class ServerLoadMain {
         Path thumbs = Path.of("target", "bench-server-thumbs").toAbsolutePath();
         deleteTree(thumbs);
         SdembedConfig config = SdembedConfig.defaults(TestModels.bgeSmall());
-        try (Sdembed sdembed = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES).open()) {
+        try (Sdembed sdembed = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.SERVING).open()) {
             try (BulkEmbeddingPipeline pipeline = sdembed.pipeline().build()) {
                 pipeline.run(List.of(library));
             }

@@ -184,6 +184,11 @@ public final class BgeTextEncoder implements TextEncoder {
         return session.clsPruned();
     }
 
+    /** The ONNX Runtime format copy the weights are mapped from ({@link OnnxOptions#mappedWeights}), or null. */
+    Path weightsMappedFrom() {
+        return session.weightsMappedFrom();
+    }
+
     /** The distinct input shapes the session has run (see {@link OnnxSession#inputShapes()}). */
     java.util.Set<String> inputShapes() {
         return session.inputShapes();

@@ -34,17 +34,18 @@ public final class LoadedSlots implements AutoCloseable {
     }
 
     /**
-     * Loads every slot's encoder; on a failure the ones already loaded are closed. For {@link Sdembed.Usage#QUERIES}
-     * BGE does not make its attention fusion, whose rewrite at load (~3 s for bge-small in a new JVM) would cost a
-     * one-query command far more than it saves; it runs the fused graph a bulk load kept in {@code modelCache}
-     * (null: none) when there is one, the same graph the index was embedded with.
+     * Loads every slot's encoder; on a failure the ones already loaded are closed. Unless for
+     * {@link Sdembed.Usage#BULK}, BGE does not make its attention fusion, whose rewrite at load (~3 s for bge-small in
+     * a new JVM) would cost a one-query command far more than it saves; it runs the fused graph a bulk load kept in
+     * {@code modelCache} (null: none) when there is one, the same graph the index was embedded with. For
+     * {@link Sdembed.Usage#QUERIES}, CPU sessions map their weights from copies kept there too.
      */
     public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage, Path modelCache) {
         LoadedSlots loaded = new LoadedSlots();
         int cpuPartitions = cpuPartitions(config);
         try {
             for (SlotConfig s : config.slots()) {
-                loaded.add(s, config.maxPixels(), cpuPartitions, usage == Sdembed.Usage.BULK, modelCache);
+                loaded.add(s, config.maxPixels(), cpuPartitions, usage, modelCache);
             }
             return loaded;
         } catch (RuntimeException e) {
@@ -68,8 +69,9 @@ public final class LoadedSlots implements AutoCloseable {
         return partitions;
     }
 
-    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, boolean bulk, Path modelCache) {
-        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback()).attentionFusion(bulk)
+    private void add(SlotConfig s, Long maxPixels, int cpuPartitions, Sdembed.Usage usage, Path modelCache) {
+        OnnxOptions.Builder o = OnnxOptions.builder().device(s.device()).fallback(s.fallback())
+                .attentionFusion(usage == Sdembed.Usage.BULK).mappedWeights(usage == Sdembed.Usage.QUERIES)
                 .modelCache(modelCache)
                 .cpuPartitions(cpuPartitions).cuda(s.cuda()).precision(s.precision()).batchBuckets(s.batchBuckets())
                 .sequenceBuckets(s.sequenceBuckets());

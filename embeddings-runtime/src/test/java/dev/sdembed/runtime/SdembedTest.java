@@ -87,7 +87,7 @@ class SdembedTest {
             assertThat(queries.readOnly()).isTrue();
             assertThat(alsoQueries.store().stats()).isEqualTo(queries.store().stats());
             assertThatThrownBy(queries::pipeline).isInstanceOf(IllegalStateException.class)
-                    .hasMessage("The store " + store + " was opened read-only (Usage.QUERIES or readOnly(true)); open"
+                    .hasMessage("The store " + store + " was opened read-only (Usage.QUERIES, SERVING or readOnly(true)); open"
                             + " it with Usage.BULK or readOnly(false) to index");
             // Indexing beside the readers: one writer.
             try (Sdembed writer = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES)

@@ -59,7 +59,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         String t = token != null ? token : System.getenv(SdembedServer.TOKEN_VARIABLE);
         CountDownLatch closed = new CountDownLatch(1);
-        try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.QUERIES).open();
+        try (Sdembed sdembed = storeOptions.sdembed(Sdembed.Usage.SERVING).open();
              SdembedServer server = SdembedServer.builder(sdembed).host(host).port(port).token(t)
                      .thumbnailCache(thumbnails).corsOrigins(corsOrigins).maxInFlight(maxInFlight).start()) {
             // Ctrl-C: stop the server (requests in flight finish), then let this thread close the store and the

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * store), on Javalin and Jetty 12 with a bounded thread pool.
  *
  * <pre>{@code
- * try (Sdembed sdembed = Sdembed.builder(config).store(url).usage(Sdembed.Usage.QUERIES).open();
+ * try (Sdembed sdembed = Sdembed.builder(config).store(url).usage(Sdembed.Usage.SERVING).open();
  *      SdembedServer server = SdembedServer.builder(sdembed).port(8080).start()) {
  *     server.awaitStop();
  * }

@@ -90,7 +90,7 @@ final class ServerFixture {
      */
     static Sdembed indexed(String store, String schema) {
         Sdembed sdembed = Sdembed.builder(SdembedConfig.read(config())).store(store).schema(schema)
-                .usage(Sdembed.Usage.QUERIES).readOnly(false).open();
+                .usage(Sdembed.Usage.SERVING).readOnly(false).open();
         try (BulkEmbeddingPipeline pipeline = sdembed.pipeline().build()) {
             PipelineSummary summary = pipeline.run(List.of(library()));
             if (summary.failed() > 0) {

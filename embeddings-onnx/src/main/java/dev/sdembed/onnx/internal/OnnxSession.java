@@ -17,6 +17,10 @@ import dev.sdembed.onnx.OnnxNativeLibraries;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.onnx.internal.graph.FusedModelCache;
 import dev.sdembed.onnx.internal.graph.FusedModels;
+import java.io.IOException;
+import java.lang.ref.Reference;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -43,6 +47,9 @@ public final class OnnxSession implements AutoCloseable {
     private final String fallbackReason;
     private final boolean attentionFused;
     private final boolean clsPruned;
+    /** The mapping the session's weights lie in ({@link OnnxOptions#mappedWeights}), or null: kept reachable. */
+    private final MappedByteBuffer mappedWeights;
+    private final Path mappedFrom;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,8 +83,11 @@ public final class OnnxSession implements AutoCloseable {
     }
 
     private OnnxSession(String encoderName, OrtEnvironment environment, OrtSession session, Device device,
-                        String fallbackReason, Fusion fused) throws OrtException {
+                        String fallbackReason, Fusion fused, MappedByteBuffer mappedWeights, Path mappedFrom)
+            throws OrtException {
         this.encoderName = encoderName;
+        this.mappedWeights = mappedWeights;
+        this.mappedFrom = mappedFrom;
         this.environment = environment;
         this.session = session;
         this.device = device;
@@ -146,16 +156,13 @@ public final class OnnxSession implements AutoCloseable {
     private static OnnxSession create(String encoderName, OrtEnvironment env, Path model, BertModel fuse,
                                       OnnxOptions options, Device device, String fallbackReason) {
         long started = System.nanoTime();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(options.intraOpThreads());
-            so.setInterOpNumThreads(options.interOpThreads());
-            so.addConfigEntry("session.intra_op.allow_spinning", options.intraOpSpinning() ? "1" : "0");
-            so.setOptimizationLevel(switch (options.graphOptimization()) {
-                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
-                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
-                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
-                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
-            });
+        if (!device.isGpu() && options.mappedWeights() && options.modelCache() != null) {
+            OnnxSession mapped = createMapped(encoderName, env, model, fuse, options, device, fallbackReason);
+            if (mapped != null) {
+                return mapped;
+            }
+        }
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
             if (device.isGpu()) {
                 addGpuProvider(encoderName, so, device, options);
             }
@@ -177,7 +184,7 @@ public final class OnnxSession implements AutoCloseable {
                         + "': " + e.getMessage(), e);
             }
             try {
-                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason, fused);
+                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason, fused, null, null);
                 LOG.debug("Encoder '{}' session created on {} ({} intra-op threads, {}) in {} ms", encoderName, device,
                         options.intraOpThreads(), fused == null ? "graph as exported" : "fused graph " + fused.from(),
                         (System.nanoTime() - started) / 1_000_000);
@@ -189,6 +196,97 @@ public final class OnnxSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new ModelLoadException("Cannot configure an ONNX Runtime session for encoder '" + encoderName
                     + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Session options with the threads and optimisation level {@code options} name, for the CPU. */
+    private static OrtSession.SessionOptions sessionOptions(OnnxOptions options) throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(options.interOpThreads());
+            so.addConfigEntry("session.intra_op.allow_spinning", options.intraOpSpinning() ? "1" : "0");
+            so.setOptimizationLevel(switch (options.graphOptimization()) {
+                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A CPU session on the memory-mapped ONNX Runtime format copy ({@link OrtFormatCopies}) of the graph a load
+     * would run (the kept fused graph when there is one, else the file as exported), made first when missing; null
+     * when there is none to be had (then the caller loads as usual).
+     */
+    private static OnnxSession createMapped(String encoderName, OrtEnvironment env, Path model, BertModel fuse,
+                                            OnnxOptions options, Device device, String fallbackReason) {
+        long started = System.nanoTime();
+        Path source = model;
+        Fusion fusion = null;
+        if (fuse != null) {
+            FusedModelCache.Entry kept = new FusedModelCache(options.modelCache().resolve("fused"))
+                    .find(model, fuse.clsPooledOutput());
+            if (kept != null) {
+                source = kept.file();
+                fusion = new Fusion(kept.clsPruned(), kept.file().toString());
+            }
+        }
+        try {
+            if (Files.size(source) > OrtFormatCopies.MAX_MODEL_BYTES) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // the usual load reports what is wrong with the file
+        }
+        OrtFormatCopies copies = new OrtFormatCopies(options.modelCache().resolve("ort"));
+        Path copy = copies.find(env, source);
+        try {
+            if (copy == null) {
+                try (OrtSession.SessionOptions so = sessionOptions(options)) {
+                    copy = copies.make(env, source, so);
+                }
+                if (copy == null) {
+                    return null;
+                }
+            }
+            MappedByteBuffer weights = OrtFormatCopies.map(copy);
+            OrtSession session;
+            try (OrtSession.SessionOptions so = sessionOptions(options)) {
+                // Optimised when the copy was made; the weights used in the mapping as they are: nothing to copy,
+                // and no pre-packing, which costs more at the start than a few inferences gain from it.
+                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+                so.addConfigEntry("session.load_model_format", "ORT");
+                so.addConfigEntry("session.use_ort_model_bytes_directly", "1");
+                so.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+                so.addConfigEntry("session.disable_prepacking", "1");
+                session = env.createSession(weights, so);
+            }
+            try {
+                OnnxSession s = new OnnxSession(encoderName, env, session, device, fallbackReason, fusion, weights,
+                        copy);
+                LOG.debug("Encoder '{}' session created on {} ({} intra-op threads, {}) from the mapped copy {}"
+                        + " in {} ms", encoderName, device, options.intraOpThreads(),
+                        fusion == null ? "graph as exported" : "fused graph " + fusion.from(), copy,
+                        (System.nanoTime() - started) / 1_000_000);
+                return s;
+            } catch (OrtException e) {
+                closeQuietly(session);
+                throw e;
+            }
+        } catch (IOException | OrtException e) {
+            // A damaged copy (a full disk, an edit): made again by the next load that asks for it.
+            LOG.warn("Encoder '{}': ONNX Runtime refused the copy {} of {} ({}); it is deleted and the model loads"
+                    + " as usual", encoderName, copy, source, e.getMessage());
+            if (copy != null) {
+                OrtFormatCopies.evict(copy);
+            }
+            return null;
         }
     }
 
@@ -325,6 +423,11 @@ public final class OnnxSession implements AutoCloseable {
         return clsPruned;
     }
 
+    /** The ONNX Runtime format copy the weights are mapped from ({@link OnnxOptions#mappedWeights}), or null. */
+    public Path weightsMappedFrom() {
+        return mappedFrom;
+    }
+
     public Map<String, TensorSpec> inputs() {
         return inputs;
     }
@@ -363,6 +466,9 @@ public final class OnnxSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new EncodingException("Inference failed in encoder '" + encoderName + "' on " + device + ": "
                     + e.getMessage(), e);
+        } finally {
+            // The session reads its weights from the mapping, which nothing else references.
+            Reference.reachabilityFence(mappedWeights);
         }
     }
 
@@ -372,6 +478,7 @@ public final class OnnxSession implements AutoCloseable {
             return;
         }
         closeQuietly(session);
+        Reference.reachabilityFence(mappedWeights);
     }
 
     private static void closeQuietly(OrtSession session) {

@@ -1,0 +1,155 @@
+package dev.sdembed.onnx.internal;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.sdembed.io.FileStamp;
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ONNX Runtime format copies of model files, kept in a folder between processes for sessions that must start fast
+ * ({@link dev.sdembed.onnx.OnnxOptions.Builder#mappedWeights}): the graph already optimised, in a layout ONNX Runtime
+ * can run with its weights where they lie in a memory mapping, so a session starts without parsing, optimising,
+ * copying or pre-packing anything.
+ *
+ * <p>A copy is optimised at ONNX Runtime's <em>extended</em> level, the highest whose output does not depend on the
+ * machine (the <em>all</em> level adds CPU-specific layouts, which ONNX Runtime warns against saving), and is named
+ * for the file it came from (folder and name, a checksum of its path, one of its size and modification time and
+ * the ONNX Runtime version that wrote it); making one deletes the copies of the same path's earlier versions. Files
+ * are written whole: to a part file, then moved into place.
+ */
+final class OrtFormatCopies {
+    private static final Logger LOG = LoggerFactory.getLogger(OrtFormatCopies.class);
+    /**
+     * The largest model copied: the format is a flatbuffer, which cannot pass 2 GiB, and one {@link MappedByteBuffer}
+     * cannot either; the copy is a little larger than the model.
+     */
+    static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - (64L << 20);
+
+    private final Path folder;
+
+    OrtFormatCopies(Path folder) {
+        this.folder = folder;
+    }
+
+    /** The copy of {@code model} written by this ONNX Runtime, or null when there is none yet. */
+    Path find(OrtEnvironment env, Path model) {
+        try {
+            Path file = folder.resolve(name(env, model));
+            return Files.isRegularFile(file) ? file : null;
+        } catch (IOException e) {
+            LOG.debug("No ONNX Runtime format copy of {} read from {}: {}", model, folder, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Makes the copy of {@code model}: ONNX Runtime builds a session with {@code options} (which this call changes:
+     * extended optimisation, saved in its format) and writes the optimised graph as it does. Null, after a log line,
+     * when it cannot: the caller then loads the model as usual.
+     */
+    Path make(OrtEnvironment env, Path model, OrtSession.SessionOptions options) {
+        long started = System.nanoTime();
+        Path part = null;
+        try {
+            Path file = folder.resolve(name(env, model));
+            Files.createDirectories(folder);
+            part = Files.createTempFile(folder, file.getFileName().toString(), ".part");
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            options.setOptimizedModelFilePath(part.toString());
+            options.addConfigEntry("session.save_model_format", "ORT");
+            try (OrtSession session = env.createSession(model.toString(), options)) {
+                LOG.debug("Wrote an ONNX Runtime format copy of {} ({} inputs)", model, session.getNumInputs());
+            }
+            if (Files.size(part) == 0) {
+                throw new IOException("ONNX Runtime wrote nothing to " + part);
+            }
+            try {
+                Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            LOG.info("Kept an ONNX Runtime format copy of {} in {} for fast starts ({} ms, once)", model, file,
+                    (System.nanoTime() - started) / 1_000_000);
+            deleteOlderCopies(model, file);
+            return file;
+        } catch (IOException | OrtException | RuntimeException e) {
+            LOG.info("Could not keep an ONNX Runtime format copy of {} in {} ({}); it loads as usual", model, folder,
+                    e.toString());
+            return null;
+        } finally {
+            if (part != null) {
+                try {
+                    Files.deleteIfExists(part);
+                } catch (IOException e) {
+                    LOG.debug("Could not delete {}: {}", part, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Maps {@code copy} read-only; the mapping must stay reachable as long as a session runs on it. */
+    static MappedByteBuffer map(Path copy) throws IOException {
+        try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new IOException(copy + " is " + size + " bytes; a mapping holds at most " + Integer.MAX_VALUE);
+            }
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        }
+    }
+
+    /** Deletes a copy ONNX Runtime refused, so that the next load makes it again. */
+    static void evict(Path copy) {
+        try {
+            Files.deleteIfExists(copy);
+        } catch (IOException e) {
+            LOG.debug("Could not delete {}: {}", copy, e.toString());
+        }
+    }
+
+    /**
+     * Deletes the copies of earlier versions of {@code model} (the same path, another size, modification time or ONNX
+     * Runtime), so the folder does not grow by a model's size at every change of the file.
+     */
+    private void deleteOlderCopies(Path model, Path kept) {
+        String prefix = prefix(model);
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*.ort")) {
+            for (Path copy : copies) {
+                if (!copy.getFileName().equals(kept.getFileName())) {
+                    evict(copy);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not list {}: {}", folder, e.toString());
+        }
+    }
+
+    /** The model's folder and file name, and a checksum of its absolute path, then one of its version. */
+    private static String name(OrtEnvironment env, Path model) throws IOException {
+        return prefix(model) + FileStamp.of(model, env.getVersion()) + ".ort";
+    }
+
+    private static String prefix(Path model) {
+        Path absolute = model.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        String stem = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
+                + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
+        CRC32 path = new CRC32();
+        path.update(absolute.toString().getBytes(StandardCharsets.UTF_8));
+        return stem.replaceAll("[^A-Za-z0-9._-]", "_") + String.format(Locale.ROOT, "-%08x-", path.getValue());
+    }
+}
