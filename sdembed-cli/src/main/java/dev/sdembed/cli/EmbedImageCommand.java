@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
                 + " image, in input order: {\"image\", \"dim\", \"embedding\"}, or {\"image\", \"error\"} for a file"
                 + " that cannot be decoded.",
                 "Exit code 1 when some images failed; the others are still embedded."})
-public final class EmbedImageCommand implements Callable<Integer> {
+public final class EmbedImageCommand implements Callable<Integer>, LoadsEncoders {
     /** Images per encoder call: results are printed as each group finishes, not all at the end. */
     private static final int GROUP = 256;
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 "  sdembed embed-text --model-dir models/clip-vit-l-14-text \\",
                 "      --long-prompts chunked \"1girl, cherry blossoms, spring\""},
         description = "Embeds texts; prints one JSON object per text: {\"text\", \"dim\", \"embedding\"}.")
-public final class EmbedTextCommand implements Callable<Integer> {
+public final class EmbedTextCommand implements Callable<Integer>, LoadsEncoders {
 
     @Spec
     CommandSpec spec;

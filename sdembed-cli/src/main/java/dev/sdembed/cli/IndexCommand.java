@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
                         + " embedded again). A root that is missing or empty, as an unmounted drive is, is never"
                         + " pruned.",
                 "Exit code 1 when some files failed; the others are still indexed."})
-public final class IndexCommand implements Callable<Integer> {
+public final class IndexCommand implements Callable<Integer>, LoadsEncoders {
     @Spec
     CommandSpec spec;
 

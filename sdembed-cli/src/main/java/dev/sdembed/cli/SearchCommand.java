@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                         + " prompt (its negative prompt for --mode negative). With --json one JSON object per hit:"
                         + " {\"rank\", \"score\", \"path\", \"imageId\", \"generator\", \"model\", \"prompt\"},"
                         + " plus \"negativePrompt\" for --mode negative."})
-public final class SearchCommand implements Callable<Integer> {
+public final class SearchCommand implements Callable<Integer>, LoadsEncoders {
     enum Mode { PROMPT, NEGATIVE, IMAGE }
 
     @Spec

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 "Listens on 127.0.0.1 unless --host says otherwise; any other address needs a token (--token or "
                         + SdembedServer.TOKEN_VARIABLE + "), sent as 'Authorization: Bearer TOKEN' (a browser opens"
                         + " /?token=TOKEN once). Ctrl-C stops it after the requests in flight."})
-public final class ServeCommand implements Callable<Integer> {
+public final class ServeCommand implements Callable<Integer>, LoadsEncoders {
     @Spec
     CommandSpec spec;
 

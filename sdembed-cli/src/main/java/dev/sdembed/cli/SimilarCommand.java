@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                         + " like IMAGE's prompt, in the first text slot, and says so.",
                 "The filters (--generator, --steps, --folder, --distinct, ...) restrict the hits as for search.",
                 "Prints the hits best first as search does (--json: one JSON object per hit)."})
-public final class SimilarCommand implements Callable<Integer> {
+public final class SimilarCommand implements Callable<Integer>, LoadsEncoders {
     @Spec
     CommandSpec spec;
 

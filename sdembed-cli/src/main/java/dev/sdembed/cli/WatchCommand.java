@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
                 "Prints a line per sync that changed something (--json: one JSON object per sync), failed and"
                         + " vanished files as index does; Ctrl-C lets the batches in flight finish and prints what"
                         + " the watch did."})
-public final class WatchCommand implements Callable<Integer> {
+public final class WatchCommand implements Callable<Integer>, LoadsEncoders {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     @Spec

@@ -128,7 +128,12 @@ public final class OnnxSession implements AutoCloseable {
         // fused graph kept from an earlier load is used even with the fusion off: it is already made.
         BertModel fuse = bert.fusable() && options.precision() == OnnxOptions.Precision.FP32
                 && (options.attentionFusion() || options.modelCache() != null) ? bert : null;
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env;
+        try {
+            env = OrtEnvironment.getEnvironment();
+        } catch (LinkageError e) {
+            throw NativePreload.addFailure(e);
+        }
         Device requested = options.device();
         String fallbackReason = null;
         if (requested.isGpu()) {

@@ -39,6 +39,8 @@ public final class Tokenizers {
                     .build();
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("Cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw NativePreload.addFailure(e);
         }
     }
 
@@ -56,6 +58,8 @@ public final class Tokenizers {
                     .build();
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("Cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw NativePreload.addFailure(e);
         }
     }
 }

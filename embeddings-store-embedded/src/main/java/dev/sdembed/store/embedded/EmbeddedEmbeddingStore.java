@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteJDBCLoader;
 
 /**
  * The {@link EmbeddingStore} in one local SQLite file ({@code sdembed.db} in the store's folder): nothing to install,
@@ -115,6 +116,23 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Starts loading SQLite's native library on a daemon thread and returns at once: for a process that will open a
+     * store soon and has other work until then (a command loading its encoders). An open meanwhile waits for it;
+     * nothing loads twice; a failure here is reported by the open, which tries again.
+     */
+    public static void preloadNativeLibrary() {
+        Thread thread = new Thread(() -> {
+            try {
+                SQLiteJDBCLoader.initialize();
+            } catch (Exception | LinkageError e) {
+                LOG.debug("Preloading SQLite's native library failed; opening a store reports it", e);
+            }
+        }, "sdembed-preload-sqlite");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /**
