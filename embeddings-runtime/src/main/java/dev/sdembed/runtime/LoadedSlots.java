@@ -6,6 +6,7 @@ import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.ClipVisionEncoder;
+import dev.sdembed.onnx.DeclaredEncoder;
 import dev.sdembed.onnx.ModelInspection;
 import dev.sdembed.onnx.OnnxEncoders;
 import dev.sdembed.onnx.OnnxOptions;
@@ -17,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The configured slots with their ONNX encoders loaded, each on its device; closes them all. This is where the
+ * The configured slots with their ONNX encoders, each on its device (loaded at once, or when first used for
+ * {@link Sdembed.Usage#QUERIES}); closes them all. This is where the
  * ONNX layer meets the store: the slot specs carry each encoder's dimension, fingerprint and embedding space.
  */
 public final class LoadedSlots implements AutoCloseable {
@@ -38,7 +40,9 @@ public final class LoadedSlots implements AutoCloseable {
      * {@link Sdembed.Usage#BULK}, BGE does not make its attention fusion, whose rewrite at load (~3 s for bge-small in
      * a new JVM) would cost a one-query command far more than it saves; it runs the fused graph a bulk load kept in
      * {@code modelCache} (null: none) when there is one, the same graph the index was embedded with. For
-     * {@link Sdembed.Usage#QUERIES}, CPU sessions map their weights from copies kept there too.
+     * {@link Sdembed.Usage#QUERIES}, CPU sessions map their weights from copies kept there too, and a slot whose
+     * model folder declares its kind and dimension ({@link DeclaredEncoder}) loads its encoder only when first used:
+     * a query command loads the encoders its query runs, not every slot's.
      */
     public static LoadedSlots load(SdembedConfig config, Sdembed.Usage usage, Path modelCache) {
         LoadedSlots loaded = new LoadedSlots();
@@ -85,17 +89,24 @@ public final class LoadedSlots implements AutoCloseable {
             o.tokenBudget(s.tokenBudget());
         }
         OnnxOptions options = o.build();
+        if (usage == Sdembed.Usage.QUERIES) {
+            DeclaredEncoder declared = DeclaredEncoder.of(s.model(), options).orElse(null);
+            if (declared != null && (s.modality() == null || s.modality() == declared.modality())) {
+                if (declared.modality() == Modality.IMAGE) {
+                    images.put(s.name(), LazyEncoders.image(s.name(), declared, () -> image(s, maxPixels, options)));
+                } else {
+                    texts.put(s.name(), LazyEncoders.text(s.name(), declared,
+                            () -> OnnxEncoders.text(s.model(), options)));
+                }
+                specs.add(new SlotSpec(s.name(), declared.modality(), declared.dimension(), declared.name(),
+                        declared.fingerprint(), declared.embeddingSpace()));
+                return;
+            }
+        }
         Modality modality = s.modality() != null ? s.modality() : ModelInspection.kind(s.model()).modality();
         Encoder encoder;
         if (modality == Modality.IMAGE) {
-            ClipVisionEncoder.Builder b = ClipVisionEncoder.builder(s.model()).options(options);
-            if (s.decodeThreads() != null) {
-                b.preprocessThreads(s.decodeThreads());
-            }
-            if (maxPixels != null) {
-                b.maxPixels(maxPixels);
-            }
-            ImageEncoder image = b.build();
+            ImageEncoder image = image(s, maxPixels, options);
             images.put(s.name(), image);
             encoder = image;
         } else {
@@ -104,6 +115,23 @@ public final class LoadedSlots implements AutoCloseable {
             encoder = text;
         }
         specs.add(SlotSpec.of(s.name(), encoder.info(), encoder.info().embeddingSpace()));
+    }
+
+    private static ImageEncoder image(SlotConfig s, Long maxPixels, OnnxOptions options) {
+        ClipVisionEncoder.Builder b = ClipVisionEncoder.builder(s.model()).options(options);
+        if (s.decodeThreads() != null) {
+            b.preprocessThreads(s.decodeThreads());
+        }
+        if (maxPixels != null) {
+            b.maxPixels(maxPixels);
+        }
+        return b.build();
+    }
+
+    /** Whether the encoder of {@code slot} is loaded (with {@link Sdembed.Usage#QUERIES}, only once it is used). */
+    public boolean loaded(String slot) {
+        Encoder e = texts.containsKey(slot) ? texts.get(slot) : images.get(slot);
+        return e != null && !LazyEncoders.unloaded(e);
     }
 
     /** The slot specs to open the store with, in configuration order. */

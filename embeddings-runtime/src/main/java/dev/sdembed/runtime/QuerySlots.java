@@ -100,9 +100,14 @@ public final class QuerySlots {
         }
     }
 
-    /** A query for a text, embedded as a search query by {@code slot}'s encoder. */
+    /**
+     * A query for a text, embedded now as a search query by {@code slot}'s encoder: here rather than by the store, so
+     * that with {@link Sdembed.Usage#QUERIES} the encoder loads while the store is still opening.
+     */
     public SearchQuery text(SlotSpec slot, String text) {
-        return SearchQuery.text(slot.name(), text, slots.textEncoders().get(slot.name()));
+        SearchQuery.ByText query = (SearchQuery.ByText) SearchQuery.text(slot.name(), text,
+                slots.textEncoders().get(slot.name()));
+        return SearchQuery.vector(slot.name(), query.encoder().embedQuery(query.text()));
     }
 
     /**

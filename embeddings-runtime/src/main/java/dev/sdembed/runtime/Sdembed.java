@@ -7,6 +7,8 @@ import dev.sdembed.store.EmbeddingStore;
 import dev.sdembed.store.embedded.EmbeddedEmbeddingStore;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The composition root every front end (command line, server, Spark job) opens: a configuration's slots with their
@@ -35,8 +37,9 @@ public final class Sdembed implements AutoCloseable {
         /**
          * A few queries, then the process ends (a command): no load-time work that only many inferences repay, no
          * rewrite of the graph, and on the CPU the weights memory-mapped from a kept copy without pre-packing
-         * ({@link dev.sdembed.onnx.OnnxOptions.Builder#mappedWeights}); the store is opened read-only, so a query
-         * never creates a store where there is none, and reads while an index run writes.
+         * ({@link dev.sdembed.onnx.OnnxOptions.Builder#mappedWeights}); encoders load when first used, so a query
+         * loads only the ones it runs, while the store opens; the store is opened read-only, so a query never
+         * creates a store where there is none, and reads while an index run writes.
          */
         QUERIES,
         /**
@@ -61,11 +64,12 @@ public final class Sdembed implements AutoCloseable {
     private final SdembedConfig config;
     private final StoreLocation location;
     private final LoadedSlots slots;
-    private final EmbeddingStore store;
+    /** Opened while the caller goes on with Usage.QUERIES: beside the one encoder a query loads. */
+    private final CompletableFuture<EmbeddingStore> store;
     private final boolean readOnly;
 
-    private Sdembed(SdembedConfig config, StoreLocation location, LoadedSlots slots, EmbeddingStore store,
-                    boolean readOnly) {
+    private Sdembed(SdembedConfig config, StoreLocation location, LoadedSlots slots,
+                    CompletableFuture<EmbeddingStore> store, boolean readOnly) {
         this.config = config;
         this.location = location;
         this.slots = slots;
@@ -95,8 +99,22 @@ public final class Sdembed implements AutoCloseable {
         return slots;
     }
 
+    /**
+     * The store. With {@link Usage#QUERIES} it opens on a thread of its own while the caller goes on (loading the
+     * encoder its query needs): this waits for it, and throws what opening it threw.
+     */
     public EmbeddingStore store() {
-        return store;
+        try {
+            return store.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /** Whether the store was opened read-only ({@link Builder#readOnly(boolean)}). */
@@ -112,10 +130,10 @@ public final class Sdembed implements AutoCloseable {
      */
     public BulkEmbeddingPipeline.Builder pipeline() {
         if (readOnly) {
-            throw new IllegalStateException("The store " + location + " was opened read-only (Usage.QUERIES, SERVING or "
-                    + "readOnly(true)); open it with Usage.BULK or readOnly(false) to index");
+            throw new IllegalStateException("The store " + location + " was opened read-only (Usage.QUERIES, SERVING"
+                    + " or readOnly(true)); open it with Usage.BULK or readOnly(false) to index");
         }
-        BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(store);
+        BulkEmbeddingPipeline.Builder b = BulkEmbeddingPipeline.builder(store());
         slots.textEncoders().forEach(b::textSlot);
         slots.imageEncoders().forEach(b::imageSlot);
         if (config.batchSize() != null) {
@@ -134,7 +152,15 @@ public final class Sdembed implements AutoCloseable {
     @Override
     public void close() {
         try {
-            store.close();
+            EmbeddingStore opened = null;
+            try {
+                opened = store.join();
+            } catch (CompletionException e) {
+                // Never opened: nothing to close; whoever asked for the store was told why.
+            }
+            if (opened != null) {
+                opened.close();
+            }
         } finally {
             slots.close();
         }
@@ -213,7 +239,8 @@ public final class Sdembed implements AutoCloseable {
         /**
          * Checks the store location (for a read-only open of the embedded store, that a store is there), loads every
          * slot's encoder, then opens the store with their slot specs; what was opened is closed again when a later
-         * step fails.
+         * step fails. With {@link Usage#QUERIES} the encoders whose model folders declare what they will report load
+         * when first used, and the store opens on a thread of its own ({@link Sdembed#store()} waits for it).
          */
         public Sdembed open() {
             StoreLocation location = storeLocation();
@@ -223,8 +250,17 @@ public final class Sdembed implements AutoCloseable {
             }
             LoadedSlots slots = LoadedSlots.load(config, usage, modelCache);
             try {
-                return new Sdembed(config, location, slots, location.open(slots.specs(), schema(), password, readOnly),
-                        readOnly);
+                String schema = schema();
+                String password = this.password;
+                CompletableFuture<EmbeddingStore> store;
+                if (usage == Usage.QUERIES) {
+                    // The slots' encoders load when first used: the store opens beside the first of them.
+                    store = CompletableFuture.supplyAsync(
+                            () -> location.open(slots.specs(), schema, password, readOnly), Builder::storeThread);
+                } else {
+                    store = CompletableFuture.completedFuture(location.open(slots.specs(), schema, password, readOnly));
+                }
+                return new Sdembed(config, location, slots, store, readOnly);
             } catch (RuntimeException e) {
                 slots.close();
                 throw e;
@@ -233,6 +269,12 @@ public final class Sdembed implements AutoCloseable {
 
         private String schema() {
             return schema != null ? schema : config.schema();
+        }
+
+        private static void storeThread(Runnable open) {
+            Thread thread = new Thread(open, "sdembed-store-open");
+            thread.setDaemon(true);
+            thread.start();
         }
     }
 }

@@ -87,8 +87,8 @@ class SdembedTest {
             assertThat(queries.readOnly()).isTrue();
             assertThat(alsoQueries.store().stats()).isEqualTo(queries.store().stats());
             assertThatThrownBy(queries::pipeline).isInstanceOf(IllegalStateException.class)
-                    .hasMessage("The store " + store + " was opened read-only (Usage.QUERIES, SERVING or readOnly(true)); open"
-                            + " it with Usage.BULK or readOnly(false) to index");
+                    .hasMessage("The store " + store + " was opened read-only (Usage.QUERIES, SERVING or"
+                            + " readOnly(true)); open it with Usage.BULK or readOnly(false) to index");
             // Indexing beside the readers: one writer.
             try (Sdembed writer = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.QUERIES)
                     .readOnly(false).open()) {

@@ -78,7 +78,7 @@ public final class DuplicatesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            Duplicates.Result result = Duplicates.find(session.store, session.querySlots, request);
+            Duplicates.Result result = Duplicates.find(session.store(), session.querySlots, request);
             if (!json) {
                 out.printf(Locale.ROOT, "%d groups of %s, by %s%s%n", result.groups().size(), result.description(),
                         kind.id(), FilterOptions.describe(request.filter()));

@@ -78,7 +78,7 @@ public final class SearchCommand implements Callable<Integer>, LoadsEncoders {
             TextRole role = mode == Mode.NEGATIVE ? TextRole.NEGATIVE : TextRole.PROMPT;
             SearchRequest request = SearchRequest.builder(session.querySlots.text(query, text))
                     .target(target.name()).role(role).k(k).filter(filter).build();
-            List<SearchHit> hits = session.store.search(request);
+            List<SearchHit> hits = session.store().search(request);
             String by = switch (mode) {
                 case PROMPT -> "prompt";
                 case NEGATIVE -> "negative prompt";

@@ -63,7 +63,7 @@ public final class SimilarCommand implements Callable<Integer>, LoadsEncoders {
         try (StoreSession session = StoreSession.open(storeOptions)) {
             SlotSpec s = session.comparedSlot(slot, "similar");
             String key = BulkEmbeddingPipeline.storedPath(image);
-            boolean stored = session.store.findImages(List.of(key)).containsKey(key);
+            boolean stored = session.store().findImages(List.of(key)).containsKey(key);
             SearchQuery query;
             String heading;
             String shown = StoreSession.printable(image.toString());
@@ -78,7 +78,7 @@ public final class SimilarCommand implements Callable<Integer>, LoadsEncoders {
                         + (slot == null ? " (no image slot configured: pixels are not compared)" : "");
             }
             heading += FilterOptions.describe(filter);
-            List<SearchHit> hits = session.store.search(SearchRequest.builder(query).k(k).filter(filter).build());
+            List<SearchHit> hits = session.store().search(SearchRequest.builder(query).k(k).filter(filter).build());
             StoreSession.printHits(spec.commandLine().getOut(), hits, json, heading);
         }
         return ExitCodes.OK;

@@ -44,7 +44,7 @@ public final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (StoreSession session = StoreSession.open(storeOptions)) {
-            StoreStats stats = session.store.stats();
+            StoreStats stats = session.store().stats();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.line(JsonViews.stats(stats)));

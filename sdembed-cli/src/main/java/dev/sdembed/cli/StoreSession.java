@@ -18,13 +18,11 @@ import java.util.Optional;
 final class StoreSession implements AutoCloseable {
     private final Sdembed sdembed;
     final LoadedSlots slots;
-    final EmbeddingStore store;
     final QuerySlots querySlots;
 
     private StoreSession(Sdembed sdembed) {
         this.sdembed = sdembed;
         this.slots = sdembed.slots();
-        this.store = sdembed.store();
         this.querySlots = new QuerySlots(slots);
     }
 
@@ -43,6 +41,11 @@ final class StoreSession implements AutoCloseable {
      */
     SlotSpec comparedSlot(String requested, String command) {
         return querySlots.comparedSlot(requested, command);
+    }
+
+    /** The store; still opening, on a thread of its own, until a command first needs it ({@link Sdembed#store()}). */
+    EmbeddingStore store() {
+        return sdembed.store();
     }
 
     List<SlotSpec> specs() {

@@ -1,0 +1,114 @@
+package dev.sdembed.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.sdembed.StoreException;
+import dev.sdembed.pipeline.BulkEmbeddingPipeline;
+import dev.sdembed.store.SearchHit;
+import dev.sdembed.store.SearchQuery;
+import dev.sdembed.store.SearchRequest;
+import dev.sdembed.store.SlotSpec;
+import dev.sdembed.testing.SdTestImages;
+import dev.sdembed.testing.TestModels;
+import dev.sdembed.testing.TestPaths;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How {@link Sdembed.Usage#QUERIES} loads (a query command's usage), with real bge-small sessions and a real store:
+ * a slot whose model folder declares its kind and dimension gets its spec from the declaration and loads its encoder
+ * only when a query runs it; the store opens beside it, and what keeps it from opening is said where it is used.
+ */
+class QueryLoadingTest {
+
+    @Test
+    void aQueryOpenLoadsNoEncoderUntilAQueryRunsOneAndFindsWhatABulkOpenFinds() throws IOException {
+        Path store = indexedStore("query-loading-lazy", TestModels.bgeSmall());
+        SdembedConfig config = config(TestModels.bgeSmall(), store);
+        List<SlotSpec> bulkSpecs;
+        List<SearchHit> bulkHits;
+        try (Sdembed bulk = Sdembed.builder(config).usage(Sdembed.Usage.SERVING).open()) {
+            assertThat(bulk.slots().loaded("prompt_bge")).isTrue();
+            bulkSpecs = bulk.slots().specs();
+            bulkHits = search(bulk);
+        }
+
+        try (Sdembed queries = Sdembed.builder(config).usage(Sdembed.Usage.QUERIES).open()) {
+            assertThat(queries.slots().specs()).as("declared: the same specs").isEqualTo(bulkSpecs);
+            assertThat(queries.slots().loaded("prompt_bge")).isFalse();
+            assertThat(queries.store().stats().images()).isEqualTo(2);
+            assertThat(queries.slots().loaded("prompt_bge")).as("the store's counts need no encoder").isFalse();
+
+            List<SearchHit> hits = search(queries);
+            assertThat(queries.slots().loaded("prompt_bge")).isTrue();
+            assertThat(hits).hasSameSizeAs(bulkHits);
+            for (int i = 0; i < hits.size(); i++) {
+                assertThat(hits.get(i).path()).isEqualTo(bulkHits.get(i).path());
+                assertThat(hits.get(i).score()).isCloseTo(bulkHits.get(i).score(), within(1e-5));
+            }
+            assertThat(queries.slots().textEncoders().get("prompt_bge").info().dimension()).isEqualTo(384);
+        }
+    }
+
+    @Test
+    void aModelFolderThatDoesNotDeclareItsDimensionLoadsAtOnce() throws IOException {
+        Path model = TestModels.bgeSmallCopy("query-loading-undeclared");
+        Path manifest = model.resolve("sdembed.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceAll("\"dimension\"\\s*:\\s*384\\s*,?", ""));
+        assertThat(Files.readString(manifest)).doesNotContain("dimension");
+        Path store = indexedStore("query-loading-undeclared", model);
+
+        try (Sdembed queries = Sdembed.builder(config(model, store)).usage(Sdembed.Usage.QUERIES).open()) {
+            assertThat(queries.slots().loaded("prompt_bge")).as("only loading tells the dimension").isTrue();
+            assertThat(queries.slots().specs()).singleElement().satisfies(s -> assertThat(s.dimension())
+                    .isEqualTo(384));
+            assertThat(search(queries)).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aStoreThatCannotOpenIsReportedWhereItIsFirstUsedAndClosingStillClosesTheEncoders() throws IOException {
+        Path store = TestPaths.emptyDir(TestPaths.targetDir("query-loading-damaged"));
+        Files.write(store.resolve("sdembed.db"), "not a database, but long enough to look like a header".repeat(40)
+                .getBytes(StandardCharsets.UTF_8));
+        Sdembed queries = Sdembed.builder(config(TestModels.bgeSmall(), store)).usage(Sdembed.Usage.QUERIES).open();
+        try (queries) {
+            assertThatThrownBy(queries::store).isInstanceOf(StoreException.class)
+                    .hasMessageContaining(store.resolve("sdembed.db").toString());
+            // The encoder still answers; the store's failure is not its own.
+            assertThat(queries.slots().textEncoders().get("prompt_bge").embed("a castle").vector()).hasSize(384);
+        }
+        assertThatThrownBy(() -> queries.slots().textEncoders().get("prompt_bge").embed("a castle"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static List<SearchHit> search(Sdembed sdembed) {
+        SlotSpec slot = sdembed.slots().spec("prompt_bge");
+        SearchQuery query = new QuerySlots(sdembed.slots()).text(slot, "a castle by moonlight");
+        return sdembed.store().search(SearchRequest.builder(query).k(2).build());
+    }
+
+    private static Path indexedStore(String name, Path model) throws IOException {
+        Path images = TestPaths.emptyDir(TestPaths.targetDir(name + "-images"));
+        SdTestImages.a1111(images.resolve("castle.png"), 64, 1, "a castle at night under the stars", "blurry");
+        SdTestImages.comfy(images.resolve("fox.png"), 64, 2, "a red fox in the snow", "lowres");
+        Path store = TestPaths.emptyDir(TestPaths.targetDir(name + "-store"));
+        try (Sdembed bulk = Sdembed.open(config(model, store));
+             BulkEmbeddingPipeline pipeline = bulk.pipeline().build()) {
+            assertThat(pipeline.run(List.of(images)).indexed()).isEqualTo(2);
+        }
+        return store;
+    }
+
+    private static SdembedConfig config(Path model, Path store) throws IOException {
+        Path file = Files.writeString(store.resolveSibling(store.getFileName() + ".json"), "{\"store\": {\"url\": \""
+                + store + "\"}, \"slots\": {\"prompt_bge\": {\"model\": \"" + model + "\"}}}");
+        return SdembedConfig.read(file);
+    }
+}
