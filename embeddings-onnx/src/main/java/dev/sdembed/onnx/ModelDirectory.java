@@ -1,10 +1,8 @@
 package dev.sdembed.onnx;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.onnx.internal.OnnxModelHeader;
@@ -34,8 +32,7 @@ public final class ModelDirectory {
     public static final String CONFIG_FILE = "config.json";
     public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
     private final ModelManifest manifest;
@@ -233,16 +230,18 @@ public final class ModelDirectory {
         if (!Files.isRegularFile(file)) {
             return ModelManifest.EMPTY;
         }
+        JsonNode root;
         try {
-            ModelManifest manifest = JSON.readValue(file.toFile(), ModelManifest.class);
-            return manifest == null ? ModelManifest.EMPTY : manifest;
-        } catch (UnrecognizedPropertyException e) {
-            throw new ModelLoadException("Manifest " + file + " has unknown key '" + e.getPropertyName()
-                    + "' (known: " + e.getKnownPropertyIds() + ")", e);
+            root = JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new ModelLoadException("Cannot parse manifest " + file + ": "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
+        if (root == null || root.isMissingNode()) {
+            throw new ModelLoadException("Cannot parse manifest " + file + ": the file is empty; expected a JSON"
+                    + " object (or delete the file)");
+        }
+        return ManifestJson.read(root, file);
     }
 
     static String listing(Path dir) {
