@@ -6,9 +6,17 @@ import static org.assertj.core.api.Assertions.within;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.encoder.Embedding;
+import dev.sdembed.image.ClipPreprocessConfig;
+import dev.sdembed.testing.ClipModelDirectories;
+import dev.sdembed.testing.ClipTestModels;
+import dev.sdembed.testing.ClipTestModels.ImmichGeneration;
+import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.OnnxModelBuilder.ExternalData;
+import dev.sdembed.testing.TestImageFiles;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -132,6 +140,60 @@ class MappedWeightsTest {
             assertThat(fallback.weightsMappedFrom()).isNotNull();
         }
     }
+
+    @Test
+    void weightsInAnExternalFileAreCopiedAndAModelTooLargeToCopyIsMarkedOnceAndLoadsAsUsual() throws IOException {
+        Path dir = ClipModelDirectories.vision("mapped-weights-external", f -> ClipTestModels.immichVision(f,
+                VisionSpec.tiny(), ImmichGeneration.values()[0], CLIP.mean(), CLIP.std(), ExternalData.ONE_FILE),
+                PREPROCESSOR_224, "{\"kind\": \"clip-vision\", \"dimension\": 8}");
+        Path image = TestImageFiles.pattern(dir.resolveSibling("mapped-weights-external.png"), 300, 200, 7, "png");
+        List<Embedding> expected;
+        try (ClipVisionEncoder plain = vision(dir, null)) {
+            expected = plain.embedFiles(List.of(image));
+        }
+        Path cache = TestPaths.emptyDir(TestPaths.targetDir("mapped-weights-external-cache"));
+        try (ClipVisionEncoder mapped = vision(dir, cache)) {
+            assertThat(mapped.embedFiles(List.of(image)).get(0).maxAbsDifference(expected.get(0))).isLessThan(1e-6);
+        }
+        assertThat(files(cache.resolve("ort"))).singleElement()
+                .satisfies(f -> assertThat(f.toString()).endsWith(".ort"));
+
+        // The external file grown past what one mapping holds (sparse: no disk used; ONNX Runtime reads only the
+        // ranges the model names): no copy, a marker instead, and later loads do not try again.
+        Path data;
+        try (Stream<Path> s = Files.list(dir)) {
+            data = s.filter(f -> f.getFileName().toString().endsWith(".data")).findFirst().orElseThrow();
+        }
+        try (RandomAccessFile grow = new RandomAccessFile(data.toFile(), "rw")) {
+            grow.setLength(2L << 30);
+        }
+        Path large = TestPaths.emptyDir(TestPaths.targetDir("mapped-weights-large-cache"));
+        try (ClipVisionEncoder first = vision(dir, large)) {
+            assertThat(first.embedFiles(List.of(image)).get(0).maxAbsDifference(expected.get(0))).isLessThan(1e-6);
+        }
+        List<Path> marked = files(large.resolve("ort"));
+        assertThat(marked).singleElement().satisfies(f -> assertThat(f.toString()).endsWith(".ort.none"));
+        FileTime markedAt = Files.getLastModifiedTime(marked.get(0));
+        try (ClipVisionEncoder again = vision(dir, large)) {
+            assertThat(again.embedFiles(List.of(image))).hasSize(1);
+        }
+        assertThat(files(large.resolve("ort"))).isEqualTo(marked);
+        assertThat(Files.getLastModifiedTime(marked.get(0))).as("not tried again").isEqualTo(markedAt);
+        Files.delete(data);
+    }
+
+    private static ClipVisionEncoder vision(Path dir, Path cache) {
+        return ClipVisionEncoder.builder(dir).preprocessThreads(1).options(OnnxOptions.builder().intraOpThreads(1)
+                .mappedWeights(cache != null).modelCache(cache).build()).build();
+    }
+
+    private static final ClipPreprocessConfig CLIP = ClipPreprocessConfig.clipDefaults();
+    private static final String PREPROCESSOR_224 = """
+            {"do_resize": true, "size": {"shortest_edge": 224}, "resample": 3, "do_center_crop": true,
+             "crop_size": {"height": 224, "width": 224}, "do_rescale": true, "rescale_factor": 0.00392156862745098,
+             "do_normalize": true, "image_mean": [0.48145466, 0.4578275, 0.40821073],
+             "image_std": [0.26862954, 0.26130258, 0.27577711]}
+            """;
 
     private static void assertSame(List<Embedding> actual, List<Embedding> expected) {
         assertThat(actual).hasSameSizeAs(expected);

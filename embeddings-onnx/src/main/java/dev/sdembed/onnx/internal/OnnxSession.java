@@ -20,7 +20,6 @@ import dev.sdembed.onnx.internal.graph.FusedModels;
 import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.MappedByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -242,15 +241,11 @@ public final class OnnxSession implements AutoCloseable {
                 fusion = new Fusion(kept.clsPruned(), kept.file().toString());
             }
         }
-        try {
-            if (Files.size(source) > OrtFormatCopies.MAX_MODEL_BYTES) {
-                return null;
-            }
-        } catch (IOException e) {
-            return null; // the usual load reports what is wrong with the file
-        }
         OrtFormatCopies copies = new OrtFormatCopies(options.modelCache().resolve("ort"));
         Path copy = copies.find(env, source);
+        if (copy == null && copies.refused(env, source)) {
+            return null;
+        }
         try {
             if (copy == null) {
                 try (OrtSession.SessionOptions so = sessionOptions(options)) {

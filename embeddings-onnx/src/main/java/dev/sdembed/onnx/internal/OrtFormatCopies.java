@@ -38,6 +38,8 @@ final class OrtFormatCopies {
      * cannot either; the copy is a little larger than the model.
      */
     static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - (64L << 20);
+    /** Beside where a copy would be: this version of the model cannot be copied. */
+    private static final String NOT_COPIED = ".none";
 
     private final Path folder;
 
@@ -59,7 +61,9 @@ final class OrtFormatCopies {
     /**
      * Makes the copy of {@code model}: ONNX Runtime builds a session with {@code options} (which this call changes:
      * extended optimisation, saved in its format) and writes the optimised graph as it does. Null, after a log line,
-     * when it cannot: the caller then loads the model as usual.
+     * when it cannot, and then never again for this version of the file: a marker beside the copies says so, so
+     * that a model that cannot be copied (its weights, external data included, are {@link #MAX_MODEL_BYTES} or more;
+     * ONNX Runtime refused) does not cost every later load an attempt. The caller then loads the model as usual.
      */
     Path make(OrtEnvironment env, Path model, OrtSession.SessionOptions options) {
         long started = System.nanoTime();
@@ -67,6 +71,15 @@ final class OrtFormatCopies {
         try {
             Path file = folder.resolve(name(env, model));
             Files.createDirectories(folder);
+            long bytes = Files.size(model);
+            for (String external : OnnxModelHeader.read(model).externalFiles()) {
+                bytes += Files.size(model.toAbsolutePath().getParent().resolve(external));
+            }
+            if (bytes >= MAX_MODEL_BYTES) {
+                refuse(env, model, "its weights are " + bytes + " bytes; ONNX Runtime's format and a mapping hold"
+                        + " less than 2 GiB");
+                return null;
+            }
             part = Files.createTempFile(folder, file.getFileName().toString(), ".part");
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
             options.setOptimizedModelFilePath(part.toString());
@@ -87,8 +100,7 @@ final class OrtFormatCopies {
             deleteOlderCopies(model, file);
             return file;
         } catch (IOException | OrtException | RuntimeException e) {
-            LOG.info("Could not keep an ONNX Runtime format copy of {} in {} ({}); it loads as usual", model, folder,
-                    e.toString());
+            refuse(env, model, e.toString());
             return null;
         } finally {
             if (part != null) {
@@ -98,6 +110,27 @@ final class OrtFormatCopies {
                     LOG.debug("Could not delete {}: {}", part, e.toString());
                 }
             }
+        }
+    }
+
+    /** Whether an earlier load found that this version of {@code model} cannot be copied ({@link #make}). */
+    boolean refused(OrtEnvironment env, Path model) {
+        try {
+            return Files.exists(folder.resolve(name(env, model) + NOT_COPIED));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void refuse(OrtEnvironment env, Path model, String why) {
+        LOG.info("No ONNX Runtime format copy of {} ({}); it loads as usual, now and later", model, why);
+        try {
+            Files.createDirectories(folder);
+            Path marker = folder.resolve(name(env, model) + NOT_COPIED);
+            Files.writeString(marker, why + "\n");
+            deleteOlderCopies(model, marker);
+        } catch (IOException e) {
+            LOG.debug("Could not mark {} as not copied: {}", model, e.toString());
         }
     }
 
@@ -122,12 +155,12 @@ final class OrtFormatCopies {
     }
 
     /**
-     * Deletes the copies of earlier versions of {@code model} (the same path, another size, modification time or ONNX
-     * Runtime), so the folder does not grow by a model's size at every change of the file.
+     * Deletes the copies (and markers) of earlier versions of {@code model} (the same path, another size,
+     * modification time or ONNX Runtime), so the folder does not grow by a model's size at every change of the file.
      */
     private void deleteOlderCopies(Path model, Path kept) {
         String prefix = prefix(model);
-        try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*.ort")) {
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*.ort*")) {
             for (Path copy : copies) {
                 if (!copy.getFileName().equals(kept.getFileName())) {
                     evict(copy);
