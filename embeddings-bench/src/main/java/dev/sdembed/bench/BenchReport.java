@@ -103,6 +103,8 @@ public final class BenchReport {
         others();
         include("startup.md", "One-shot commands",
                 "Not measured in this run (no startup.md from bin/bench-startup).");
+        include("int8.md", "BGE int8",
+                "Not measured in this run (no int8.md from BgeInt8Main).");
         include("projection.md", "GPU projection",
                 "No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`) and their "
                         + "`GpuProjection` are not in this build, or did not run.");

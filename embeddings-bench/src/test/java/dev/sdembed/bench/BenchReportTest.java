@@ -126,6 +126,7 @@ class BenchReportTest {
                 .contains("## Release archives\n\nNot measured in this run (no archive.json from ArchiveRunMain).")
                 .contains("Not measured in this run (no EmbeddedSearchBenchmark results).")
                 .contains("Not measured in this run (no startup.md from bin/bench-startup).")
+                .contains("## BGE int8\n\nNot measured in this run (no int8.md from BgeInt8Main).")
                 .contains("No projection: the realistic-size model benchmarks (`dev.sdembed.bench.realistic`)")
                 .contains("![latency](store-latency.png)");
         assertThat(dir.resolve(BenchReport.ENCODERS_CHART)).doesNotExist();
