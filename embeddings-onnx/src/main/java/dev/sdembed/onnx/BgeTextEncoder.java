@@ -16,6 +16,7 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
+import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.TokenBudgetBatcher;
@@ -106,8 +107,9 @@ public final class BgeTextEncoder implements TextEncoder {
         CompletableFuture<String> fingerprintLoad = CompletableFuture.supplyAsync(
                 () -> dir.fingerprint(options.precision(), options.modelCache()), BgeTextEncoder::loaderThread);
         try {
+            // Int8: the calibration prompts as this tokenizer cuts them, asked for only when the int8 graph is made.
             this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options,
-                    new OnnxSession.BertModel(true, clsPooledOutput));
+                    new OnnxSession.BertModel(true, clsPooledOutput, () -> calibrationIds(joined(tokenizerLoad))));
         } catch (RuntimeException | Error e) {
             tokenizerLoad.thenAccept(HuggingFaceTokenizer::close);
             throw e;
@@ -130,6 +132,14 @@ public final class BgeTextEncoder implements TextEncoder {
         }
         LOG.info("Loaded text encoder '{}' ({}-d, {} pooling, max {} tokens) on {}", info.name(), info.dimension(),
                 pooling.name().toLowerCase(Locale.ROOT), maxLength, session.device());
+    }
+
+    private static List<long[]> calibrationIds(HuggingFaceTokenizer tokenizer) {
+        List<long[]> ids = new ArrayList<>();
+        for (String prompt : Int8Quantization.calibrationPrompts()) {
+            ids.add(tokenizer.encode(prompt).getIds());
+        }
+        return ids;
     }
 
     /** Runs one part of loading on a daemon thread of its own (the common pool has one thread on 2 cores). */

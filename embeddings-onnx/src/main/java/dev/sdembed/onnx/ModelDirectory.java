@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.onnx.internal.OnnxModelHeader;
+import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -92,14 +93,31 @@ public final class ModelDirectory {
      * ({@link OnnxOptions#modelCache()}; null: computed) while the model's files keep their identity.
      */
     public String fingerprint(OnnxOptions.Precision precision, Path modelCache) {
+        if (precision == OnnxOptions.Precision.INT8) {
+            return int8(fingerprint(OnnxOptions.Precision.FP32, modelCache));
+        }
         if (modelCache == null) {
             return fingerprint(precision);
         }
         return WeightFingerprints.of(modelFile(precision), modelCache, () -> fingerprint(precision));
     }
 
-    /** {@link #fingerprint()} of the weights loaded at {@code precision}: fp16 weights embed differently. */
+    /**
+     * The fingerprint of the int8 rewrite of weights whose fingerprint is {@code fp32}: a SHA-256 over it and the
+     * rewrite's version, so int8 and fp32 embeddings never share a slot, and a rewrite that embeds differently gets a
+     * new one ({@link Int8Quantization#VERSION}).
+     */
+    private static String int8(String fp32) {
+        MessageDigest digest = ContentHash.sha256();
+        digest.update((fp32 + "\n" + Int8Quantization.VERSION).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** {@link #fingerprint()} of the weights loaded at {@code precision}: fp16 and int8 weights embed differently. */
     public String fingerprint(OnnxOptions.Precision precision) {
+        if (precision == OnnxOptions.Precision.INT8) {
+            return int8(fingerprint());
+        }
         if (precision != OnnxOptions.Precision.FP16) {
             return fingerprint();
         }

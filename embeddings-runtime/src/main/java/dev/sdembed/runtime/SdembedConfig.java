@@ -167,7 +167,7 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
                 precision = OnnxOptions.Precision.valueOf(p.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException(where + ": '" + prefix + "precision' is '" + p
-                        + "'; expected fp32 or fp16");
+                        + "'; expected fp32, fp16 or int8 (bert models on the CPU)");
             }
         }
         List<Integer> batchBuckets = buckets(node, "batchBuckets", prefix, where, OnnxOptions.MAX_BATCH_SIZE);

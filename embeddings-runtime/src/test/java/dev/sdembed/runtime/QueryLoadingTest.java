@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.sdembed.StoreException;
+import dev.sdembed.onnx.ModelDirectory;
+import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * How {@link Sdembed.Usage#QUERIES} loads (a query command's usage), with real bge-small sessions and a real store:
  * a slot whose model folder declares its kind and dimension gets its spec from the declaration and loads its encoder
- * only when a query runs it; the store opens beside it, and what keeps it from opening is said where it is used.
+ * only when a query runs it; the store opens beside it, and what keeps it from opening is said where it is used; a
+ * slot at precision int8 indexes and answers with a fingerprint of its own.
  */
 class QueryLoadingTest {
 
@@ -86,6 +89,31 @@ class QueryLoadingTest {
         }
         assertThatThrownBy(() -> queries.slots().textEncoders().get("prompt_bge").embed("a castle"))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void anInt8SlotIndexesAndAnswersQueriesWithAFingerprintOfItsOwn() throws IOException {
+        Path images = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-images"));
+        SdTestImages.a1111(images.resolve("castle.png"), 64, 1, "a castle at night under the stars", "blurry");
+        SdTestImages.comfy(images.resolve("fox.png"), 64, 2, "a red fox in the snow", "lowres");
+        Path store = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-store"));
+        Path cache = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-cache"));
+        Path file = Files.writeString(store.resolveSibling("query-loading-int8.json"), "{\"store\": {\"url\": \""
+                + store + "\"}, \"slots\": {\"prompt_bge\": {\"model\": \"" + TestModels.bgeSmall()
+                + "\", \"precision\": \"int8\"}}}");
+        SdembedConfig config = SdembedConfig.read(file);
+        try (Sdembed bulk = Sdembed.builder(config).modelCache(cache).open();
+             BulkEmbeddingPipeline pipeline = bulk.pipeline().build()) {
+            assertThat(pipeline.run(List.of(images)).indexed()).isEqualTo(2);
+            ModelDirectory dir = ModelDirectory.open(TestModels.bgeSmall());
+            assertThat(bulk.slots().spec("prompt_bge").fingerprint())
+                    .isEqualTo(dir.fingerprint(OnnxOptions.Precision.INT8)).isNotEqualTo(dir.fingerprint());
+        }
+        try (Sdembed queries = Sdembed.builder(config).modelCache(cache).usage(Sdembed.Usage.QUERIES).open()) {
+            List<SearchHit> hits = search(queries);
+            assertThat(hits).isNotEmpty();
+            assertThat(hits.get(0).path()).endsWith("castle.png");
+        }
     }
 
     private static List<SearchHit> search(Sdembed sdembed) {

@@ -116,8 +116,8 @@ class SdembedConfigTest {
                 .contains("'slots.s.batchBuckets' is [16, 8]; expected strictly ascending sizes");
         assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"sequenceBuckets\": 64}}}").err())
                 .contains("'slots.s.sequenceBuckets' is 64; expected an array of positive integers");
-        assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"precision\": \"int8\"}}}").err())
-                .contains("'slots.s.precision' is 'int8'; expected fp32 or fp16");
+        assertThat(indexWith("{\"slots\": {\"s\": {\"model\": \".\", \"precision\": \"int4\"}}}").err())
+                .contains("'slots.s.precision' is 'int4'; expected fp32, fp16 or int8 (bert models on the CPU)");
     }
 
     @Test

@@ -17,9 +17,11 @@ import dev.sdembed.onnx.OnnxNativeLibraries;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.onnx.internal.graph.FusedModelCache;
 import dev.sdembed.onnx.internal.graph.FusedModels;
+import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,9 +115,17 @@ public final class OnnxSession implements AutoCloseable {
      *
      * @param fusable         whether to try the attention fusion
      * @param clsPooledOutput the output whose first token alone is read, or null when every token is
+     * @param calibration     for {@code Precision.INT8}: the token ids of the calibration prompts
+     *                        ({@link Int8Quantization#calibrationPrompts()}), asked for only when the int8 graph is
+     *                        made; null when the encoder cannot load at int8
      */
-    public record BertModel(boolean fusable, String clsPooledOutput) {
-        public static final BertModel NO = new BertModel(false, null);
+    public record BertModel(boolean fusable, String clsPooledOutput, Supplier<List<long[]>> calibration) {
+        public static final BertModel NO = new BertModel(false, null, null);
+
+        /** A model without calibration input: it cannot be loaded at {@code Precision.INT8}. */
+        public BertModel(boolean fusable, String clsPooledOutput) {
+            this(fusable, clsPooledOutput, null);
+        }
     }
 
     /**
@@ -134,6 +145,18 @@ public final class OnnxSession implements AutoCloseable {
             throw NativePreload.addFailure(e);
         }
         Device requested = options.device();
+        if (options.precision() == OnnxOptions.Precision.INT8) {
+            if (!bert.fusable() || bert.calibration() == null) {
+                throw new ModelLoadException("Encoder '" + encoderName + "' cannot load at precision int8: it applies"
+                        + " to BERT models (bge) only; use fp32 or fp16");
+            }
+            if (requested.isGpu()) {
+                throw new ModelLoadException("Encoder '" + encoderName + "' cannot run at precision int8 on "
+                        + requested + ": the int8 graph is for the CPU (its integer matrix products); on a GPU use"
+                        + " fp16");
+            }
+            return createInt8(encoderName, env, model, bert, options, requested);
+        }
         String fallbackReason = null;
         if (requested.isGpu()) {
             String reason = gpuUnavailableReason(requested);
@@ -230,7 +253,6 @@ public final class OnnxSession implements AutoCloseable {
      */
     private static OnnxSession createMapped(String encoderName, OrtEnvironment env, Path model, BertModel fuse,
                                             OnnxOptions options, Device device, String fallbackReason) {
-        long started = System.nanoTime();
         Path source = model;
         Fusion fusion = null;
         if (fuse != null) {
@@ -241,6 +263,13 @@ public final class OnnxSession implements AutoCloseable {
                 fusion = new Fusion(kept.clsPruned(), kept.file().toString());
             }
         }
+        return createMappedFrom(encoderName, env, source, fusion, options, device, fallbackReason);
+    }
+
+    /** A session on the mapped copy of {@code source}, made first when missing; null when there is none to be had. */
+    private static OnnxSession createMappedFrom(String encoderName, OrtEnvironment env, Path source, Fusion fusion,
+                                            OnnxOptions options, Device device, String fallbackReason) {
+        long started = System.nanoTime();
         OrtFormatCopies copies = new OrtFormatCopies(options.modelCache().resolve("ort"));
         Path copy = copies.find(env, source);
         if (copy == null && copies.refused(env, source)) {
@@ -264,7 +293,9 @@ public final class OnnxSession implements AutoCloseable {
                 so.addConfigEntry("session.load_model_format", "ORT");
                 so.addConfigEntry("session.use_ort_model_bytes_directly", "1");
                 so.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-                so.addConfigEntry("session.disable_prepacking", "1");
+                if (!int8(fusion)) {
+                    so.addConfigEntry("session.disable_prepacking", "1");
+                }
                 session = env.createSession(weights, so);
             }
             try {
@@ -288,6 +319,93 @@ public final class OnnxSession implements AutoCloseable {
             }
             return null;
         }
+    }
+
+    /**
+     * A CPU session on the int8 rewrite ({@link Int8Quantization}) of {@code model}'s fused graph: the one kept in the
+     * model cache's {@code int8/} when there (memory-mapped with {@link OnnxOptions#mappedWeights}), else made from
+     * the fused graph (itself kept or made) and the calibration prompts, and kept.
+     */
+    private static OnnxSession createInt8(String encoderName, OrtEnvironment env, Path model, BertModel bert,
+                                          OnnxOptions options, Device device) {
+        long started = System.nanoTime();
+        String cls = bert.clsPooledOutput();
+        FusedModelCache int8Cache = options.modelCache() == null ? null
+                : new FusedModelCache(options.modelCache().resolve("int8"));
+        FusedModelCache.Entry kept = int8Cache == null ? null : int8Cache.find(model, cls);
+        byte[] bytes = null;
+        boolean clsPruned;
+        if (kept != null) {
+            clsPruned = kept.clsPruned();
+            Fusion fusion = new Fusion(clsPruned, "int8 " + kept.file());
+            if (options.mappedWeights()) {
+                OnnxSession mapped = createMappedFrom(encoderName, env, kept.file(), fusion, options, device, null);
+                if (mapped != null) {
+                    return mapped;
+                }
+            }
+        } else {
+            FusedModels.Fused fused = keptOrMadeFusion(encoderName, model, cls, options);
+            if (fused == null) {
+                throw new ModelLoadException("Encoder '" + encoderName + "' cannot load at precision int8: " + model
+                        + " does not match the attention fusion the int8 rewrite starts from; use fp32");
+            }
+            clsPruned = fused.clsPruned();
+            bytes = Int8Quantization.quantize(encoderName, fused.bytes(), bert.calibration().get());
+            if (int8Cache != null) {
+                kept = int8Cache.put(model, cls, new FusedModels.Fused(bytes, clsPruned));
+            }
+        }
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            OrtSession session = bytes != null ? env.createSession(bytes, so)
+                    : env.createSession(kept.file().toString(), so);
+            try {
+                OnnxSession s = new OnnxSession(encoderName, env, session, device, null,
+                        new Fusion(clsPruned, "int8 " + (kept != null ? kept.file() : "made at load")), null, null);
+                LOG.debug("Encoder '{}' int8 session created on {} in {} ms", encoderName, device,
+                        (System.nanoTime() - started) / 1_000_000);
+                return s;
+            } catch (OrtException e) {
+                closeQuietly(session);
+                throw e;
+            }
+        } catch (OrtException e) {
+            if (kept != null && bytes == null) {
+                int8Cache.evict(kept);
+            }
+            throw new ModelLoadException("ONNX Runtime refused the int8 graph of encoder '" + encoderName + "' ("
+                    + e.getMessage() + ")" + (kept != null && bytes == null ? "; it is deleted, the next load makes it"
+                    + " again" : ""), e);
+        }
+    }
+
+    /** The fused graph of {@code model}: the kept one, read, else made (and kept); null when the graph does not match. */
+    private static FusedModels.Fused keptOrMadeFusion(String encoderName, Path model, String cls,
+                                                      OnnxOptions options) {
+        FusedModelCache cache = options.modelCache() == null ? null
+                : new FusedModelCache(options.modelCache().resolve("fused"));
+        FusedModelCache.Entry kept = cache == null ? null : cache.find(model, cls);
+        if (kept != null) {
+            try {
+                return new FusedModels.Fused(Files.readAllBytes(kept.file()), kept.clsPruned());
+            } catch (IOException e) {
+                LOG.debug("Cannot read the kept fused graph {}: {}", kept.file(), e.toString());
+            }
+        }
+        FusedModels.Fused fused = FusedModels.bertFused(encoderName, model, cls);
+        if (fused != null && cache != null) {
+            cache.put(model, cls, fused);
+        }
+        return fused;
+    }
+
+    /**
+     * Whether a session runs the int8 rewrite: its weights are pre-packed even when mapped, as the int8 matrix
+     * products without pre-packing take another kernel path, whose results differ from the packed one's by up to
+     * 3e-3, and a query must embed as the index did.
+     */
+    private static boolean int8(Fusion fusion) {
+        return fusion != null && fusion.from().startsWith("int8 ");
     }
 
     /** What a session runs of the attention fusion: only made when it does. */

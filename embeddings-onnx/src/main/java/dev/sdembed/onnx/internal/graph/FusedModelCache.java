@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fused graphs ({@link FusedModels#bertFused}) kept in a folder between processes, so that a load reads the rewrite
+ * Fused graphs ({@link FusedModels#bertFused}), and their int8 rewrites ({@link Int8Quantization}) in a folder of
+ * their own, kept in a folder between processes, so that a load reads the rewrite
  * ONNX Runtime runs instead of making it again: the rewrite is ~0.2 s for bge-small in a warm JVM and ~3 s in a new
  * one, every start of a command that indexes. A file is named for the model file it came from (name, and a checksum
  * of its path, size and modification time), the output it CLS-pools, and the code of the rewrite itself (the class
@@ -25,7 +26,7 @@ public final class FusedModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(FusedModelCache.class);
     /** The classes whose code decides the rewrite's output. */
     private static final List<Class<?>> REWRITE = List.of(FusedModels.class, BertAttentionFusion.class,
-            ClsTokenPruning.class, OnnxGraph.class);
+            ClsTokenPruning.class, OnnxGraph.class, Int8Quantization.class);
     /** Null when the class files cannot be read: then nothing is cached, rather than keyed by unknown code. */
     private static final String REWRITE_CODE = rewriteCode();
 
@@ -120,6 +121,14 @@ public final class FusedModelCache {
                 LOG.debug("Fused graphs are not kept: cannot read the class file of {} ({})", c.getName(), e.toString());
                 return null;
             }
+        }
+        // The int8 rewrite's output depends on its calibration prompts too.
+        try (InputStream in = Int8Quantization.class.getResourceAsStream(Int8Quantization.CALIBRATION_PROMPTS)) {
+            if (in != null) {
+                crc.update(in.readAllBytes());
+            }
+        } catch (IOException e) {
+            return null;
         }
         return String.format(Locale.ROOT, "%08x", crc.getValue());
     }
