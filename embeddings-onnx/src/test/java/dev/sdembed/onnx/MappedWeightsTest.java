@@ -70,8 +70,8 @@ class MappedWeightsTest {
             assertSame(first.embedAll(TEXTS), indexed);
         }
         assertThat(files(cache.resolve("ort"))).containsExactly(copy);
-        assertThat(copy.getFileName().toString()).matches("fused-mapped-weights-model-model-[0-9a-f]{8}-cls-[0-9a-f]{8}"
-                + "-[0-9a-f]{8}\\.ort");
+        assertThat(copy.getFileName().toString())
+                .matches("fused-mapped-weights-model-model-[0-9a-f]{8}-[0-9a-f]{8}-cls-[0-9a-f]{8}-[0-9a-f]{8}\\.ort");
         FileTime written = Files.getLastModifiedTime(copy);
 
         try (BgeTextEncoder again = query(cache)) {
@@ -215,9 +215,33 @@ class MappedWeightsTest {
         return BgeTextEncoder.builder(model).options(options.intraOpThreads(1).modelCache(cache).build()).build();
     }
 
+    @Test
+    void aCopyOfAFileThatIsGoneIsDeletedWhenTheNextCopyIsMade() throws IOException {
+        Path cache = TestPaths.emptyDir(TestPaths.targetDir("mapped-weights-orphans"));
+        Path first = TestModels.bgeSmallCopy("mapped-weights-orphan-1");
+        Path orphan;
+        try (BgeTextEncoder q = BgeTextEncoder.builder(first).options(OnnxOptions.builder().intraOpThreads(1)
+                .attentionFusion(false).mappedWeights(true).modelCache(cache).build()).build()) {
+            orphan = q.weightsMappedFrom();
+        }
+        assertThat(orphan.resolveSibling(orphan.getFileName() + ".source")).hasContent(first.resolve("model.onnx")
+                .toAbsolutePath().normalize().toString());
+        Files.delete(first.resolve("model.onnx"));
+
+        Path second = TestModels.bgeSmallCopy("mapped-weights-orphan-2");
+        Path copy;
+        try (BgeTextEncoder q = BgeTextEncoder.builder(second).options(OnnxOptions.builder().intraOpThreads(1)
+                .attentionFusion(false).mappedWeights(true).modelCache(cache).build()).build()) {
+            copy = q.weightsMappedFrom();
+        }
+        assertThat(files(cache.resolve("ort"))).containsExactly(copy);
+        assertThat(orphan).doesNotExist();
+    }
+
+    /** The folder's copies and markers, without the files naming each copy's source. */
     private static List<Path> files(Path folder) throws IOException {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.sorted().toList();
+            return s.filter(f -> !f.getFileName().toString().endsWith(".source")).sorted().toList();
         }
     }
 }

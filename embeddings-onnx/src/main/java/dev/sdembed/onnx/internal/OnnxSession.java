@@ -268,7 +268,7 @@ public final class OnnxSession implements AutoCloseable {
 
     /** A session on the mapped copy of {@code source}, made first when missing; null when there is none to be had. */
     private static OnnxSession createMappedFrom(String encoderName, OrtEnvironment env, Path source, Fusion fusion,
-                                            OnnxOptions options, Device device, String fallbackReason) {
+                                                OnnxOptions options, Device device, String fallbackReason) {
         long started = System.nanoTime();
         OrtFormatCopies copies = new OrtFormatCopies(options.modelCache().resolve("ort"));
         Path copy = copies.find(env, source);
@@ -293,7 +293,9 @@ public final class OnnxSession implements AutoCloseable {
                 so.addConfigEntry("session.load_model_format", "ORT");
                 so.addConfigEntry("session.use_ort_model_bytes_directly", "1");
                 so.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-                if (!int8(fusion)) {
+                // Not for int8: its integer products take another kernel path unpacked, whose results differ from the
+                // packed one's by up to 3e-3, and a query must embed as the index did.
+                if (fusion == null || !fusion.int8()) {
                     so.addConfigEntry("session.disable_prepacking", "1");
                 }
                 session = env.createSession(weights, so);
@@ -337,7 +339,7 @@ public final class OnnxSession implements AutoCloseable {
         boolean clsPruned;
         if (kept != null) {
             clsPruned = kept.clsPruned();
-            Fusion fusion = new Fusion(clsPruned, "int8 " + kept.file());
+            Fusion fusion = new Fusion(clsPruned, kept.file().toString(), true);
             if (options.mappedWeights()) {
                 OnnxSession mapped = createMappedFrom(encoderName, env, kept.file(), fusion, options, device, null);
                 if (mapped != null) {
@@ -361,7 +363,8 @@ public final class OnnxSession implements AutoCloseable {
                     : env.createSession(kept.file().toString(), so);
             try {
                 OnnxSession s = new OnnxSession(encoderName, env, session, device, null,
-                        new Fusion(clsPruned, "int8 " + (kept != null ? kept.file() : "made at load")), null, null);
+                        new Fusion(clsPruned, kept != null ? kept.file().toString() : "made at load", true), null,
+                        null);
                 LOG.debug("Encoder '{}' int8 session created on {} in {} ms", encoderName, device,
                         (System.nanoTime() - started) / 1_000_000);
                 return s;
@@ -379,7 +382,7 @@ public final class OnnxSession implements AutoCloseable {
         }
     }
 
-    /** The fused graph of {@code model}: the kept one, read, else made (and kept); null when the graph does not match. */
+    /** The fused graph of {@code model}: the kept one, read, else made (and kept); null when it does not match. */
     private static FusedModels.Fused keptOrMadeFusion(String encoderName, Path model, String cls,
                                                       OnnxOptions options) {
         FusedModelCache cache = options.modelCache() == null ? null
@@ -399,17 +402,11 @@ public final class OnnxSession implements AutoCloseable {
         return fused;
     }
 
-    /**
-     * Whether a session runs the int8 rewrite: its weights are pre-packed even when mapped, as the int8 matrix
-     * products without pre-packing take another kernel path, whose results differ from the packed one's by up to
-     * 3e-3, and a query must embed as the index did.
-     */
-    private static boolean int8(Fusion fusion) {
-        return fusion != null && fusion.from().startsWith("int8 ");
-    }
-
-    /** What a session runs of the attention fusion: only made when it does. */
-    private record Fusion(boolean clsPruned, String from) {
+    /** What a session runs of the attention fusion (and whether its int8 rewrite): only made when it does. */
+    private record Fusion(boolean clsPruned, String from, boolean int8) {
+        Fusion(boolean clsPruned, String from) {
+            this(clsPruned, from, false);
+        }
     }
 
     private record FusedSession(OrtSession session, Fusion fusion) {

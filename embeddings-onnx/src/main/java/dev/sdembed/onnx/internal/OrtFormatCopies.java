@@ -40,6 +40,8 @@ final class OrtFormatCopies {
     static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - (64L << 20);
     /** Beside where a copy would be: this version of the model cannot be copied. */
     private static final String NOT_COPIED = ".none";
+    /** Beside a copy: the absolute path of the file it was made from, so a copy of a deleted file goes too. */
+    private static final String SOURCE = ".source";
 
     private final Path folder;
 
@@ -97,6 +99,7 @@ final class OrtFormatCopies {
             }
             LOG.info("Kept an ONNX Runtime format copy of {} in {} for fast starts ({} ms, once)", model, file,
                     (System.nanoTime() - started) / 1_000_000);
+            Files.writeString(folder.resolve(file.getFileName() + SOURCE), model.toAbsolutePath().normalize() + "\n");
             deleteOlderCopies(model, file);
             return file;
         } catch (IOException | OrtException | RuntimeException e) {
@@ -162,12 +165,27 @@ final class OrtFormatCopies {
         String prefix = prefix(model);
         try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*.ort*")) {
             for (Path copy : copies) {
-                if (!copy.getFileName().equals(kept.getFileName())) {
+                if (!copy.getFileName().equals(kept.getFileName())
+                        && !copy.getFileName().toString().equals(kept.getFileName() + SOURCE)) {
                     evict(copy);
                 }
             }
         } catch (IOException e) {
             LOG.debug("Could not list {}: {}", folder, e.toString());
+        }
+        // Copies of files that are gone: a fused graph is replaced under a new name when its model or the rewrite
+        // changes, and the fused cache deletes the old one.
+        try (DirectoryStream<Path> sources = Files.newDirectoryStream(folder, "*.ort" + SOURCE)) {
+            for (Path source : sources) {
+                String from = Files.readString(source).trim();
+                if (!from.isEmpty() && !Files.exists(Path.of(from))) {
+                    String copy = source.getFileName().toString();
+                    evict(folder.resolve(copy.substring(0, copy.length() - SOURCE.length())));
+                    evict(source);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Could not look for copies of deleted files in {}: {}", folder, e.toString());
         }
     }
 

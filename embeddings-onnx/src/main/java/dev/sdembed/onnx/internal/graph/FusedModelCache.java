@@ -5,6 +5,8 @@ import dev.sdembed.io.FileStamp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * ONNX Runtime runs instead of making it again: the rewrite is ~0.2 s for bge-small in a warm JVM and ~3 s in a new
  * one, every start of a command that indexes. A file is named for the model file it came from (name, and a checksum
  * of its path, size and modification time), the output it CLS-pools, and the code of the rewrite itself (the class
- * files of this package), so a changed model, or a newer sdembed, makes a new file rather than reading a stale one.
+ * files of this package), so a changed model, or a newer sdembed, makes a new file rather than reading a stale one;
+ * keeping it deletes what was kept for the same path before.
  * Files are written whole ({@link AtomicFiles}). Failing to write costs nothing but the next load's rewrite.
  */
 public final class FusedModelCache {
@@ -78,11 +81,28 @@ public final class FusedModelCache {
             Path file = folder.resolve(name(key(modelFile, clsPooledOutput), fused.clsPruned()));
             AtomicFiles.write(file, fused.bytes());
             LOG.debug("Kept the fused graph of {} as {}", modelFile, file);
+            deleteOlderVersions(modelFile, file);
             return new Entry(file, fused.clsPruned());
         } catch (IOException | UncheckedIOException e) {
             LOG.info("Could not keep the fused graph of {} in {} ({}); the next load makes it again", modelFile,
                     folder, e.toString());
             return null;
+        }
+    }
+
+    /**
+     * Deletes what was kept for earlier versions of {@code modelFile} (the same path; another size, modification time,
+     * pooled output or rewrite), so the folder does not grow by a model's size at every change.
+     */
+    private void deleteOlderVersions(Path modelFile, Path kept) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, pathPrefix(modelFile) + "*.onnx")) {
+            for (Path f : files) {
+                if (!f.getFileName().equals(kept.getFileName())) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not delete older fused graphs of {} in {}: {}", modelFile, folder, e.toString());
         }
     }
 
@@ -99,14 +119,23 @@ public final class FusedModelCache {
         return key + (clsPruned ? "-cls" : "") + ".onnx";
     }
 
-    /** The model's name and a checksum of everything the rewrite's output depends on. */
+    /**
+     * The model's folder and name, a checksum of its path, then one of everything else the rewrite's output depends on
+     * (the file's size and modification time, the pooled output, the rewrite's code).
+     */
     static String key(Path modelFile, String clsPooledOutput) throws IOException {
+        Path absolute = modelFile.toAbsolutePath().normalize();
+        return pathPrefix(absolute) + FileStamp.of(absolute, String.valueOf(clsPooledOutput), REWRITE_CODE);
+    }
+
+    private static String pathPrefix(Path modelFile) {
         Path absolute = modelFile.toAbsolutePath().normalize();
         Path parent = absolute.getParent();
         String model = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
                 + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
-        return model.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
-                + FileStamp.of(absolute, String.valueOf(clsPooledOutput), REWRITE_CODE);
+        CRC32 path = new CRC32();
+        path.update(absolute.toString().getBytes(StandardCharsets.UTF_8));
+        return model.replaceAll("[^A-Za-z0-9._-]", "_") + String.format(Locale.ROOT, "-%08x-", path.getValue());
     }
 
     /** A checksum of the rewrite's class files: a new rewrite never reads a graph an older one made. */
