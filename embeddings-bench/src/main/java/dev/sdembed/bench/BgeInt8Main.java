@@ -3,18 +3,15 @@ package dev.sdembed.bench;
 import dev.sdembed.encoder.Embedding;
 import dev.sdembed.onnx.BgeTextEncoder;
 import dev.sdembed.onnx.OnnxOptions;
+import dev.sdembed.testing.Rankings;
 import dev.sdembed.testing.SdPrompts;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.PriorityQueue;
-import java.util.Set;
 
 /**
  * BGE at {@code precision: int8} against float32 (issue 21, target 4: kept only with a top-10 agreement on SD prompts
@@ -44,18 +41,13 @@ public final class BgeInt8Main {
             double cosineSum = 0;
             double cosineMin = 1;
             for (int i = 0; i < corpus.size(); i++) {
-                double c = dot(a.get(i), b.get(i));
+                double c = Rankings.cosine(a.get(i).vector(), b.get(i).vector());
                 cosineSum += c;
                 cosineMin = Math.min(cosineMin, c);
             }
-            double agreement = 0;
             int queries = Math.min(QUERIES, corpus.size());
-            for (int q = 0; q < queries; q++) {
-                Set<Integer> top = nearest(a, q);
-                top.retainAll(nearest(b, q));
-                agreement += top.size() / 10.0;
-            }
-            agreement /= queries;
+            double agreement = Rankings.topKAgreement(a.stream().map(Embedding::vector).toList(),
+                    b.stream().map(Embedding::vector).toList(), queries, 10);
             List<String> batch = corpus.subList(0, 64);
             double bestFp32 = Double.MAX_VALUE;
             double bestInt8 = Double.MAX_VALUE;
@@ -102,28 +94,5 @@ public final class BgeInt8Main {
             encoder.embedAll(batch);
         }
         return (System.nanoTime() - t0) / 4e6;
-    }
-
-    private static Set<Integer> nearest(List<Embedding> all, int query) {
-        PriorityQueue<double[]> top = new PriorityQueue<>(Comparator.comparingDouble(x -> x[0]));
-        for (int i = 0; i < all.size(); i++) {
-            if (i != query) {
-                top.add(new double[] {dot(all.get(i), all.get(query)), i});
-                if (top.size() > 10) {
-                    top.poll();
-                }
-            }
-        }
-        Set<Integer> ids = new HashSet<>();
-        top.forEach(x -> ids.add((int) x[1]));
-        return ids;
-    }
-
-    private static double dot(Embedding a, Embedding b) {
-        double s = 0;
-        for (int d = 0; d < a.vector().length; d++) {
-            s += a.vector()[d] * b.vector()[d];
-        }
-        return s;
     }
 }

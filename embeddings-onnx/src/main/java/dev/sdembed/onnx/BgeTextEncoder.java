@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import dev.sdembed.EncodingException;
 import dev.sdembed.Checks;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.concurrent.Futures;
 import dev.sdembed.encoder.Device;
 import dev.sdembed.encoder.EncoderInfo;
 import dev.sdembed.encoder.Embedding;
@@ -151,17 +152,7 @@ public final class BgeTextEncoder implements TextEncoder {
 
     /** The value of a part loaded in parallel, its failure rethrown as it was thrown. */
     private static <T> T joined(CompletableFuture<T> load) {
-        try {
-            return load.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        return Futures.join(load);
     }
 
     /** Loads {@code modelDir} with default options (CPU, query instruction from the manifest). */

@@ -1,6 +1,7 @@
 package dev.sdembed.onnx;
 
 import static dev.sdembed.testing.ClipModelDirectories.PAD_END_TOKEN;
+import static dev.sdembed.testing.ClipModelDirectories.PREPROCESSOR_224;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sdembed.encoder.Embedding;
@@ -37,12 +38,6 @@ class ImmichExportsTest {
     private static final Path IMAGES = TestPaths.targetDir("test-images/immich");
     private static final List<Path> FILES = new ArrayList<>();
     private static final ClipPreprocessConfig CLIP = ClipPreprocessConfig.clipDefaults();
-    private static final String PREPROCESSOR_224 = """
-            {"do_resize": true, "size": {"shortest_edge": 224}, "resample": 3, "do_center_crop": true,
-             "crop_size": {"height": 224, "width": 224}, "do_rescale": true, "rescale_factor": 0.00392156862745098,
-             "do_normalize": true, "image_mean": [0.48145466, 0.4578275, 0.40821073],
-             "image_std": [0.26862954, 0.26130258, 0.27577711]}
-            """;
     private static final List<String> TEXTS = List.of("a castle at night", "masterpiece, 1girl, cherry blossoms",
             "", SdPrompts.veryLong(120), "a red fox in the snow");
 

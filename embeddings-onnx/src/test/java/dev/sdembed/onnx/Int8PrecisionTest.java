@@ -9,6 +9,7 @@ import dev.sdembed.encoder.Embedding;
 import dev.sdembed.testing.ClipModelDirectories;
 import dev.sdembed.testing.ClipTestModels;
 import dev.sdembed.testing.ClipTestModels.VisionSpec;
+import dev.sdembed.testing.Rankings;
 import dev.sdembed.testing.SdPrompts;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
@@ -16,12 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,14 +52,11 @@ class Int8PrecisionTest {
 
     @Test
     void embedsCloseToFloat32AndKeepsMostOfTheRanking() {
-        double agreement = 0;
         for (int i = 0; i < PROMPTS.size(); i++) {
-            assertThat(cosine(fp32.get(i), int8.get(i))).as(PROMPTS.get(i)).isGreaterThan(0.995);
-            Set<Integer> top = nearest(fp32, i);
-            top.retainAll(nearest(int8, i));
-            agreement += top.size() / 10.0;
+            assertThat(Rankings.cosine(fp32.get(i).vector(), int8.get(i).vector())).as(PROMPTS.get(i))
+                    .isGreaterThan(0.995);
         }
-        assertThat(agreement / PROMPTS.size()).isGreaterThan(0.9);
+        assertThat(Rankings.topKAgreement(vectors(fp32), vectors(int8), PROMPTS.size(), 10)).isGreaterThan(0.9);
     }
 
     @Test
@@ -119,26 +112,7 @@ class Int8PrecisionTest {
                 .modelCache(cache).build()).build();
     }
 
-    private static double cosine(Embedding a, Embedding b) {
-        double s = 0;
-        for (int d = 0; d < a.vector().length; d++) {
-            s += a.vector()[d] * b.vector()[d];
-        }
-        return s;
-    }
-
-    private static Set<Integer> nearest(List<Embedding> all, int query) {
-        PriorityQueue<double[]> top = new PriorityQueue<>(Comparator.comparingDouble(x -> x[0]));
-        for (int i = 0; i < all.size(); i++) {
-            if (i != query) {
-                top.add(new double[] {cosine(all.get(i), all.get(query)), i});
-                if (top.size() > 10) {
-                    top.poll();
-                }
-            }
-        }
-        Set<Integer> ids = new HashSet<>();
-        top.forEach(x -> ids.add((int) x[1]));
-        return ids;
+    private static List<float[]> vectors(List<Embedding> embeddings) {
+        return embeddings.stream().map(Embedding::vector).toList();
     }
 }

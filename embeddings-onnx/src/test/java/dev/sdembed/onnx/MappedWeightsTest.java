@@ -1,5 +1,6 @@
 package dev.sdembed.onnx;
 
+import static dev.sdembed.testing.ClipModelDirectories.PREPROCESSOR_224;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -188,12 +189,6 @@ class MappedWeightsTest {
     }
 
     private static final ClipPreprocessConfig CLIP = ClipPreprocessConfig.clipDefaults();
-    private static final String PREPROCESSOR_224 = """
-            {"do_resize": true, "size": {"shortest_edge": 224}, "resample": 3, "do_center_crop": true,
-             "crop_size": {"height": 224, "width": 224}, "do_rescale": true, "rescale_factor": 0.00392156862745098,
-             "do_normalize": true, "image_mean": [0.48145466, 0.4578275, 0.40821073],
-             "image_std": [0.26862954, 0.26130258, 0.27577711]}
-            """;
 
     private static void assertSame(List<Embedding> actual, List<Embedding> expected) {
         assertThat(actual).hasSameSizeAs(expected);

@@ -34,7 +34,7 @@ final class LazyEncoders {
 
     /** Whether {@code encoder} is lazy and not loaded yet. */
     static boolean unloaded(Encoder encoder) {
-        return encoder instanceof Text t ? !t.load.loaded() : encoder instanceof Image i && !i.load.loaded();
+        return encoder instanceof Lazy<?> lazy && !lazy.load.loaded();
     }
 
     /** The encoder of one slot, loaded once, by the first caller; later callers wait for it. */
@@ -87,7 +87,14 @@ final class LazyEncoders {
         }
     }
 
-    private record Text(Load<TextEncoder> load) implements TextEncoder {
+    /** What both kinds share: the info and device of the loaded encoder, and closing it. */
+    private abstract static class Lazy<E extends Encoder> implements Encoder {
+        final Load<E> load;
+
+        Lazy(Load<E> load) {
+            this.load = load;
+        }
+
         @Override
         public EncoderInfo info() {
             return load.get().info();
@@ -96,6 +103,17 @@ final class LazyEncoders {
         @Override
         public Device device() {
             return load.get().device();
+        }
+
+        @Override
+        public void close() {
+            load.close();
+        }
+    }
+
+    private static final class Text extends Lazy<TextEncoder> implements TextEncoder {
+        Text(Load<TextEncoder> load) {
+            super(load);
         }
 
         @Override
@@ -117,22 +135,11 @@ final class LazyEncoders {
         public Embedding embedQuery(String query) {
             return load.get().embedQuery(query);
         }
-
-        @Override
-        public void close() {
-            load.close();
-        }
     }
 
-    private record Image(Load<ImageEncoder> load) implements ImageEncoder {
-        @Override
-        public EncoderInfo info() {
-            return load.get().info();
-        }
-
-        @Override
-        public Device device() {
-            return load.get().device();
+    private static final class Image extends Lazy<ImageEncoder> implements ImageEncoder {
+        Image(Load<ImageEncoder> load) {
+            super(load);
         }
 
         @Override
@@ -148,11 +155,6 @@ final class LazyEncoders {
         @Override
         public List<ImageEmbeddingResult> embedEach(List<Path> images) {
             return load.get().embedEach(images);
-        }
-
-        @Override
-        public void close() {
-            load.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdembed.runtime;
 
+import dev.sdembed.concurrent.Futures;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.onnx.OnnxEncoders;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
@@ -104,17 +105,7 @@ public final class Sdembed implements AutoCloseable {
      * encoder its query needs): this waits for it, and throws what opening it threw.
      */
     public EmbeddingStore store() {
-        try {
-            return store.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        return Futures.join(store);
     }
 
     /** Whether the store was opened read-only ({@link Builder#readOnly(boolean)}). */

@@ -15,6 +15,13 @@ import java.util.function.UnaryOperator;
 public final class ClipModelDirectories {
     /** OpenAI CLIP / Stable Diffusion 1.x pad with the end token (49407). */
     public static final String PAD_END_TOKEN = "<|endoftext|>";
+    /** OpenAI CLIP's {@code preprocessor_config.json} at 224 px, as Hugging Face exports write it. */
+    public static final String PREPROCESSOR_224 = """
+            {"do_resize": true, "size": {"shortest_edge": 224}, "resample": 3, "do_center_crop": true,
+             "crop_size": {"height": 224, "width": 224}, "do_rescale": true, "rescale_factor": 0.00392156862745098,
+             "do_normalize": true, "image_mean": [0.48145466, 0.4578275, 0.40821073],
+             "image_std": [0.26862954, 0.26130258, 0.27577711]}
+            """;
     /** OpenCLIP ViT-H/14 and ViT-bigG/14 pad with id 0, the token "!". */
     public static final String PAD_ZERO = "!";
 
