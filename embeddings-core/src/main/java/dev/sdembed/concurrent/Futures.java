@@ -2,8 +2,9 @@ package dev.sdembed.concurrent;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
-/** Waiting for work started on another thread as if it had run on this one. */
+/** Work started on threads of its own, and waiting for it as if it had run on this one. */
 public final class Futures {
     private Futures() {
     }
@@ -12,6 +13,19 @@ public final class Futures {
      * The value of {@code future}, waiting for it; its failure rethrown as it was thrown (a {@link RuntimeException}
      * or {@link Error}), not wrapped in a {@link CompletionException}, so callers see the loader's own message.
      */
+    /**
+     * An executor that runs each task on a new daemon thread named {@code name}: for a few loading steps run beside
+     * each other at start-up (the common pool has a single thread on 2 cores, and would queue them), which must not
+     * keep a process alive.
+     */
+    public static Executor threadPerTask(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            thread.start();
+        };
+    }
+
     public static <T> T join(CompletableFuture<T> future) {
         try {
             return future.join();

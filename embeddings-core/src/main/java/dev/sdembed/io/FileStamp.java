@@ -17,6 +17,22 @@ public final class FileStamp {
     private FileStamp() {
     }
 
+    /**
+     * The start of a name for what is kept for {@code file}, the same for every version of it: its folder's and its
+     * own name (without {@code .onnx}), safe in a file name, and eight hex digits over its absolute path, then a dash.
+     * A cache names each version {@code pathPrefix(file) + of(file, ...)} and finds the others to delete by the
+     * prefix.
+     */
+    public static String pathPrefix(Path file) {
+        Path absolute = file.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        String name = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
+                + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
+        CRC32 path = new CRC32();
+        path.update(absolute.toString().getBytes(StandardCharsets.UTF_8));
+        return name.replaceAll("[^A-Za-z0-9._-]", "_") + String.format(Locale.ROOT, "-%08x-", path.getValue());
+    }
+
     /** Eight hex digits over the file's identity and {@code extra} (what else the kept thing depends on). */
     public static String of(Path file, String... extra) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();

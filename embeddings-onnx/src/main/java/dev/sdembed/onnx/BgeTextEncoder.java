@@ -17,11 +17,11 @@ import dev.sdembed.encoder.Modality;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.internal.EncoderInputs;
 import dev.sdembed.onnx.internal.OnnxSession;
-import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
 import dev.sdembed.onnx.internal.ShapeBuckets;
 import dev.sdembed.onnx.internal.TokenBudgetBatcher;
 import dev.sdembed.onnx.internal.Tokenizers;
+import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BgeTextEncoder implements TextEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(BgeTextEncoder.class);
+    /** Runs each part of loading (tokenizer, fingerprint) on a daemon thread of its own, beside the session. */
+    private static final Executor LOADER = Futures.threadPerTask("sdembed-encoder-load");
 
     /** The instruction BGE v1.5 English models expect in front of retrieval queries (never stored texts). */
     public static final String BGE_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: ";
@@ -104,9 +106,9 @@ public final class BgeTextEncoder implements TextEncoder {
         // for the longest of the three instead of their sum.
         int tokenizerLength = maxLength;
         CompletableFuture<HuggingFaceTokenizer> tokenizerLoad = CompletableFuture.supplyAsync(
-                () -> Tokenizers.load(tokenizerFile, tokenizerLength), BgeTextEncoder::loaderThread);
+                () -> Tokenizers.load(tokenizerFile, tokenizerLength), LOADER);
         CompletableFuture<String> fingerprintLoad = CompletableFuture.supplyAsync(
-                () -> dir.fingerprint(options.precision(), options.modelCache()), BgeTextEncoder::loaderThread);
+                () -> dir.fingerprint(options.precision(), options.modelCache()), LOADER);
         try {
             // Int8: the calibration prompts as this tokenizer cuts them, asked for only when the int8 graph is made.
             this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options,
@@ -141,13 +143,6 @@ public final class BgeTextEncoder implements TextEncoder {
             ids.add(tokenizer.encode(prompt).getIds());
         }
         return ids;
-    }
-
-    /** Runs one part of loading on a daemon thread of its own (the common pool has one thread on 2 cores). */
-    private static void loaderThread(Runnable task) {
-        Thread t = new Thread(task, "sdembed-encoder-load");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** The value of a part loaded in parallel, its failure rethrown as it was thrown. */

@@ -2,6 +2,7 @@ package dev.sdembed.runtime;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Modality;
+import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.metadata.GenerationMetadata;
 import dev.sdembed.metadata.MetadataReaders;
 import dev.sdembed.store.SearchQuery;
@@ -105,9 +106,9 @@ public final class QuerySlots {
      * that with {@link Sdembed.Usage#QUERIES} the encoder loads while the store is still opening.
      */
     public SearchQuery text(SlotSpec slot, String text) {
-        SearchQuery.ByText query = (SearchQuery.ByText) SearchQuery.text(slot.name(), text,
-                slots.textEncoders().get(slot.name()));
-        return SearchQuery.vector(slot.name(), query.encoder().embedQuery(query.text()));
+        TextEncoder encoder = slots.textEncoders().get(slot.name());
+        SearchQuery.text(slot.name(), text, encoder); // refuses a blank text or a missing encoder, naming the slot
+        return SearchQuery.vector(slot.name(), encoder.embedQuery(text));
     }
 
     /**

@@ -247,7 +247,8 @@ public final class Sdembed implements AutoCloseable {
                 if (usage == Usage.QUERIES) {
                     // The slots' encoders load when first used: the store opens beside the first of them.
                     store = CompletableFuture.supplyAsync(
-                            () -> location.open(slots.specs(), schema, password, readOnly), Builder::storeThread);
+                            () -> location.open(slots.specs(), schema, password, readOnly),
+                            Futures.threadPerTask("sdembed-store-open"));
                 } else {
                     store = CompletableFuture.completedFuture(location.open(slots.specs(), schema, password, readOnly));
                 }
@@ -260,12 +261,6 @@ public final class Sdembed implements AutoCloseable {
 
         private String schema() {
             return schema != null ? schema : config.schema();
-        }
-
-        private static void storeThread(Runnable open) {
-            Thread thread = new Thread(open, "sdembed-store-open");
-            thread.setDaemon(true);
-            thread.start();
         }
     }
 }

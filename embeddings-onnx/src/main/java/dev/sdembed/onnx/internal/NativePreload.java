@@ -2,6 +2,7 @@ package dev.sdembed.onnx.internal;
 
 import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import ai.onnxruntime.OrtEnvironment;
+import dev.sdembed.concurrent.Futures;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,16 +39,14 @@ public final class NativePreload {
     }
 
     private static void start(String name, Runnable load) {
-        Thread thread = new Thread(() -> {
+        Futures.threadPerTask(name).execute(() -> {
             try {
                 load.run();
             } catch (Throwable e) {
                 failure = e;
                 LOG.debug("Preloading a native library failed; its loader reports it", e);
             }
-        }, name);
-        thread.setDaemon(true);
-        thread.start();
+        });
     }
 
     /** Adds what failed while preloading, if anything did, to {@code error} (thrown where a library is needed). */

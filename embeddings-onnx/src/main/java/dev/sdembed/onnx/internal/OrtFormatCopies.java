@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtSession;
 import dev.sdembed.io.FileStamp;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -14,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
-import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -162,7 +159,7 @@ final class OrtFormatCopies {
      * modification time or ONNX Runtime), so the folder does not grow by a model's size at every change of the file.
      */
     private void deleteOlderCopies(Path model, Path kept) {
-        String prefix = prefix(model);
+        String prefix = FileStamp.pathPrefix(model);
         try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*.ort*")) {
             for (Path copy : copies) {
                 if (!copy.getFileName().equals(kept.getFileName())
@@ -191,16 +188,6 @@ final class OrtFormatCopies {
 
     /** The model's folder and file name, and a checksum of its absolute path, then one of its version. */
     private static String name(OrtEnvironment env, Path model) throws IOException {
-        return prefix(model) + FileStamp.of(model, env.getVersion()) + ".ort";
-    }
-
-    private static String prefix(Path model) {
-        Path absolute = model.toAbsolutePath().normalize();
-        Path parent = absolute.getParent();
-        String stem = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
-                + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
-        CRC32 path = new CRC32();
-        path.update(absolute.toString().getBytes(StandardCharsets.UTF_8));
-        return stem.replaceAll("[^A-Za-z0-9._-]", "_") + String.format(Locale.ROOT, "-%08x-", path.getValue());
+        return FileStamp.pathPrefix(model) + FileStamp.of(model, env.getVersion()) + ".ort";
     }
 }

@@ -2,6 +2,7 @@ package dev.sdembed.store.embedded;
 
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.StoreException;
+import dev.sdembed.concurrent.Futures;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.ContentEmbedding;
@@ -124,15 +125,13 @@ public final class EmbeddedEmbeddingStore implements EmbeddingStore {
      * nothing loads twice; a failure here is reported by the open, which tries again.
      */
     public static void preloadNativeLibrary() {
-        Thread thread = new Thread(() -> {
+        Futures.threadPerTask("sdembed-preload-sqlite").execute(() -> {
             try {
                 SQLiteJDBCLoader.initialize();
             } catch (Exception | LinkageError e) {
                 LOG.debug("Preloading SQLite's native library failed; opening a store reports it", e);
             }
-        }, "sdembed-preload-sqlite");
-        thread.setDaemon(true);
-        thread.start();
+        });
     }
 
     /**

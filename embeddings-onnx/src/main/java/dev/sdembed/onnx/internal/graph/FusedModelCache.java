@@ -5,7 +5,6 @@ import dev.sdembed.io.FileStamp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +94,8 @@ public final class FusedModelCache {
      * pooled output or rewrite), so the folder does not grow by a model's size at every change.
      */
     private void deleteOlderVersions(Path modelFile, Path kept) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, pathPrefix(modelFile) + "*.onnx")) {
+        String prefix = FileStamp.pathPrefix(modelFile);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, prefix + "*.onnx")) {
             for (Path f : files) {
                 if (!f.getFileName().equals(kept.getFileName())) {
                     Files.deleteIfExists(f);
@@ -125,17 +125,7 @@ public final class FusedModelCache {
      */
     static String key(Path modelFile, String clsPooledOutput) throws IOException {
         Path absolute = modelFile.toAbsolutePath().normalize();
-        return pathPrefix(absolute) + FileStamp.of(absolute, String.valueOf(clsPooledOutput), REWRITE_CODE);
-    }
-
-    private static String pathPrefix(Path modelFile) {
-        Path absolute = modelFile.toAbsolutePath().normalize();
-        Path parent = absolute.getParent();
-        String model = (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "-")
-                + absolute.getFileName().toString().replaceFirst("\\.onnx$", "");
-        CRC32 path = new CRC32();
-        path.update(absolute.toString().getBytes(StandardCharsets.UTF_8));
-        return model.replaceAll("[^A-Za-z0-9._-]", "_") + String.format(Locale.ROOT, "-%08x-", path.getValue());
+        return FileStamp.pathPrefix(absolute) + FileStamp.of(absolute, String.valueOf(clsPooledOutput), REWRITE_CODE);
     }
 
     /** A checksum of the rewrite's class files: a new rewrite never reads a graph an older one made. */

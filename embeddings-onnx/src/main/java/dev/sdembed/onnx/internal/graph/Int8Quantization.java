@@ -216,7 +216,7 @@ public final class Int8Quantization {
             }
             TensorProto weights = initializers.get(n.getInput(1));
             replaced.add(weights.getName());
-            quantizeMatMul(n, weights, out, added);
+            quantizeProduct(n, weights, out, added);
         }
         for (TensorProto t : g.getInitializerList()) {
             if (!replaced.contains(t.getName())) {
@@ -231,7 +231,7 @@ public final class Int8Quantization {
         return m.build().toByteArray();
     }
 
-    private void quantizeMatMul(NodeProto n, TensorProto weights, GraphProto.Builder out, List<TensorProto> added) {
+    private void quantizeProduct(NodeProto n, TensorProto weights, GraphProto.Builder out, List<TensorProto> added) {
         String input = n.getInput(0);
         String p = n.getOutput(0) + "_int8";
         int k = (int) weights.getDims(0);
