@@ -25,16 +25,9 @@ class FusedModelCacheTest {
     private static Path model;
 
     @BeforeAll
-    static void copyTheModel() throws IOException {
+    static void copyTheModel() {
         // A copy whose modification time the tests may change; the shared model stays as it is.
-        model = TestPaths.emptyDir(TestPaths.targetDir("fused-cache-model"));
-        try (Stream<Path> files = Files.list(TestModels.bgeSmall())) {
-            for (Path f : files.toList()) {
-                if (Files.isRegularFile(f)) {
-                    Files.copy(f, model.resolve(f.getFileName()));
-                }
-            }
-        }
+        model = TestModels.bgeSmallFullCopy("fused-cache-model");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
 
 /**
  * The real bge-small-en-v1.5 model directory for tests: {@code models/bge-small-en-v1.5} when the models module
@@ -36,6 +37,26 @@ public final class TestModels {
             throw new UncheckedIOException(e);
         }
         return dir;
+    }
+
+    /**
+     * A whole copy of bge-small's files (the 133 MB model too) in an emptied folder under target/: for tests that
+     * change the model file's modification time, which {@link #bgeSmallCopy}'s link would change on the shared model.
+     */
+    public static Path bgeSmallFullCopy(String name) {
+        try {
+            Path dir = TestPaths.emptyDir(TestPaths.targetDir("test-models/" + name));
+            try (Stream<Path> files = Files.list(bgeSmall())) {
+                for (Path f : files.toList()) {
+                    if (Files.isRegularFile(f)) {
+                        Files.copy(f, dir.resolve(f.getFileName()));
+                    }
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A copy of bge-small's files in a new folder under target/, for tests that alter a model directory. */
