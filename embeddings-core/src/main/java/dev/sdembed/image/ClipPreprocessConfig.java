@@ -1,10 +1,10 @@
 package dev.sdembed.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.io.JsonTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,7 +44,6 @@ public final class ClipPreprocessConfig {
     private static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
     /** CLIP's input size: ViT-L/14, ViT-H/14 and ViT-bigG/14 all take 224 x 224. */
     public static final int CLIP_SIZE = 224;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final boolean doResize;
     private final int shortestEdge;
@@ -124,7 +123,7 @@ public final class ClipPreprocessConfig {
     public static ClipPreprocessConfig fromPreprocessorConfig(Path file) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JsonTrees.read(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("Preprocessor config " + file + " does not exist", e);
         } catch (IOException e) {

@@ -2,9 +2,9 @@ package dev.sdembed.onnx;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.ModelLoadException;
+import dev.sdembed.io.JsonTrees;
 import dev.sdembed.onnx.internal.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +33,6 @@ public final class ClipTokenizer implements AutoCloseable {
     public static final String START_OF_TEXT = "<|startoftext|>";
     public static final String END_OF_TEXT = "<|endoftext|>";
     public static final int DEFAULT_CONTEXT_LENGTH = 77;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One model input of a text: {@code ids} ({@link #contextLength()} long) and the number of the text's own
@@ -198,7 +197,7 @@ public final class ClipTokenizer implements AutoCloseable {
 
     private static JsonNode readJson(Path file) {
         try {
-            return JSON.readTree(file.toFile());
+            return JsonTrees.read(file);
         } catch (IOException e) {
             throw new ModelLoadException("Cannot parse " + file + ": " + e.getMessage(), e);
         }

@@ -2,9 +2,9 @@ package dev.sdembed.onnx;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.ModelLoadException;
 import dev.sdembed.hash.ContentHash;
+import dev.sdembed.io.JsonTrees;
 import dev.sdembed.onnx.internal.OnnxModelHeader;
 import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import java.io.IOException;
@@ -33,7 +33,6 @@ public final class ModelDirectory {
     public static final String CONFIG_FILE = "config.json";
     public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
     private final ModelManifest manifest;
@@ -237,7 +236,7 @@ public final class ModelDirectory {
             return Optional.empty();
         }
         try {
-            return Optional.of(JSON.readTree(file.toFile()));
+            return Optional.of(JsonTrees.read(file));
         } catch (IOException e) {
             throw new ModelLoadException("Cannot parse " + file + ": " + e.getMessage(), e);
         }
@@ -250,7 +249,7 @@ public final class ModelDirectory {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JsonTrees.read(file);
         } catch (IOException e) {
             throw new ModelLoadException("Cannot parse manifest " + file + ": "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);

@@ -2,10 +2,10 @@ package dev.sdembed.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.SdembedException;
 import dev.sdembed.encoder.Encoder;
 import dev.sdembed.image.ClipPreprocessConfig;
+import dev.sdembed.io.JsonTrees;
 import dev.sdembed.onnx.internal.OnnxModelHeader;
 import dev.sdembed.onnx.internal.OnnxSession;
 import dev.sdembed.onnx.internal.OnnxSession.TensorSpec;
@@ -34,7 +34,6 @@ public final class ModelVerifier {
     /** The oldest default-domain opset accepted: what optimum and torch.onnx export transformers models with. */
     public static final int MIN_OPSET = 11;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One thing wrong with a model directory.
@@ -303,7 +302,7 @@ public final class ModelVerifier {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JsonTrees.read(file);
         } catch (IOException e) {
             add("tokenizer", "Cannot parse " + file + ": " + e.getMessage(), "Re-save tokenizer.json.");
             return;
@@ -363,7 +362,7 @@ public final class ModelVerifier {
             return;
         }
         try {
-            JsonNode root = JSON.readTree(file.toFile());
+            JsonNode root = JsonTrees.read(file);
             for (String field : List.of("image_mean", "image_std")) {
                 if (!root.path(field).isArray() || root.path(field).size() != 3) {
                     add("preprocessing", file + " has no 3-value " + field, "Write " + field

@@ -1,7 +1,7 @@
 package dev.sdembed.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.sdembed.Checks;
 import dev.sdembed.InvalidInputException;
 import dev.sdembed.encoder.Device;
@@ -9,6 +9,7 @@ import dev.sdembed.encoder.DeviceFallback;
 import dev.sdembed.encoder.Modality;
 import dev.sdembed.image.ImageDecoder;
 import dev.sdembed.io.FileErrors;
+import dev.sdembed.io.JsonTrees;
 import dev.sdembed.onnx.CudaOptions;
 import dev.sdembed.onnx.OnnxOptions;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
@@ -64,7 +65,6 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
     /** The slot used without a configuration file: bge-small-en-v1.5 on the CPU for prompts and negatives. */
     public static final String DEFAULT_TEXT_SLOT = "prompt_bge";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> TOP = Set.of("store", "pipeline", "slots");
     private static final Set<String> STORE = Set.of("url", "schema");
     private static final Set<String> PIPELINE = Set.of("batchSize", "batchesInFlight", "maxPixels");
@@ -88,7 +88,7 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
     public static SdembedConfig read(Path file) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(Files.readString(file));
+            root = JsonTrees.read(Files.readString(file));
         } catch (IOException e) {
             throw new InvalidInputException("Cannot read configuration " + file + ": " + FileErrors.reason(e), e);
         }
@@ -261,7 +261,7 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
     private static JsonNode object(JsonNode parent, String key, String where) {
         JsonNode node = parent.get(key);
         if (node == null || node.isNull()) {
-            return MAPPER.createObjectNode();
+            return JsonNodeFactory.instance.objectNode();
         }
         if (!node.isObject()) {
             throw new InvalidInputException(where + ": '" + key + "' must be an object");

@@ -1,9 +1,14 @@
 package dev.sdembed.store.spi;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sdembed.io.JsonTrees;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes generation parameters as a JSON object of strings, the form stores keep them in (PostgreSQL as {@code jsonb},
+ * Writes (and reads back) generation parameters as a JSON object of strings, the form stores keep them in (PostgreSQL as {@code jsonb},
  * the embedded store as text), so the same record reads back the same from every store.
  */
 public final class ParametersJson {
@@ -26,6 +31,27 @@ public final class ParametersJson {
             string(out, e.getValue());
         }
         return out.append('}').toString();
+    }
+
+    /**
+     * The parameters {@link #write} wrote, in their order.
+     *
+     * @throws IOException if {@code json} is not JSON, or not an object whose values are all strings
+     */
+    public static LinkedHashMap<String, String> read(String json) throws IOException {
+        JsonNode root = JsonTrees.read(json);
+        if (!root.isObject()) {
+            throw new IOException("expected a JSON object, found " + root.getNodeType());
+        }
+        LinkedHashMap<String, String> parameters = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new IOException("'" + e.getKey() + "' is " + e.getValue().getNodeType() + "; expected a string");
+            }
+            parameters.put(e.getKey(), e.getValue().textValue());
+        }
+        return parameters;
     }
 
     private static StringBuilder string(StringBuilder out, String s) {

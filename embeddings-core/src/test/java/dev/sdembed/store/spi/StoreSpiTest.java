@@ -91,6 +91,21 @@ class StoreSpiTest {
     }
 
     @Test
+    void parametersReadBackInTheirOrderAndAnythingButAnObjectOfStringsIsRefused() throws Exception {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("seed", "42");
+        p.put("prompt \"x\"", "a\\b\nc\td\u0001 \u00e9\ud83d\ude00");
+        p.put("Steps", "");
+        assertThat(ParametersJson.read(ParametersJson.write(p))).containsExactlyEntriesOf(p);
+        assertThat(ParametersJson.read("{}")).isEmpty();
+        assertThatThrownBy(() -> ParametersJson.read("{\"seed\": 42}")).isInstanceOf(java.io.IOException.class)
+                .hasMessage("'seed' is NUMBER; expected a string");
+        assertThatThrownBy(() -> ParametersJson.read("[\"a\"]")).hasMessage("expected a JSON object, found ARRAY");
+        assertThatThrownBy(() -> ParametersJson.read("")).hasMessage("expected a JSON object, found MISSING");
+        assertThatThrownBy(() -> ParametersJson.read("{\"a\": \"b\"")).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     void aStoreKeepsCreatesOrUpdatesASlotAndRefusesAnotherShape() {
         SlotSpec slot = new SlotSpec("prompt_bge", Modality.TEXT, 384, "bge-small-en-v1.5", "0123456789abcdef", null);
         String where = "embedded store /data/sdembed.db";

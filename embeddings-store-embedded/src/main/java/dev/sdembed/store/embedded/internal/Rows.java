@@ -1,7 +1,5 @@
 package dev.sdembed.store.embedded.internal;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdembed.StoreException;
 import dev.sdembed.hash.ContentHash;
 import dev.sdembed.store.GenerationSettings;
@@ -19,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -31,10 +28,6 @@ public final class Rows {
     /** What the writer sets: the record's columns, then its {@link GenerationSettings} for filters. */
     public static final String WRITTEN_COLUMNS = IMAGE_COLUMNS + ", sampler, seed, steps, cfg";
     public static final int WRITTEN_COLUMN_COUNT = 17;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<LinkedHashMap<String, String>> PARAMETERS = new TypeReference<>() {
-    };
 
     private Rows() {
     }
@@ -134,7 +127,7 @@ public final class Rows {
         String path = rs.getString(2);
         Map<String, String> parameters;
         try {
-            parameters = JSON.readValue(rs.getString(8), PARAMETERS);
+            parameters = ParametersJson.read(rs.getString(8));
         } catch (Exception e) {
             throw new StoreException("Stored generation parameters of image '" + path + "' are not a JSON object of "
                     + "strings; the store file is damaged", e);
