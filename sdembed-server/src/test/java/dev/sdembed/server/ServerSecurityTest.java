@@ -88,12 +88,16 @@ class ServerSecurityTest {
         try (SdembedServer server = SdembedServer.builder(sdembed).port(0).maxInFlight(1).start();
              Socket slow = new Socket("127.0.0.1", server.port())) {
             Http http = new Http(server.url(), null);
-            // A body that never finishes arriving holds the only permit.
+            // A body that never finishes arriving holds the only permit. The API is asked only once it does:
+            // asked earlier, a request of the test's own could hold the permit when the slow one arrives, and
+            // then the slow one would be the one refused (seen on a loaded machine).
             OutputStream out = slow.getOutputStream();
             out.write(("POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\n\r\n{\"input\":").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            Http.Response busy = waitForStatus(http, 503);
+            waitForRequestsInFlight(http, 1);
+            Http.Response busy = http.get("/api/stats");
+            assertThat(busy.status()).isEqualTo(503);
             assertThat(busy.header("Retry-After")).isEqualTo("1");
             assertThat(busy.json().get("error").asText()).contains("the server is busy");
             assertThat(http.get("/health").status()).as("health is never refused").isEqualTo(200);
@@ -117,9 +121,24 @@ class ServerSecurityTest {
                 .isInstanceOf(IOException.class);
     }
 
+    /** Waits until the metrics page (which takes no permit) counts {@code count} requests in flight. */
+    private static void waitForRequestsInFlight(Http http, int count) throws InterruptedException {
+        String last = null;
+        // Up to 10 s: on a busy machine Jetty may take a while to dispatch the slow request that takes the permit.
+        for (int i = 0; i < 500; i++) {
+            last = http.get("/metrics").text().lines().filter(l -> l.startsWith("sdembed_http_requests_in_flight "))
+                    .findFirst().orElse("no sdembed_http_requests_in_flight line");
+            if (Double.parseDouble(last.substring(last.indexOf(' ') + 1)) == count) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("never " + count + " requests in flight; last: " + last);
+    }
+
     private static Http.Response waitForStatus(Http http, int status) throws InterruptedException {
         Http.Response r = null;
-        // Up to 10 s: on a busy machine Jetty may take a while to dispatch the slow request that takes the permit.
+        // Up to 10 s: on a busy machine the server may take a while to see the slow connection closed.
         for (int i = 0; i < 500; i++) {
             r = http.get("/api/stats");
             if (r.status() == status) {
