@@ -4,6 +4,7 @@ import dev.sdembed.runtime.FilterRequest;
 import dev.sdembed.store.SearchFilter;
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import picocli.CommandLine.Option;
 
 /**
@@ -66,7 +67,9 @@ public final class FilterOptions {
 
     /** The filter the options describe; {@link SearchFilter#NONE} when none is given. */
     SearchFilter filter() {
-        return filter(ZoneId.systemDefault());
+        // The zone only reads --since and --until; looking it up loads the time-zone database (a few ms of every
+        // one-shot search otherwise).
+        return filter(since == null && until == null ? ZoneOffset.UTC : ZoneId.systemDefault());
     }
 
     SearchFilter filter(ZoneId zone) {
