@@ -90,7 +90,7 @@ class PlatformArchivesTest {
             natives.addAll(nativeLibraries(files.get(top + "lib/" + jar)));
         }
         assertThat(natives).as("native libraries in %s", archive)
-                .allMatch(n -> folders.stream().anyMatch(n::startsWith) || isJnaDispatch(n),
+                .allMatch(n -> folders.stream().anyMatch(n::startsWith),
                         "in one of " + folders)
                 .noneMatch(n -> n.contains(".dSYM/"));
         for (String folder : folders) {
@@ -111,11 +111,6 @@ class PlatformArchivesTest {
                             + " libraries for that platform only, but this Java runs on ")
                     .contains("; get " + UnpackedArchive.baseName("cpu", here) + ".tar.gz");
         }
-    }
-
-    /** JNA (a dependency of DJL's API jar) carries its small dispatch library for every platform; not ours to split. */
-    private static boolean isJnaDispatch(String name) {
-        return name.startsWith("com/sun/jna/");
     }
 
     private static List<String> jarsOfThisPlatformsCpuArchive() throws IOException {
