@@ -162,9 +162,21 @@ public final class SdembedCommand {
             cli.getSubcommands().get("help").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
                     .footer("  sdembed help index");
         }
-        cli.setExecutionExceptionHandler(SdembedCommand::handleException);
+        cli.setExecutionExceptionHandler(new ExceptionHandler());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;
+    }
+
+    /**
+     * A class of its own, not a method reference: dumping the class-data sharing archive links a lambda's interface,
+     * and picocli's interfaces (Java 5 class files) are left out of the archive once linked. Loading one from the jars
+     * instead opened the 60 jars before picocli's on the classpath at every start (issue 21).
+     */
+    private static final class ExceptionHandler implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+            return handleException(e, cli, parseResult);
+        }
     }
 
     /**
