@@ -15,7 +15,7 @@ if defined JAVA_HOME set "JAVA_EXE=%JAVA_HOME%\bin\java.exe"
 if errorlevel 1 goto nojava
 
 set ORT_DISABLE_TELEMETRY=1
-"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dsdembed.platform=__SDEMBED_PLATFORM__ -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED -XX:CompileThresholdScaling=3 %SDEMBED_JAVA_OPTS% "-Dsdembed.home=%SDEMBED_HOME%" -Dsdembed.platform=__SDEMBED_PLATFORM__ -Dai.djl.offline=true -Djava.awt.headless=true -cp "%SDEMBED_HOME%\lib\*" dev.sdembed.cli.SdembedCommand %*
 exit /b %ERRORLEVEL%
 
 :nojava
