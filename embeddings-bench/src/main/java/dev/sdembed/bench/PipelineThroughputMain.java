@@ -9,6 +9,7 @@ import dev.sdembed.testing.ClipModelDirectories;
 import dev.sdembed.testing.ClipTestModels;
 import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestModels;
+import dev.sdembed.testing.TestPaths;
 import dev.sdembed.pipeline.BulkEmbeddingPipeline;
 import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.store.EmbeddingStore;
@@ -44,6 +45,16 @@ public final class PipelineThroughputMain {
     }
 
     public static void main(String[] args) throws IOException {
+        // The embedded stores of every run go in one folder, removed at the end (each holds a library's worth).
+        Path stores = Files.createTempDirectory(Path.of("target"), "bench-pipeline-stores");
+        try {
+            run(args, stores);
+        } finally {
+            TestPaths.deleteTree(stores);
+        }
+    }
+
+    private static void run(String[] args, Path stores) throws IOException {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
@@ -81,7 +92,7 @@ public final class PipelineThroughputMain {
             // The encoders alone are timed after a warm-up, and so is the pipeline: a run over one of the library's
             // 20 folders compiles its own code first (without it, C2 compiling the pipeline's code took ~15 % of the
             // first timed run's CPU, by perf).
-            try (EmbeddingStore store = openStore(embedded, server, slots);
+            try (EmbeddingStore store = openStore(embedded, server, slots, stores);
                  BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot("prompt_bge", bge)
                          .imageSlot("image_clip", clip).build()) {
                 pipeline.run(library.resolve("d0"));
@@ -110,7 +121,7 @@ public final class PipelineThroughputMain {
                     bestTexts = textsTime;
                     textsCpu = cpu2 - cpu1;
                 }
-                try (EmbeddingStore store = openStore(embedded, server, slots);
+                try (EmbeddingStore store = openStore(embedded, server, slots, stores);
                      BulkEmbeddingPipeline pipeline = BulkEmbeddingPipeline.builder(store).textSlot("prompt_bge", bge)
                              .imageSlot("image_clip", clip).build()) {
                     double cpu3 = processCpuSeconds();
@@ -200,11 +211,11 @@ public final class PipelineThroughputMain {
     }
 
     /** A new, empty store: a folder of the embedded store's, or a schema in the test PostgreSQL server. */
-    private static EmbeddingStore openStore(boolean embedded, PostgresTestServer server, List<SlotSpec> slots)
-            throws IOException {
+    private static EmbeddingStore openStore(boolean embedded, PostgresTestServer server, List<SlotSpec> slots,
+                                            Path stores) throws IOException {
         return embedded
-                ? EmbeddedEmbeddingStore.builder().directory(Files.createTempDirectory(Path.of("target"),
-                        "bench-pipeline-store")).slots(slots).build()
+                ? EmbeddedEmbeddingStore.builder().directory(Files.createTempDirectory(stores, "store")).slots(slots)
+                        .build()
                 : PostgresEmbeddingStore.builder().url(server.url()).schema(server.newSchema("bench_pipeline"))
                         .slots(slots).build();
     }
