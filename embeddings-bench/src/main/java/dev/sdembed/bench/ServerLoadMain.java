@@ -9,6 +9,7 @@ import dev.sdembed.store.StoredImage;
 import dev.sdembed.testing.SdPrompts;
 import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestModels;
+import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -65,7 +66,7 @@ public final class ServerLoadMain {
         }
         Path store = Path.of("target", "bench-server-store-" + count).toAbsolutePath();
         Path thumbs = Path.of("target", "bench-server-thumbs").toAbsolutePath();
-        deleteTree(thumbs);
+        TestPaths.deleteTree(thumbs);
         SdembedConfig config = SdembedConfig.defaults(TestModels.bgeSmall());
         try (Sdembed sdembed = Sdembed.builder(config).store(store.toString()).usage(Sdembed.Usage.SERVING).open()) {
             try (BulkEmbeddingPipeline pipeline = sdembed.pipeline().build()) {
@@ -203,16 +204,6 @@ public final class ServerLoadMain {
                     all().length / (double) seconds, errors, errorKinds);
             System.out.printf(Locale.ROOT, "  heap after GC: %.1f MB after warm-up, %.1f MB at the end%n",
                     heapAfterWarmUp / 1048576.0, heapAtEnd / 1048576.0);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 }
