@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes (and reads back) generation parameters as a JSON object of strings, the form stores keep them in (PostgreSQL as {@code jsonb},
- * the embedded store as text), so the same record reads back the same from every store.
+ * Writes (and reads back) generation parameters as a JSON object of strings, the form stores keep them in
+ * (PostgreSQL as {@code jsonb}, the embedded store as text), so the same record reads back the same from every store.
  */
 public final class ParametersJson {
     private ParametersJson() {
