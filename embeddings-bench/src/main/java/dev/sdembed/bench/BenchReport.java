@@ -208,14 +208,30 @@ public final class BenchReport {
         Path file = dir.resolve("pipeline.json");
         if (!Files.isRegularFile(file)) {
             md.append("Not measured in this run (no pipeline.json from PipelineThroughputMain).\n\n");
-            return;
+        } else {
+            pipelineRun(readJson(file), PIPELINE_CHART);
         }
-        JsonNode p = readJson(file);
+        // Runs with a full-size vision tower (-Dsdembed.bench.vision=ID): pipeline-ID.json.
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path other : files.filter(p -> p.getFileName().toString().matches("pipeline-.+\\.json")).sorted()
+                    .toList()) {
+                pipelineRun(readJson(other), null);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
+    /** One run's table, and its chart when {@code chart} names one. */
+    private void pipelineRun(JsonNode p, String chart) {
         double ratio = p.path("ratio").asDouble();
+        String vision = p.path("visionModel").asText("tiny");
         md.append(String.format(Locale.ROOT, "Library: %d generated PNGs of %d px with A1111 metadata, %d distinct "
-                        + "texts; bge-small for prompts and negatives (on %s), a tiny CLIP vision tower for pixels "
-                        + "(on %s), %s; best of %d rounds.%n%n", p.path("images").asInt(),
-                p.path("imageSize").asInt(), p.path("distinctTexts").asInt(), p.path("textDevice").asText("cpu"),
+                        + "texts; bge-small for prompts and negatives (on %s), %s for pixels (on %s), %s; best of %d "
+                        + "rounds.%n%n", p.path("images").asInt(), p.path("imageSize").asInt(),
+                p.path("distinctTexts").asInt(), p.path("textDevice").asText("cpu"),
+                vision.equals("tiny") ? "a tiny CLIP vision tower"
+                        : "a full-size " + vision + " vision tower of random weights (its real shapes and FLOPs)",
                 p.path("imageDevice").asText("cpu"), p.path("store").asText("postgresql").equals("embedded")
                         ? "the embedded store" : "a real PostgreSQL", p.path("rounds").asInt()));
         md.append("| measure | value |\n|---|---:|\n");
@@ -236,13 +252,15 @@ public final class BenchReport {
         }
         row(new String[]{"indexed / failed", p.path("indexed").asLong() + " / " + p.path("failed").asLong()});
         md.append('\n');
-        Map<String, Double> bars = new LinkedHashMap<>();
-        bars.put("slowest encoder alone (" + p.path("slowestEncoder").asText() + ")",
-                p.path("slowestAloneImagesPerSecond").asDouble());
-        bars.put("pipeline", p.path("pipelineImagesPerSecond").asDouble());
-        Charts.bars(dir.resolve(PIPELINE_CHART), String.format(Locale.ROOT,
-                "Pipeline = %.0f %% of its slowest encoder alone", 100 * ratio), "images/s", bars);
-        md.append("![pipeline](").append(PIPELINE_CHART).append(")\n\n");
+        if (chart != null) {
+            Map<String, Double> bars = new LinkedHashMap<>();
+            bars.put("slowest encoder alone (" + p.path("slowestEncoder").asText() + ")",
+                    p.path("slowestAloneImagesPerSecond").asDouble());
+            bars.put("pipeline", p.path("pipelineImagesPerSecond").asDouble());
+            Charts.bars(dir.resolve(chart), String.format(Locale.ROOT,
+                    "Pipeline = %.0f %% of its slowest encoder alone", 100 * ratio), "images/s", bars);
+            md.append("![pipeline](").append(chart).append(")\n\n");
+        }
     }
 
     // ---- pixel hash ----------------------------------------------------------------------------------------------

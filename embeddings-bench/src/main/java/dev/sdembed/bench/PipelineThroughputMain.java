@@ -1,5 +1,7 @@
 package dev.sdembed.bench;
 
+import dev.sdembed.bench.realistic.RealisticArch;
+import dev.sdembed.bench.realistic.RealisticModels;
 import dev.sdembed.encoder.ImageEncoder;
 import dev.sdembed.encoder.TextEncoder;
 import dev.sdembed.onnx.BgeTextEncoder;
@@ -30,13 +32,14 @@ import java.util.Set;
  * Pipeline images/s on the CPU (bge-small for prompts and negatives, a tiny CLIP vision model for pixels, a real
  * PostgreSQL) over a generated library, next to the raw throughput of its slowest encoder alone over the same
  * inputs in the same JVM. The pipeline adds hashing, metadata reading, deduplication and batched writes; the target
- * is at least 90 % of the slowest encoder alone.
+ * is at least 90 % of the slowest encoder alone. With {@code -Dsdembed.bench.vision=vit-b-32} (an id of
+ * {@link RealisticArch}) the pixels go through a full-size tower of random weights instead of the tiny one.
  *
  * <p>Not JMH: one pipeline run is a whole library, so it is timed end to end, each side measured
  * {@code rounds} times (default 3) after a warm-up, best kept. Run with
  * {@code java -cp embeddings-bench/target/benchmarks.jar dev.sdembed.bench.PipelineThroughputMain [images] [size]
  * [rounds]}; with {@code -Dsdembed.bench.out=DIR} the figures also go to {@code DIR/pipeline.json}
- * ({@link PipelineResult}) for {@link BenchReport}.
+ * ({@code pipeline-vit-b-32.json} for a full-size tower; {@link PipelineResult}) for {@link BenchReport}.
  */
 public final class PipelineThroughputMain {
     private static final int CHUNK = 64;
@@ -72,8 +75,14 @@ public final class PipelineThroughputMain {
             texts.add(prompt);
             texts.add(negative);
         }
-        Path vision = ClipModelDirectories.vision("bench-pipeline-vision",
-                f -> ClipTestModels.hfVisionWithProjection(f, ClipTestModels.VisionSpec.tiny()), null, null);
+        // -Dsdembed.bench.vision=vit-b-32 (a RealisticArch id) runs a full-size vision tower of random weights
+        // instead of the tiny one, whose inference is almost free beside decoding: the tiny tower shows what the
+        // pipeline adds per file, a full-size one where users' runs stand.
+        String visionArch = System.getProperty("sdembed.bench.vision");
+        Path vision = visionArch != null
+                ? RealisticModels.directory(RealisticModels.Spec.of(RealisticArch.fromId(visionArch)), null)
+                : ClipModelDirectories.vision("bench-pipeline-vision",
+                        f -> ClipTestModels.hfVisionWithProjection(f, ClipTestModels.VisionSpec.tiny()), null, null);
         OnnxOptions options = OnnxOptions.builder().intraOpThreads(Runtime.getRuntime().availableProcessors()).build();
         // -Dsdembed.bench.store=embedded writes to the embedded store (SQLite, in this process) instead of PostgreSQL.
         boolean embedded = "embedded".equals(System.getProperty("sdembed.bench.store"));
@@ -168,11 +177,13 @@ public final class PipelineThroughputMain {
                 System.out.printf("machine CPU during the pipeline: %.2f CPU-s (%.2f cores busy); beyond the JVM's: "
                         + "%.2f CPU-s%n", bestMachineCpu, bestMachineCpu / bestPipeline, bestMachineCpu - bestPipelineCpu);
             }
-            BenchOutput.write("pipeline.json", new PipelineResult(count, size, texts.size(), rounds,
+            BenchOutput.write(visionArch == null ? "pipeline.json" : "pipeline-" + visionArch + ".json",
+                    new PipelineResult(count, size, texts.size(), rounds,
                     count / bestImages, texts.size() / bestTexts, bestImages >= bestTexts ? "clip-vision" : "bge-small",
                     count / slowest, count / bestPipeline, slowest / bestPipeline, last.indexed(), last.failed(),
                     textDevice, clip.device().toString(), embedded ? "embedded" : "postgresql", count / floor,
-                    floor / bestPipeline, imagesCpu + textsCpu, bestPipelineCpu, bestMachineCpu));
+                    floor / bestPipeline, imagesCpu + textsCpu, bestPipelineCpu, bestMachineCpu,
+                    visionArch == null ? "tiny" : visionArch));
         }
     }
 
@@ -191,13 +202,14 @@ public final class PipelineThroughputMain {
      * @param encodersCpuSeconds         the CPU seconds of both encoders alone over the library
      * @param pipelineCpuSeconds         the JVM's CPU seconds during the pipeline run
      * @param machineCpuSeconds          the machine's during it (the PostgreSQL server's too); 0 where unknown
+     * @param visionModel                {@code tiny}, or the {@link RealisticArch} id of a full-size tower
      */
     record PipelineResult(int images, int imageSize, int distinctTexts, int rounds, double clipImagesPerSecond,
                           double bgeTextsPerSecond, String slowestEncoder, double slowestAloneImagesPerSecond,
                           double pipelineImagesPerSecond, double ratio, long indexed, long failed,
                           String textDevice, String imageDevice, String store, double ceilingImagesPerSecond,
                           double ceilingRatio, double encodersCpuSeconds, double pipelineCpuSeconds,
-                          double machineCpuSeconds) {
+                          double machineCpuSeconds, String visionModel) {
     }
 
     /** The JIT compilers' accumulated time, summed over their threads. */

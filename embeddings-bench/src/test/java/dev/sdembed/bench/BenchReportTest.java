@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchReportTest {
     private static final List<String> SAMPLE = List.of("encoders.jmh.json", "store-ingest.jmh.json",
-            "store-latency.jmh.json", "pipeline.json", "store-ingest-embedded-10000.json",
+            "store-latency.jmh.json", "pipeline.json", "pipeline-vit-b-32.json", "store-ingest-embedded-10000.json",
             "store-ingest-postgres-10000.json", "durations.tsv", "archive.json");
     private static final Machine MACHINE = new Machine(2, "Test CPU @ 2.0GHz", "OpenJDK 17", "1.28.0");
 
@@ -58,6 +58,16 @@ class BenchReportTest {
                 .contains("| CPU-s: encoders alone / pipeline's JVM / machine during the pipeline"
                         + " | 5.87 / 7.08 / 8.11 |")
                 .contains("| indexed / failed | 1000 / 0 |");
+        // The run with a full-size vision tower follows, as its own table without a chart.
+        String realistic = md.substring(md.indexOf("Library: 400 generated PNGs"));
+        assertThat(realistic).startsWith("Library: 400 generated PNGs of 256 px with A1111 metadata, 90 distinct"
+                        + " texts; bge-small for prompts and negatives (on cpu), a full-size vit-b-32 vision tower of"
+                        + " random weights (its real shapes and FLOPs) for pixels (on cpu), a real PostgreSQL; best of"
+                        + " 2 rounds.")
+                .contains("| pipeline end to end, images/s | 40.2 |")
+                .contains("| pipeline / ceiling (issue 21: at least 90 %) | 93.7 % |")
+                .contains("| indexed / failed | 400 / 0 |");
+        assertThat(realistic.substring(0, realistic.indexOf("\n## "))).doesNotContain("![pipeline]");
         // Ingest: single-shot ms per 20,000 vectors -> vectors/s.
         assertThat(md).contains("| PostgreSQL: store write (binary COPY) | 20,000 | 0.97 | 20,697 |")
                 .contains("| PostgreSQL: store write, two writers (as the pipeline) | 20,000 | 1.07 | 18,609 |")
