@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads ONNX Runtime (its library and environment) and the tokenizers' native library on threads of their own, while
  * the thread that will use them does other work (a command parsing its configuration): about 60-90 ms of a one-shot
- * query on 2 cores, most of it DJL finding its platform (it probes for CUDA through JNA, which runs
- * {@code ldconfig -p}) and the dynamic linker relocating ONNX Runtime's 24 MB library. A thread that needs a library
+ * query on 2 cores, most of it the dynamic linker relocating ONNX Runtime's 24 MB library and DJL finding its
+ * platform (where JNA is on the classpath, DJL probes for CUDA through it, which runs {@code ldconfig -p}; the
+ * command line leaves JNA out). A thread that needs a library
  * meanwhile waits for the one loading it inside the JVM's class initialisation; nothing loads twice.
  *
  * <p>A failure here is kept: a class whose initialisation failed is only "could not initialize" to the next thread
@@ -30,7 +31,8 @@ public final class NativePreload {
         if (!STARTED.compareAndSet(false, true)) {
             return;
         }
-        // Two threads: DJL's part mostly waits (for ldconfig, for the loader), ONNX Runtime's mostly computes.
+        // Two threads: DJL's part mostly waits (for the loader, for ldconfig where JNA is there), ONNX Runtime's mostly
+        // computes.
         start("sdembed-preload-onnxruntime", OrtEnvironment::getEnvironment);
         start("sdembed-preload-tokenizers", () -> {
             Tokenizers.forceOfflineCpuFlavour();
