@@ -10,10 +10,6 @@ public final class Futures {
     }
 
     /**
-     * The value of {@code future}, waiting for it; its failure rethrown as it was thrown (a {@link RuntimeException}
-     * or {@link Error}), not wrapped in a {@link CompletionException}, so callers see the loader's own message.
-     */
-    /**
      * An executor that runs each task on a new daemon thread named {@code name}: for a few loading steps run beside
      * each other at start-up (the common pool has a single thread on 2 cores, and would queue them), which must not
      * keep a process alive.
@@ -26,6 +22,10 @@ public final class Futures {
         };
     }
 
+    /**
+     * The value of {@code future}, waiting for it; its failure rethrown as it was thrown (a {@link RuntimeException}
+     * or {@link Error}), not wrapped in a {@link CompletionException}, so callers see the loader's own message.
+     */
     public static <T> T join(CompletableFuture<T> future) {
         try {
             return future.join();

@@ -112,7 +112,7 @@ public final class BgeTextEncoder implements TextEncoder {
         try {
             // Int8: the calibration prompts as this tokenizer cuts them, asked for only when the int8 graph is made.
             this.session = OnnxSession.open(name, dir.modelFile(options.precision()), options,
-                    new OnnxSession.BertModel(true, clsPooledOutput, () -> calibrationIds(joined(tokenizerLoad))));
+                    new OnnxSession.BertModel(true, clsPooledOutput, () -> calibrationIds(Futures.join(tokenizerLoad))));
         } catch (RuntimeException | Error e) {
             tokenizerLoad.thenAccept(HuggingFaceTokenizer::close);
             throw e;
@@ -124,9 +124,9 @@ public final class BgeTextEncoder implements TextEncoder {
             TensorSpec output = chooseOutput(dir, manifest.output());
             this.outputName = output.name();
             this.outputRank = output.rank();
-            this.tokenizer = joined(tokenizerLoad);
+            this.tokenizer = Futures.join(tokenizerLoad);
             int dimension = resolveDimension(dir, output);
-            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, joined(fingerprintLoad),
+            this.info = new EncoderInfo(name, Modality.TEXT, dimension, maxLength, 0, Futures.join(fingerprintLoad),
                     manifest.embeddingSpace());
         } catch (RuntimeException | Error e) {
             session.close();
@@ -143,11 +143,6 @@ public final class BgeTextEncoder implements TextEncoder {
             ids.add(tokenizer.encode(prompt).getIds());
         }
         return ids;
-    }
-
-    /** The value of a part loaded in parallel, its failure rethrown as it was thrown. */
-    private static <T> T joined(CompletableFuture<T> load) {
-        return Futures.join(load);
     }
 
     /** Loads {@code modelDir} with default options (CPU, query instruction from the manifest). */
