@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxSession.class);
+    /** Folders of the model cache: fused graphs, and their int8 rewrites. */
+    private static final String FUSED = "fused";
+    private static final String INT8 = "int8";
 
     private final String encoderName;
     private final OrtEnvironment environment;
@@ -256,8 +259,7 @@ public final class OnnxSession implements AutoCloseable {
         Path source = model;
         Fusion fusion = null;
         if (fuse != null) {
-            FusedModelCache.Entry kept = new FusedModelCache(options.modelCache().resolve("fused"))
-                    .find(model, fuse.clsPooledOutput());
+            FusedModelCache.Entry kept = graphCache(options, FUSED).find(model, fuse.clsPooledOutput());
             if (kept != null) {
                 source = kept.file();
                 fusion = new Fusion(kept.clsPruned(), kept.file().toString());
@@ -332,8 +334,7 @@ public final class OnnxSession implements AutoCloseable {
                                           OnnxOptions options, Device device) {
         long started = System.nanoTime();
         String cls = bert.clsPooledOutput();
-        FusedModelCache int8Cache = options.modelCache() == null ? null
-                : new FusedModelCache(options.modelCache().resolve("int8"));
+        FusedModelCache int8Cache = graphCache(options, INT8);
         FusedModelCache.Entry kept = int8Cache == null ? null : int8Cache.find(model, cls);
         byte[] bytes = null;
         boolean clsPruned;
@@ -385,8 +386,7 @@ public final class OnnxSession implements AutoCloseable {
     /** The fused graph of {@code model}: the kept one, read, else made (and kept); null when it does not match. */
     private static FusedModels.Fused keptOrMadeFusion(String encoderName, Path model, String cls,
                                                       OnnxOptions options) {
-        FusedModelCache cache = options.modelCache() == null ? null
-                : new FusedModelCache(options.modelCache().resolve("fused"));
+        FusedModelCache cache = graphCache(options, FUSED);
         FusedModelCache.Entry kept = cache == null ? null : cache.find(model, cls);
         if (kept != null) {
             try {
@@ -400,6 +400,11 @@ public final class OnnxSession implements AutoCloseable {
             cache.put(model, cls, fused);
         }
         return fused;
+    }
+
+    /** The rewritten graphs kept in {@code folder} of the options' model cache; null without a model cache. */
+    private static FusedModelCache graphCache(OnnxOptions options, String folder) {
+        return options.modelCache() == null ? null : new FusedModelCache(options.modelCache().resolve(folder));
     }
 
     /** What a session runs of the attention fusion (and whether its int8 rewrite): only made when it does. */
@@ -420,8 +425,7 @@ public final class OnnxSession implements AutoCloseable {
      */
     private static FusedSession createFused(String encoderName, OrtEnvironment env, Path model, BertModel bert,
                                             OnnxOptions options, OrtSession.SessionOptions so) {
-        FusedModelCache cache = options.modelCache() == null ? null
-                : new FusedModelCache(options.modelCache().resolve("fused"));
+        FusedModelCache cache = graphCache(options, FUSED);
         FusedModelCache.Entry kept = cache == null ? null : cache.find(model, bert.clsPooledOutput());
         if (kept != null) {
             try {
