@@ -129,7 +129,7 @@ public final class ClipPreprocessConfig {
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read preprocessor config " + file + ": " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) {
+        if (!root.isObject()) {
             throw new ModelLoadException("Preprocessor config " + file + " is not a JSON object");
         }
         try {

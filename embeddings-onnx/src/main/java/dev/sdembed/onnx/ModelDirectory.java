@@ -9,6 +9,7 @@ import dev.sdembed.onnx.internal.OnnxModelHeader;
 import dev.sdembed.onnx.internal.graph.Int8Quantization;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,7 +33,6 @@ public final class ModelDirectory {
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String CONFIG_FILE = "config.json";
     public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
-
 
     private final Path path;
     private final ModelManifest manifest;
@@ -108,7 +108,7 @@ public final class ModelDirectory {
      */
     private static String int8(String fp32) {
         MessageDigest digest = ContentHash.sha256();
-        digest.update((fp32 + "\n" + Int8Quantization.VERSION).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((fp32 + "\n" + Int8Quantization.VERSION).getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest.digest());
     }
 
@@ -254,7 +254,7 @@ public final class ModelDirectory {
             throw new ModelLoadException("Cannot parse manifest " + file + ": "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
-        if (root == null || root.isMissingNode()) {
+        if (root.isMissingNode()) {
             throw new ModelLoadException("Cannot parse manifest " + file + ": the file is empty; expected a JSON"
                     + " object (or delete the file)");
         }

@@ -93,7 +93,7 @@ public record SdembedConfig(String storeUrl, String schema, Integer batchSize, I
             throw new InvalidInputException("Cannot read configuration " + file + ": " + FileErrors.reason(e), e);
         }
         String where = "Configuration " + file;
-        if (root == null || !root.isObject()) {
+        if (!root.isObject()) {
             throw new InvalidInputException(where + " is not a JSON object");
         }
         checkKeys(root, TOP, "", where);
