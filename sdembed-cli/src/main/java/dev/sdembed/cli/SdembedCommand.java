@@ -81,7 +81,7 @@ public final class SdembedCommand {
             }
             Sdembed.preloadNativeLibraries();
         }
-        CommandLine cli = newCommandLine(args);
+        CommandLine cli = newCommandLine(named);
         if (nativeCache && !preloading) {
             cli.setExecutionStrategy(parsed -> {
                 if (loadsNativeLibraries(parsed)) {
@@ -152,8 +152,12 @@ public final class SdembedCommand {
      * {@code completion}, which describe the others, or a word that names none, whose error suggests one).
      */
     static CommandLine newCommandLine(String... args) {
+        return newCommandLine(commandNamed(args));
+    }
+
+    /** With {@code only}, the command {@link #commandNamed} found, or with every command when it is null. */
+    private static CommandLine newCommandLine(Class<?> only) {
         CommandLine cli = new CommandLine(new SdembedCommand());
-        Class<?> only = commandNamed(args);
         for (Class<?> command : only != null ? List.<Class<?>>of(only) : COMMANDS) {
             cli.addSubcommand(command);
         }
