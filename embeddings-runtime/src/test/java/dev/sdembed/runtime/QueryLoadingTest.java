@@ -12,7 +12,6 @@ import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
 import dev.sdembed.store.SlotSpec;
-import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
@@ -93,9 +92,7 @@ class QueryLoadingTest {
 
     @Test
     void anInt8SlotIndexesAndAnswersQueriesWithAFingerprintOfItsOwn() throws IOException {
-        Path images = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-images"));
-        SdTestImages.a1111(images.resolve("castle.png"), 64, 1, "a castle at night under the stars", "blurry");
-        SdTestImages.comfy(images.resolve("fox.png"), 64, 2, "a red fox in the snow", "lowres");
+        Path images = CastleAndFox.library("query-loading-int8-images");
         Path store = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-store"));
         Path cache = TestPaths.emptyDir(TestPaths.targetDir("query-loading-int8-cache"));
         Path file = Files.writeString(store.resolveSibling("query-loading-int8.json"), "{\"store\": {\"url\": \""
@@ -123,9 +120,7 @@ class QueryLoadingTest {
     }
 
     private static Path indexedStore(String name, Path model) throws IOException {
-        Path images = TestPaths.emptyDir(TestPaths.targetDir(name + "-images"));
-        SdTestImages.a1111(images.resolve("castle.png"), 64, 1, "a castle at night under the stars", "blurry");
-        SdTestImages.comfy(images.resolve("fox.png"), 64, 2, "a red fox in the snow", "lowres");
+        Path images = CastleAndFox.library(name + "-images");
         Path store = TestPaths.emptyDir(TestPaths.targetDir(name + "-store"));
         try (Sdembed bulk = Sdembed.open(config(model, store));
              BulkEmbeddingPipeline pipeline = bulk.pipeline().build()) {

@@ -10,7 +10,6 @@ import dev.sdembed.pipeline.PipelineSummary;
 import dev.sdembed.store.SearchHit;
 import dev.sdembed.store.SearchQuery;
 import dev.sdembed.store.SearchRequest;
-import dev.sdembed.testing.SdTestImages;
 import dev.sdembed.testing.TestModels;
 import dev.sdembed.testing.TestPaths;
 import java.io.IOException;
@@ -24,9 +23,7 @@ class SdembedTest {
 
     @Test
     void opensTheConfiguredSlotsAndStoreIndexesWithItsPipelineAndSearches() throws IOException {
-        Path images = TestPaths.emptyDir(TestPaths.targetDir("sdembed-root-images"));
-        SdTestImages.a1111(images.resolve("castle.png"), 64, 1, "a castle at night under the stars", "blurry");
-        SdTestImages.comfy(images.resolve("fox.png"), 64, 2, "a red fox in the snow", "lowres");
+        Path images = CastleAndFox.library("sdembed-root-images");
         Path store = TestPaths.emptyDir(TestPaths.targetDir("sdembed-root-store"));
         Path config = Files.writeString(images.resolveSibling("sdembed-root.json"), "{\"store\": {\"url\": \""
                 + store + "\"}, \"pipeline\": {\"batchSize\": 1}, \"slots\": {\"prompt_bge\": {\"model\": \""
